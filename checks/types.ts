@@ -1,0 +1,129 @@
+/**
+ * The one small interface every check type implements. The runner owns retries, deadlines,
+ * ordering and reporting; a check type only knows how to probe one thing once.
+ */
+import type { z } from 'zod';
+
+/**
+ * How one attempt ended.
+ * - `pass`: the thing is OK.
+ * - `retry`: not ready yet (or a transient fault): try again while the retry budget lasts;
+ *   when it runs out the check is `failed`.
+ * - `fail`: definitively broken; retrying cannot help (a STOPPED task, HTTP 500 with a known body).
+ * - `error`: the check could not be evaluated (AccessDenied, missing credentials, a crash).
+ *   With `retryable: true` the runner retries first (an unreachable endpoint, throttling) and the
+ *   check ends as `error` when the budget runs out.
+ */
+export type AttemptOutcome = 'pass' | 'retry' | 'fail' | 'error';
+
+/** One thing a check looked at, with what it expected and what it saw. */
+export interface Observation {
+  what: string;
+  expected: string;
+  actual: string;
+  ok: boolean;
+}
+
+/** A concrete remedy a check can name when it knows one (shown with the root cause). */
+export interface Fix {
+  summary: string;
+  /** The exact command that would fix it, with real resource names filled in. */
+  command?: string;
+}
+
+export interface AttemptResult {
+  outcome: AttemptOutcome;
+  /** One line, written for the on-call engineer: resource, expected, seen. */
+  message: string;
+  /** For `error`: retry while the budget lasts before giving up. */
+  retryable?: boolean;
+  observations?: Observation[];
+  details?: Record<string, unknown>;
+  fix?: Fix;
+  /** Commands an engineer would run next to look deeper. */
+  nextSteps?: string[];
+  /** Facts other checks' root-cause rules can match on (e.g. `{ port: 6379 }`). */
+  facts?: Record<string, unknown>;
+}
+
+/**
+ * Thrown from deep inside a check (e.g. an AWS call wrapper) to end the attempt with a given
+ * result; the runner turns it into that result instead of a crash.
+ */
+export class AttemptResultError extends Error {
+  constructor(readonly result: AttemptResult) {
+    super(result.message);
+    this.name = 'AttemptResultError';
+  }
+}
+
+/** Settings a lazily created client is built from (scenario `aws:` block, per-check region). */
+export interface ClientSettings {
+  region?: string;
+  profile?: string;
+}
+
+/** A named, lazily imported client (an AWS SDK client, say). Created at most once per settings. */
+export interface ClientFactory<T> {
+  id: string;
+  create(settings: ClientSettings): Promise<T>;
+}
+
+export interface ClientProvider {
+  get<T>(factory: ClientFactory<T>, overrides?: ClientSettings): Promise<T>;
+}
+
+export interface CheckLogger {
+  /** Progress detail (stderr, never stdout). Values are masked before printing. */
+  debug(message: string): void;
+}
+
+export interface CheckContext {
+  /** Aborts when the attempt times out or the run is interrupted: pass it to every I/O call. */
+  signal: AbortSignal;
+  /** 1-based attempt number. */
+  attempt: number;
+  /** Per-attempt timeout in ms (already applied to `signal`). */
+  timeoutMs: number;
+  clients: ClientProvider;
+  /** Directory of the scenario file: relative paths in specs resolve against it. */
+  scenarioDir: string;
+  log: CheckLogger;
+  /** Values that must never appear in output; checks add sensitive values they discover. */
+  addSecret(value: string): void;
+}
+
+export interface RetryPolicy {
+  /** Total attempts, including the first. */
+  attempts?: number;
+  /** Delay before the first retry, ms. */
+  intervalMs: number;
+  backoff: number;
+  maxIntervalMs: number;
+  /** Deadline for the whole check (all attempts), ms. */
+  withinMs?: number;
+}
+
+export interface CheckDefaults {
+  timeoutMs?: number;
+  retry?: Partial<RetryPolicy>;
+}
+
+export interface CheckType<S = any> {
+  /** Equals the `type:` in YAML and the file name in checks/. */
+  type: string;
+  /** One line for --help and the reference. */
+  summary: string;
+  /** Strict object schema of the type-specific keys (not name/type/needs/timeout/retry). */
+  schema: z.ZodType<S>;
+  defaults?: CheckDefaults;
+  describe(spec: S): string;
+  run(spec: S, ctx: CheckContext): Promise<AttemptResult>;
+}
+
+/** Helper so check files get their spec type inferred from the schema. */
+export function defineCheck<Schema extends z.ZodType>(
+  check: Omit<CheckType<z.output<Schema>>, 'schema'> & { schema: Schema },
+): CheckType<z.output<Schema>> {
+  return check as CheckType<z.output<Schema>>;
+}
