@@ -103,17 +103,14 @@ export function awsErrorResult(error: unknown, action: string): AttemptResult {
   return { outcome: 'error', message: `AWS ${action} failed: ${name}: ${detail}`, details: { awsError: name, action } };
 }
 
-interface Sendable<In, Out> {
-  send(command: In, options: { abortSignal: AbortSignal }): Promise<Out>;
-}
-
 /**
- * Sends one command with the attempt's abort signal. SDK errors become an AttemptResultError
- * the runner reports as-is; an abort propagates untouched so the runner can tell timeout from failure.
+ * Runs one SDK call with the attempt's abort signal: `awsCall(ctx, 'ecs:DescribeServices',
+ * (abortSignal) => client.send(cmd, { abortSignal }))`. SDK errors become an AttemptResultError the
+ * runner reports as-is; an abort propagates untouched so the runner can tell timeout from failure.
  */
-export async function awsSend<In, Out>(ctx: CheckContext, client: Sendable<In, Out>, command: In, action: string): Promise<Out> {
+export async function awsCall<Out>(ctx: CheckContext, action: string, call: (abortSignal: AbortSignal) => Promise<Out>): Promise<Out> {
   try {
-    return await client.send(command, { abortSignal: ctx.signal });
+    return await call(ctx.signal);
   } catch (error) {
     if (ctx.signal.aborted) throw error;
     throw new AttemptResultError(awsErrorResult(error, action));
