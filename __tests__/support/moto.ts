@@ -1,5 +1,5 @@
 /**
- * Starts a real moto_server (with the test-only extension in moto_ext.py) on 127.0.0.1 for
+ * Starts a real moto_server (with the extensions in scripts/moto/) on 127.0.0.1 for
  * integration tests. Under CI=true a missing moto is a loud failure, never a silent skip.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { freePort } from './ports.js';
 
-const EXTENSION = path.join(path.dirname(fileURLToPath(import.meta.url)), 'moto_ext.py');
+const EXTENSION = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../scripts/moto/server.py');
 
 export interface Moto {
   endpoint: string;
