@@ -109,6 +109,27 @@ export interface CheckDefaults {
   retry?: Partial<RetryPolicy>;
 }
 
+/** What a root-cause rule sees of a failed check. */
+export interface FailureView {
+  name: string;
+  type: string;
+  message: string;
+  facts: Record<string, unknown>;
+}
+
+/**
+ * A known cause→effect relation: when a check of this type fails, a failure of an `effect` type can
+ * be its consequence (a missing SG rule to Redis explains Redis errors in the logs).
+ */
+export interface CauseRelation {
+  /** The check type whose failure this one can explain. */
+  effect: string;
+  /** Why, in a few words, for the report. */
+  because: string;
+  /** Extra condition on what the two checks observed; without it, the types alone decide. */
+  when?(cause: FailureView, effect: FailureView): boolean;
+}
+
 export interface CheckType<S = any> {
   /** Equals the `type:` in YAML and the file name in checks/. */
   type: string;
@@ -119,6 +140,8 @@ export interface CheckType<S = any> {
   defaults?: CheckDefaults;
   describe(spec: S): string;
   run(spec: S, ctx: CheckContext): Promise<AttemptResult>;
+  /** Failures of other check types this type's failure explains (root-cause report). */
+  explains?: readonly CauseRelation[];
 }
 
 /** Helper so check files get their spec type inferred from the schema. */

@@ -25,6 +25,8 @@ export interface CheckReport {
   location?: SourceLocation;
   fix?: Fix;
   nextSteps?: string[];
+  /** Facts the check observed, for root-cause rules (e.g. the port and groups of a missing rule). */
+  facts?: Record<string, unknown>;
   /** Why a skipped check was skipped ("needs: x failed", "interrupted", "fail-fast"). */
   skipReason?: string;
 }
@@ -33,7 +35,11 @@ export interface RootCause {
   check: string;
   reason: string;
   consequences: string[];
+  /** Why each direct consequence follows: "targets healthy: slow /health makes ALB health checks time out". */
+  explanations?: string[];
   fix?: Fix;
+  /** Failures this cause does not explain, each with its own consequences. */
+  otherCauses?: Omit<RootCause, 'otherCauses' | 'explanations'>[];
 }
 
 export interface RunReport {

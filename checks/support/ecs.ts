@@ -48,16 +48,37 @@ export function runningTaskDefinitionArn(service: Service): string | undefined {
   return primaryDeployment(service)?.taskDefinition ?? service.taskDefinition;
 }
 
-export async function describeTaskDefinition(ctx: CheckContext, taskDefinition: string): Promise<TaskDefinition> {
+function isTaskDefinitionNotFound(error: unknown): boolean {
+  const err = error as { name?: string; message?: string };
+  return err?.name === 'ClientException' && /unable to describe task definition/i.test(err.message ?? '');
+}
+
+/** DescribeTaskDefinition, with "no such task definition" as `undefined` instead of an error. */
+export async function findTaskDefinition(ctx: CheckContext, taskDefinition: string): Promise<TaskDefinition | undefined> {
   const { DescribeTaskDefinitionCommand } = await import('@aws-sdk/client-ecs');
   const client = await ctx.clients.get(ecsClient);
-  const out = await awsCall(ctx, 'ecs:DescribeTaskDefinition', (abortSignal) =>
-    client.send(new DescribeTaskDefinitionCommand({ taskDefinition }), { abortSignal }),
-  );
-  if (!out.taskDefinition) {
-    throw new AttemptResultError({ outcome: 'fail', message: `task definition ${taskDefinition} not found` });
+  const out = await awsCall(ctx, 'ecs:DescribeTaskDefinition', async (abortSignal) => {
+    try {
+      return await client.send(new DescribeTaskDefinitionCommand({ taskDefinition }), { abortSignal });
+    } catch (error) {
+      if (isTaskDefinitionNotFound(error)) return undefined;
+      throw error;
+    }
+  });
+  return out?.taskDefinition;
+}
+
+/** DescribeTaskDefinition; a task definition that does not exist is a `fail` naming it. */
+export async function describeTaskDefinition(ctx: CheckContext, taskDefinition: string): Promise<TaskDefinition> {
+  const definition = await findTaskDefinition(ctx, taskDefinition);
+  if (!definition) {
+    throw new AttemptResultError({
+      outcome: 'fail',
+      message: `task definition ${taskDefinition} not found`,
+      nextSteps: [`aws ecs list-task-definitions --family-prefix ${taskDefinition.split('/').pop()!.split(':')[0]}`],
+    });
   }
-  return out.taskDefinition;
+  return definition;
 }
 
 /** The `awslogs-group` of the service's containers (the first container that has one, or `container`). */

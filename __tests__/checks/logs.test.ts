@@ -1,0 +1,350 @@
+import { describe, it, expect, jest, beforeEach, afterEach } from '@jest/globals';
+import { mockClient } from 'aws-sdk-client-mock';
+import { CloudWatchLogsClient, FilterLogEventsCommand, type FilteredLogEvent, type FilterLogEventsCommandInput } from '@aws-sdk/client-cloudwatch-logs';
+import { DescribeServicesCommand, DescribeTaskDefinitionCommand, ECSClient } from '@aws-sdk/client-ecs';
+import { logsAbsent } from '../../checks/logs-absent.js';
+import { logsPresent } from '../../checks/logs-present.js';
+import { AttemptResultError, type CheckType } from '../../checks/types.js';
+import { fakeContext } from '../support/context.js';
+
+const logs = mockClient(CloudWatchLogsClient);
+const ecs = mockClient(ECSClient);
+
+const GROUP = '/ecs/hokusai-api-development';
+const NOW = Date.parse('2025-10-07T14:13:41.000Z');
+const REDIS_ERROR = 'ERROR: Redis connection failed: Timeout connecting to server';
+
+function event(at: string, message: string, logStreamName = 'ecs/api/abc123'): FilteredLogEvent {
+  return { timestamp: Date.parse(`2025-10-07T${at}Z`), message, logStreamName, eventId: at };
+}
+
+/** Serves FilterLogEvents pages keyed by the request's nextToken ('' for the first page). */
+function givenPages(pages: Record<string, { events: FilteredLogEvent[]; nextToken?: string }>) {
+  logs.on(FilterLogEventsCommand).callsFake((input: FilterLogEventsCommandInput) => {
+    const page = pages[input.nextToken ?? ''];
+    if (!page) throw new Error(`unexpected nextToken ${input.nextToken}`);
+    return page;
+  });
+}
+
+const filterInputs = () => logs.commandCalls(FilterLogEventsCommand).map((call) => call.args[0].input);
+
+async function runCheck(check: CheckType, spec: Record<string, unknown>, ctx = fakeContext()) {
+  return check.run(check.schema.parse(spec), ctx);
+}
+
+async function attemptError(promise: Promise<unknown>) {
+  const error = await promise.then(() => undefined, (e: unknown) => e);
+  expect(error).toBeInstanceOf(AttemptResultError);
+  return (error as AttemptResultError).result;
+}
+
+beforeEach(() => {
+  logs.reset();
+  ecs.reset();
+  jest.spyOn(Date, 'now').mockReturnValue(NOW);
+});
+
+afterEach(() => {
+  jest.restoreAllMocks();
+});
+
+describe('logs schema', () => {
+  it.each([
+    [{ logGroup: GROUP, pattern: 'x', since: '5m' }],
+    [{ cluster: 'c', service: 's', pattern: 'x', sinceDeployment: true }],
+    [{ cluster: 'c', service: 's', container: 'api', pattern: 'x', since: '1h' }],
+    [{ logGroup: GROUP, cluster: 'c', service: 's', pattern: 'x', sinceDeployment: true }],
+  ])('accepts %j', (spec) => {
+    expect(logsAbsent.schema.safeParse(spec).success).toBe(true);
+  });
+
+  it.each([
+    [{ pattern: 'x', since: '5m' }, 'set logGroup, or cluster + service'],
+    [{ logGroup: GROUP, pattern: 'x' }, 'set exactly one time window: since (e.g. "5m") or sinceDeployment: true'],
+    [{ cluster: 'c', service: 's', pattern: 'x', since: '5m', sinceDeployment: true }, 'set exactly one time window'],
+    [{ logGroup: GROUP, pattern: 'x', sinceDeployment: true }, 'sinceDeployment needs cluster + service'],
+    [{ logGroup: GROUP, container: 'api', pattern: 'x', since: '5m' }, 'container selects the awslogs-group of a cluster + service'],
+    [{ cluster: 'c', pattern: 'x', since: '5m' }, 'cluster and service go together'],
+    [{ logGroup: GROUP, pattern: 'x', since: 'five minutes' }, 'expected a duration like "500ms", "15s" or "2m", got "five minutes"'],
+    [{ logGroup: GROUP, pattern: '', since: '5m' }, 'Too small'],
+    [{ logGroup: GROUP, pattern: 'x', since: '5m', maxEvidence: 0 }, 'expected number to be >=1'],
+    [{ logGroup: GROUP, filter: 'x', since: '5m' }, 'filter'],
+  ])('rejects %j', (spec, message) => {
+    const result = logsPresent.schema.safeParse(spec);
+    expect(result.success).toBe(false);
+    expect(result.error?.issues.map((i) => i.message).join('\n')).toContain(message);
+  });
+
+  it('defaults maxEvidence to 5', () => {
+    expect(logsAbsent.schema.parse({ logGroup: GROUP, pattern: 'x', since: '5m' })).toMatchObject({ maxEvidence: 5, since: 300_000 });
+  });
+});
+
+describe('logs-absent', () => {
+  const spec = { logGroup: GROUP, pattern: 'Redis connection failed', since: '5m' };
+
+  it('passes when nothing matches, searching the window up to now', async () => {
+    givenPages({ '': { events: [] } });
+    const result = await runCheck(logsAbsent, spec);
+    expect(result.outcome).toBe('pass');
+    expect(result.message).toBe(`no event matches "Redis connection failed" in ${GROUP} since 14:08:41Z`);
+    expect(filterInputs()).toEqual([{ logGroupName: GROUP, filterPattern: 'Redis connection failed', startTime: NOW - 300_000, endTime: NOW }]);
+  });
+
+  it('fails listing the first matches with timestamps and streams, and the total count', async () => {
+    givenPages({
+      '': { events: [event('14:10:43.692', REDIS_ERROR), event('14:10:43.692', 'ERROR: Redis health check failed: Redis connection failed', 'ecs/api/def456')], nextToken: 't1' },
+      t1: { events: [event('14:11:13.700', REDIS_ERROR)] },
+    });
+    const result = await runCheck(logsAbsent, spec);
+    expect(result.outcome).toBe('fail');
+    expect(result.message).toBe(`3 events match "Redis connection failed" in ${GROUP} since 14:08:41Z; first: 14:10:43.692Z ecs/api/abc123: ${REDIS_ERROR}`);
+    expect(result.details).toMatchObject({
+      matches: 3,
+      evidence: [
+        { timestamp: '2025-10-07T14:10:43.692Z', logStream: 'ecs/api/abc123', message: REDIS_ERROR },
+        { timestamp: '2025-10-07T14:10:43.692Z', logStream: 'ecs/api/def456', message: 'ERROR: Redis health check failed: Redis connection failed' },
+        { timestamp: '2025-10-07T14:11:13.700Z', logStream: 'ecs/api/abc123', message: REDIS_ERROR },
+      ],
+    });
+    expect(result.observations?.[0]).toMatchObject({ expected: '0', actual: '3', ok: false });
+    expect(result.facts).toMatchObject({ logMatches: 3, logGroup: GROUP });
+    expect(result.nextSteps?.[0]).toBe(`aws logs tail ${GROUP} --since 5m --filter-pattern 'Redis connection failed'`);
+  });
+
+  it('keeps only maxEvidence events but counts every match', async () => {
+    const many = Array.from({ length: 4 }, (_, i) => event(`14:1${i}:00.000`, `${REDIS_ERROR} #${i}`));
+    givenPages({ '': { events: many, nextToken: 't1' }, t1: { events: many } });
+    const result = await runCheck(logsAbsent, { ...spec, maxEvidence: 2 });
+    expect(result.details).toMatchObject({ matches: 8 });
+    expect((result.details?.evidence as unknown[]).length).toBe(2);
+    expect(result.observations).toHaveLength(1 + 2);
+    expect(result.message).toMatch(/^8 events match /);
+  });
+
+  it('says "1 event matches" for a single match', async () => {
+    givenPages({ '': { events: [event('14:10:43.692', REDIS_ERROR)] } });
+    const result = await runCheck(logsAbsent, spec);
+    expect(result.message).toMatch(/^1 event matches "Redis connection failed"/);
+  });
+
+  it('shows an event without a timestamp as such', async () => {
+    givenPages({ '': { events: [{ message: REDIS_ERROR, logStreamName: 'ecs/api/abc123' }] } });
+    const result = await runCheck(logsAbsent, spec);
+    expect(result.message).toBe(`1 event matches "Redis connection failed" in ${GROUP} since 14:08:41Z; first: unknown time ecs/api/abc123: ${REDIS_ERROR}`);
+  });
+
+  it('flattens multi-line events and cuts long ones in the evidence', async () => {
+    givenPages({ '': { events: [event('14:12:00.000', `Traceback (most recent call last):\n  File "app.py"\n${'x'.repeat(400)}`)] } });
+    const result = await runCheck(logsAbsent, spec);
+    const [evidence] = result.details?.evidence as Array<{ message: string }>;
+    expect(evidence?.message).toMatch(/^Traceback \(most recent call last\): File "app\.py" x+…$/);
+    expect(evidence?.message).toHaveLength(301);
+    expect(result.message).not.toContain('\n');
+  });
+
+  it('follows nextToken through empty pages to the end, with the abort signal on every page', async () => {
+    givenPages({
+      '': { events: [], nextToken: 't1' },
+      t1: { events: [], nextToken: 't2' },
+      t2: { events: [event('14:12:00.000', REDIS_ERROR)], nextToken: 't3' },
+      t3: { events: [], nextToken: 't4' },
+      t4: { events: [event('14:13:00.000', REDIS_ERROR)] },
+    });
+    const ctx = fakeContext();
+    const result = await runCheck(logsAbsent, spec, ctx);
+    expect(logs.commandCalls(FilterLogEventsCommand)).toHaveLength(5);
+    expect(filterInputs().map((input) => input.nextToken)).toEqual([undefined, 't1', 't2', 't3', 't4']);
+    const signals = logs.commandCalls(FilterLogEventsCommand).map((call) => ((call.args as unknown[])[1] as { abortSignal?: AbortSignal } | undefined)?.abortSignal);
+    expect(signals).toHaveLength(5);
+    for (const signal of signals) expect(signal).toBe(ctx.signal);
+    expect(result).toMatchObject({ outcome: 'fail', details: { matches: 2, pages: 5 } });
+  });
+
+  it('stops at maxPages and says the scan was cut (error, not a pass)', async () => {
+    givenPages({ '': { events: [], nextToken: 't1' }, t1: { events: [], nextToken: 't2' }, t2: { events: [], nextToken: 't3' } });
+    const result = await runCheck(logsAbsent, { ...spec, maxPages: 3 });
+    expect(logs.commandCalls(FilterLogEventsCommand)).toHaveLength(3);
+    expect(result).toMatchObject({ outcome: 'error', retryable: true, details: { cut: 'stopped after maxPages (3) pages' } });
+    expect(result.message).toContain('the scan was cut (stopped after maxPages (3) pages)');
+  });
+
+  it('a cut scan with matches still fails, as "at least N"', async () => {
+    givenPages({ '': { events: [event('14:12:00.000', REDIS_ERROR)], nextToken: 't1' }, t1: { events: [], nextToken: 't2' } });
+    const result = await runCheck(logsAbsent, { ...spec, maxPages: 2 });
+    expect(result.outcome).toBe('fail');
+    expect(result.message).toMatch(/^at least 1 event matches /);
+  });
+
+  it('stops paginating before the attempt timeout runs out', async () => {
+    let clock = NOW;
+    jest.spyOn(Date, 'now').mockImplementation(() => clock);
+    logs.on(FilterLogEventsCommand).callsFake((input: FilterLogEventsCommandInput) => {
+      clock += 3_000; // each page "takes" 3 s of a 10 s attempt
+      return { events: [], nextToken: `${input.nextToken ?? ''}x` };
+    });
+    const result = await runCheck(logsAbsent, spec, fakeContext({ timeoutMs: 10_000 }));
+    expect(logs.commandCalls(FilterLogEventsCommand)).toHaveLength(3);
+    expect(result).toMatchObject({ outcome: 'error', details: { cut: 'stopped after 3 pages to finish within the attempt timeout' } });
+  });
+
+  it.each([
+    ['?ERROR ?FATAL'],
+    ['{ $.level = "ERROR" }'],
+    ['"Redis connection failed"'],
+    ['ERROR -HealthCheck'],
+    ['[ip, user, status = 5*]'],
+  ])('passes the pattern %s verbatim to FilterLogEvents', async (pattern) => {
+    givenPages({ '': { events: [] } });
+    await runCheck(logsAbsent, { ...spec, pattern });
+    expect(filterInputs()[0]?.filterPattern).toBe(pattern);
+  });
+
+  it('passes logStreamPrefix as logStreamNamePrefix and in the next steps', async () => {
+    givenPages({ '': { events: [event('14:12:00.000', REDIS_ERROR)] } });
+    const result = await runCheck(logsAbsent, { ...spec, logStreamPrefix: 'ecs/api/' });
+    expect(filterInputs()[0]).toMatchObject({ logStreamNamePrefix: 'ecs/api/' });
+    expect(result.nextSteps?.[0]).toBe(`aws logs tail ${GROUP} --since 5m --log-stream-name-prefix ecs/api/ --filter-pattern 'Redis connection failed'`);
+  });
+
+  it('quotes a pattern with quotes safely for the shell', async () => {
+    givenPages({ '': { events: [event('14:12:00.000', "can't connect")] } });
+    const result = await runCheck(logsAbsent, { ...spec, pattern: `"can't connect"` });
+    expect(result.nextSteps?.[0]).toBe(`aws logs tail ${GROUP} --since 5m --filter-pattern '"can'\\''t connect"'`);
+  });
+
+  it('takes "now" afresh at each attempt', async () => {
+    givenPages({ '': { events: [] } });
+    await runCheck(logsAbsent, spec);
+    jest.spyOn(Date, 'now').mockReturnValue(NOW + 10_000);
+    await runCheck(logsAbsent, spec);
+    expect(filterInputs().map((input) => [input.startTime, input.endTime])).toEqual([
+      [NOW - 300_000, NOW],
+      [NOW - 290_000, NOW + 10_000],
+    ]);
+  });
+
+  it('fails naming a log group that does not exist', async () => {
+    logs.on(FilterLogEventsCommand).rejects(Object.assign(new Error('The specified log group does not exist.'), { name: 'ResourceNotFoundException' }));
+    const result = await attemptError(runCheck(logsAbsent, spec));
+    expect(result).toMatchObject({ outcome: 'fail', message: `log group ${GROUP} does not exist` });
+    expect(result.nextSteps).toEqual([`aws logs describe-log-groups --log-group-name-prefix /ecs/ --query 'logGroups[*].logGroupName'`]);
+  });
+
+  it('AccessDenied → error naming logs:FilterLogEvents', async () => {
+    logs.on(FilterLogEventsCommand).rejects(Object.assign(new Error('not authorized to perform: logs:FilterLogEvents'), { name: 'AccessDeniedException' }));
+    const result = await attemptError(runCheck(logsAbsent, spec));
+    expect(result.outcome).toBe('error');
+    expect(result.message).toContain('AccessDenied: logs:FilterLogEvents is not allowed');
+  });
+
+  it('throttling → retry', async () => {
+    logs.on(FilterLogEventsCommand).rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
+    const result = await attemptError(runCheck(logsAbsent, spec));
+    expect(result).toMatchObject({ outcome: 'retry', message: expect.stringContaining('logs:FilterLogEvents') });
+  });
+});
+
+describe('cluster + service', () => {
+  const cluster = 'hokusai-development';
+  const service = 'hokusai-api-development';
+  const PRIMARY_CREATED = new Date('2025-10-07T14:05:00.000Z');
+
+  function givenService() {
+    ecs.on(DescribeServicesCommand).resolves({
+      services: [
+        {
+          serviceName: service,
+          status: 'ACTIVE',
+          taskDefinition: 'arn:aws:ecs:us-east-1:123456789012:task-definition/hokusai-api:150',
+          deployments: [
+            { status: 'ACTIVE', createdAt: new Date('2025-10-06T09:00:00.000Z'), taskDefinition: 'arn:aws:ecs:us-east-1:123456789012:task-definition/hokusai-api:150' },
+            { status: 'PRIMARY', createdAt: PRIMARY_CREATED, taskDefinition: 'arn:aws:ecs:us-east-1:123456789012:task-definition/hokusai-api:151' },
+          ],
+        },
+      ],
+    });
+    ecs.on(DescribeTaskDefinitionCommand).resolves({
+      taskDefinition: {
+        containerDefinitions: [
+          { name: 'sidecar', logConfiguration: { logDriver: 'awslogs', options: { 'awslogs-group': '/ecs/sidecar' } } },
+          { name: 'api', logConfiguration: { logDriver: 'awslogs', options: { 'awslogs-group': GROUP } } },
+        ],
+      },
+    });
+  }
+
+  it('sinceDeployment starts the window at the PRIMARY deployment createdAt, in the container\'s log group', async () => {
+    givenService();
+    givenPages({ '': { events: [] } });
+    const result = await runCheck(logsAbsent, { cluster, service, container: 'api', pattern: 'Redis connection failed', sinceDeployment: true });
+    expect(result.outcome).toBe('pass');
+    expect(filterInputs()[0]).toMatchObject({ logGroupName: GROUP, startTime: PRIMARY_CREATED.getTime(), endTime: NOW });
+    expect(ecs.commandCalls(DescribeTaskDefinitionCommand)[0]?.args[0].input).toEqual({ taskDefinition: 'arn:aws:ecs:us-east-1:123456789012:task-definition/hokusai-api:151' });
+    expect(result.message).toBe(`no event matches "Redis connection failed" in ${GROUP} since 14:05:00Z`);
+  });
+
+  it('uses the first awslogs group without container, and since as given', async () => {
+    givenService();
+    givenPages({ '': { events: [] } });
+    await runCheck(logsAbsent, { cluster, service, pattern: 'x', since: '2m' });
+    expect(filterInputs()[0]).toMatchObject({ logGroupName: '/ecs/sidecar', startTime: NOW - 120_000 });
+  });
+
+  it('the next step tails from the deployment time', async () => {
+    givenService();
+    givenPages({ '': { events: [event('14:10:43.692', REDIS_ERROR)] } });
+    const result = await runCheck(logsAbsent, { cluster, service, container: 'api', pattern: 'Redis connection failed', sinceDeployment: true });
+    expect(result.nextSteps?.[0]).toBe(`aws logs tail ${GROUP} --since 2025-10-07T14:05:00.000Z --filter-pattern 'Redis connection failed'`);
+  });
+
+  it('a missing log group from the task definition is named with its source', async () => {
+    givenService();
+    logs.on(FilterLogEventsCommand).rejects(Object.assign(new Error('The specified log group does not exist.'), { name: 'ResourceNotFoundException' }));
+    const result = await attemptError(runCheck(logsAbsent, { cluster, service, container: 'api', pattern: 'x', since: '5m' }));
+    expect(result).toMatchObject({ outcome: 'fail', message: `log group ${GROUP} (awslogs-group of ECS service ${service}) does not exist` });
+  });
+
+  it('sinceDeployment without a PRIMARY deployment cannot be evaluated', async () => {
+    ecs.on(DescribeServicesCommand).resolves({ services: [{ serviceName: service, status: 'ACTIVE', deployments: [] }] });
+    const result = await attemptError(runCheck(logsPresent, { logGroup: GROUP, cluster, service, pattern: 'x', sinceDeployment: true }));
+    expect(result.outcome).toBe('error');
+    expect(result.message).toContain('has no PRIMARY deployment');
+    expect(logs.calls()).toHaveLength(0);
+  });
+});
+
+describe('logs-present', () => {
+  const spec = { logGroup: GROUP, pattern: '"Application startup complete"', since: '10m' };
+
+  it('passes on the first match and stops paginating at once', async () => {
+    givenPages({
+      '': { events: [], nextToken: 't1' },
+      t1: { events: [event('14:06:02.100', 'INFO: Application startup complete.')], nextToken: 't2' },
+      t2: { events: [event('14:07:00.000', 'never read')] },
+    });
+    const result = await runCheck(logsPresent, spec);
+    expect(logs.commandCalls(FilterLogEventsCommand)).toHaveLength(2);
+    expect(filterInputs().map((input) => input.limit)).toEqual([5, 5]);
+    expect(result.outcome).toBe('pass');
+    expect(result.message).toBe(`found "\\"Application startup complete\\"" in ${GROUP} since 14:03:41Z: 14:06:02.100Z ecs/api/abc123: INFO: Application startup complete.`);
+    expect(result.facts).toMatchObject({ logMatched: true });
+  });
+
+  it('retries while no event matches yet', async () => {
+    givenPages({ '': { events: [], nextToken: 't1' }, t1: { events: [] } });
+    const result = await runCheck(logsPresent, spec);
+    expect(logs.commandCalls(FilterLogEventsCommand)).toHaveLength(2);
+    expect(result.outcome).toBe('retry');
+    expect(result.message).toBe(`no event matches "\\"Application startup complete\\"" in ${GROUP} since 14:03:41Z yet`);
+    expect(result.nextSteps?.[0]).toBe(`aws logs tail ${GROUP} --since 10m --filter-pattern '"Application startup complete"'`);
+  });
+
+  it('a cut scan without a match is an error that says so', async () => {
+    givenPages({ '': { events: [], nextToken: 't1' }, t1: { events: [], nextToken: 't2' } });
+    const result = await runCheck(logsPresent, { ...spec, maxPages: 2 });
+    expect(result).toMatchObject({ outcome: 'error', retryable: true });
+    expect(result.message).toContain('the scan was cut (stopped after maxPages (2) pages)');
+  });
+});

@@ -1,0 +1,195 @@
+import { describe, it, expect } from '@jest/globals';
+import fc from 'fast-check';
+import { isSensitiveKey, MASK, Masker } from '../../runner/mask.js';
+
+const SECRET = 'S3cr3t/p@ss w0rd+"x"';
+const base64 = (text: string) => Buffer.from(text).toString('base64');
+
+describe('Masker.mask: a registered value in every form', () => {
+  const masker = new Masker([SECRET]);
+
+  it.each<[string, string]>([
+    ['raw', `token is ${SECRET}.`],
+    ['upper case', `token is ${SECRET.toUpperCase()}.`],
+    ['lower case', `token is ${SECRET.toLowerCase()}.`],
+    ['URL-encoded (component)', `GET /x?q=${encodeURIComponent(SECRET)}&y=1`],
+    ['URL-encoded (lower-case hex)', `q=${encodeURIComponent(SECRET).replace(/%[0-9A-F]{2}/g, (m) => m.toLowerCase())}`],
+    ['URL-encoded (encodeURI)', `GET ${encodeURI(SECRET)}`],
+    ['JSON-escaped', `{"auth":${JSON.stringify(SECRET)}}`],
+    ['base64 with padding', `Basic ${base64(SECRET)}`],
+    ['base64 without padding', `x=${base64(SECRET).replace(/=+$/, '')};`],
+    ['twice on one line', `${SECRET} and ${SECRET}`],
+    ['across lines', `line1\n${SECRET}\nline3`],
+  ])('%s', (_, text) => {
+    const masked = masker.mask(text);
+    expect(masked).toContain(MASK);
+    expect(masked.toLowerCase()).not.toContain(SECRET.toLowerCase());
+    expect(masked).not.toContain(encodeURIComponent(SECRET));
+    expect(masked).not.toContain(JSON.stringify(SECRET).slice(1, -1));
+    expect(masked).not.toContain(base64(SECRET).replace(/=+$/, ''));
+  });
+
+  it.each<[string, string]>([
+    ['unrelated text', 'all 3 targets healthy'],
+    ['a part of the secret only', 'S3cr3t alone'],
+    ['an empty string', ''],
+  ])('leaves %s alone', (_, text) => {
+    expect(masker.mask(text)).toBe(text);
+  });
+});
+
+describe('Masker.mask: credentials recognised without registration', () => {
+  const masker = new Masker();
+  it.each<[string, string, string]>([
+    ['redis URL password', 'redis://:pw123@cache.local:6379/0', 'redis://:***@cache.local:6379/0'],
+    ['rediss URL user and password', 'rediss://default:pw123@cache.local:6379', 'rediss://default:***@cache.local:6379'],
+    ['https URL password', 'see https://user:hunter2@host.example/path', 'see https://user:***@host.example/path'],
+    ['query token', 'GET https://h/x?token=abc123&page=2', 'GET https://h/x?token=***&page=2'],
+    ['query access_token', 'GET /cb?code=1&access_token=zzz', 'GET /cb?code=1&access_token=***'],
+    ['query api_key, upper case', '/x?API_KEY=kkk', '/x?API_KEY=***'],
+    ['presigned URL signature', '/o?X-Amz-Signature=deadbeef&X-Amz-Credential=AKIA', '/o?X-Amz-Signature=***&X-Amz-Credential=***'],
+    ['URL without a password', 'https://user@host/path', 'https://user@host/path'],
+    ['URL without credentials', 'https://host:8443/path?page=1', 'https://host:8443/path?page=1'],
+  ])('%s', (_, text, expected) => {
+    expect(masker.mask(text)).toBe(expected);
+  });
+});
+
+describe('Masker.add', () => {
+  it.each<[string, string, string]>([
+    ['Bearer credential, alone too', 'Bearer abc.def.ghi', 'token abc.def.ghi and Bearer abc.def.ghi'],
+    ['Basic credential', 'Basic dXNlcjpwYXNz', 'creds dXNlcjpwYXNz'],
+    ['surrounding whitespace is not part of the value', '  padded-secret  ', 'is padded-secret!'],
+  ])('%s', (_, value, text) => {
+    const masked = new Masker([value]).mask(text);
+    expect(masked).toContain(MASK);
+    expect(masked).not.toContain(value.trim().replace(/^(Bearer|Basic) /, ''));
+  });
+
+  it('masks a longer secret whole when it contains a shorter one', () => {
+    const masker = new Masker(['abc', 'abcdef']);
+    expect(masker.mask('x abcdef y abc z')).toBe(`x ${MASK} y ${MASK} z`);
+  });
+
+  it('ignores empty, blank and repeated values', () => {
+    const masker = new Masker();
+    masker.add('');
+    masker.add(undefined);
+    masker.add('   ');
+    masker.add('v1');
+    masker.add('v1');
+    expect(masker.size).toBe(1);
+    expect(masker.mask('a  b')).toBe('a  b');
+  });
+
+  it('masks values added after the first mask() call', () => {
+    const masker = new Masker(['first']);
+    expect(masker.mask('first second')).toBe(`${MASK} second`);
+    masker.add('second');
+    expect(masker.mask('first second')).toBe(`${MASK} ${MASK}`);
+  });
+
+  it.each([
+    ['regex characters', 'a.b*c+(d)[e]{f}|g^h$i?\\j'],
+    ['a lone surrogate (from a decoded JSON body)', 'ab\ud800cd'],
+    ['non-ASCII', 'pässwörd-日本'],
+  ])('handles %s', (_, value) => {
+    const masker = new Masker([value]);
+    expect(masker.mask(`<${value}>`)).toBe(`<${MASK}>`);
+    expect(masker.mask('aXb')).toBe('aXb');
+  });
+});
+
+describe('Masker.maskDeep', () => {
+  const masker = new Masker(['tok-123']);
+
+  it('masks values under sensitive keys whatever they are, and registered values anywhere', () => {
+    const when = new Date('2024-01-01T00:00:00Z');
+    const input = {
+      message: 'used tok-123',
+      headers: { Authorization: 'Bearer other', 'X-API-Key': 'k', Cookie: 'sid=1', Accept: 'application/json' },
+      nested: [{ password: 'pw', clientSecret: 'cs', accessToken: 'at', note: 'fine' }, 'tok-123', 42, null, true],
+      'key-tok-123': 'v',
+      when,
+      emptyPassword: '',
+    };
+    const out = masker.maskDeep(input);
+    expect(out).toEqual({
+      message: `used ${MASK}`,
+      headers: { Authorization: MASK, 'X-API-Key': MASK, Cookie: MASK, Accept: 'application/json' },
+      nested: [{ password: MASK, clientSecret: MASK, accessToken: MASK, note: 'fine' }, MASK, 42, null, true],
+      [`key-${MASK}`]: 'v',
+      when,
+      emptyPassword: '',
+    });
+    expect(out.when).toBe(when);
+    // The input is not modified.
+    expect(input.headers.Authorization).toBe('Bearer other');
+  });
+});
+
+describe('isSensitiveKey', () => {
+  it.each<[string, boolean]>([
+    ['Authorization', true],
+    ['authorization', true],
+    ['Proxy-Authorization', true],
+    ['X-API-Key', true],
+    ['x-api-key', true],
+    ['Cookie', true],
+    ['Set-Cookie', true],
+    ['X-Auth-Token', true],
+    ['password', true],
+    ['dbPassword', true],
+    ['clientSecret', true],
+    ['refresh_token', true],
+    ['Accept', false],
+    ['Content-Type', false],
+    ['name', false],
+    ['tokens_used', false],
+  ])('%s → %s', (key, expected) => {
+    expect(isSensitiveKey(key)).toBe(expected);
+  });
+});
+
+describe('Masker properties', () => {
+  // A secret made only of what masking writes ("*") can reappear from the mask itself, and a
+  // blank one is not a secret: both are out of scope. Everything else must never survive.
+  const secretArb = fc
+    .string({ unit: 'grapheme', minLength: 1, maxLength: 24 })
+    .filter((s) => s.trim().length > 0 && !s.includes('*'));
+  const textArb = fc.string({ unit: 'grapheme', maxLength: 40 }).filter((s) => !s.includes('*'));
+  // Any code point, lone surrogates included (fc's 'binary' unit only yields well-formed characters).
+  const anyUnits = (minLength: number) =>
+    fc.string({
+      unit: fc.oneof(fc.integer({ min: 0, max: 0x10ffff }), fc.integer({ min: 0xd800, max: 0xdfff })).map((cp) => String.fromCodePoint(cp)),
+      minLength,
+      maxLength: 30,
+    });
+  const forms: [string, (s: string) => string][] = [
+    ['raw', (s) => s],
+    ['URL-encoded', (s) => encodeURIComponent(s)],
+    ['JSON-escaped', (s) => JSON.stringify(s).slice(1, -1)],
+  ];
+
+  it.each(forms)('a %s secret inside arbitrary text never survives masking', (_, form) => {
+    fc.assert(
+      fc.property(secretArb, textArb, textArb, (secret, before, after) => {
+        const masked = new Masker([secret]).mask(`${before}${form(secret)}${after}`);
+        expect(masked).not.toContain(form(secret));
+        expect(masked).not.toContain(secret);
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it('never throws, whatever the secret and the text (lone surrogates included)', () => {
+    fc.assert(
+      fc.property(anyUnits(1), anyUnits(0), (secret, text) => {
+        const masker = new Masker([secret]);
+        expect(typeof masker.mask(text + secret)).toBe('string');
+        expect(typeof masker.maskDeep({ [secret]: [text] })).toBe('object');
+      }),
+      { numRuns: 200 },
+    );
+  });
+});

@@ -1,0 +1,252 @@
+import { afterEach, describe, expect, it, jest } from '@jest/globals';
+import type { RunEvent } from '../../runner/events.js';
+import { createProgress, type ProgressOptions } from '../../runner/progress.js';
+import { displayWidth } from '../../runner/reporters/pretty.js';
+import { mixed } from '../support/sample-reports.js';
+
+const [clusterActive, serviceStable, targetsHealthy, , predictEndpoint] = mixed.checks as [
+  (typeof mixed.checks)[number], (typeof mixed.checks)[number], (typeof mixed.checks)[number], unknown, (typeof mixed.checks)[number],
+];
+const CLEAR_LINE = '\r\u001b[2K';
+
+function fakeStream(columns?: number) {
+  const chunks: string[] = [];
+  const stream = { columns, write: (chunk: string) => chunks.push(chunk) > 0 } as unknown as NodeJS.WritableStream;
+  return { stream, output: () => chunks.join('') };
+}
+
+/** What a terminal shows: permanent lines, and the line the cursor is on (the live line). */
+function screen(output: string): { lines: string[]; live: string } {
+  const lines: string[] = [];
+  let live = '';
+  for (const token of output.split(/(\r\u001b\[2K|\n)/)) {
+    if (token === CLEAR_LINE) live = '';
+    else if (token === '\n') {
+      lines.push(live);
+      live = '';
+    } else live += token;
+  }
+  return { lines, live };
+}
+
+function setup(options: Partial<ProgressOptions> & { columns?: number } = {}) {
+  let clock = 1_000_000;
+  const { stream, output } = fakeStream(options.columns);
+  const progress = createProgress({ stream, tty: false, color: false, now: () => clock, ...options });
+  const emit = (...events: RunEvent[]) => events.forEach(progress.listener);
+  return { ...progress, emit, output, screen: () => screen(output()), advance: (ms: number) => (clock += ms) };
+}
+
+const runStart: RunEvent = {
+  kind: 'run-start',
+  scenario: 'hokusai-api-development',
+  checks: [clusterActive, targetsHealthy, predictEndpoint].map(({ name, type }) => ({ name, type })),
+};
+const startCluster: RunEvent[] = [
+  { kind: 'check-start', name: 'cluster active', type: 'ecs-cluster' },
+  { kind: 'attempt-start', name: 'cluster active', attempt: 1, maxAttempts: 3 },
+];
+const startTargets: RunEvent[] = [
+  { kind: 'check-start', name: 'targets healthy', type: 'elbv2-target-health' },
+  { kind: 'attempt-start', name: 'targets healthy', attempt: 1, maxAttempts: 5 },
+];
+const targetsRetry: RunEvent = {
+  kind: 'attempt-end',
+  name: 'targets healthy',
+  attempt: 1,
+  maxAttempts: 5,
+  outcome: 'retry',
+  message: '1/2 healthy',
+  nextDelayMs: 4000,
+};
+const clusterDone: RunEvent[] = [
+  { kind: 'attempt-end', name: 'cluster active', attempt: 1, maxAttempts: 3, outcome: 'pass', message: 'ACTIVE' },
+  { kind: 'check-end', report: clusterActive },
+];
+const targetsDone: RunEvent[] = [
+  { kind: 'attempt-start', name: 'targets healthy', attempt: 2, maxAttempts: 5 },
+  { kind: 'attempt-end', name: 'targets healthy', attempt: 2, maxAttempts: 5, outcome: 'fail', message: 'target\nderegistered' },
+  { kind: 'check-end', report: targetsHealthy },
+];
+const fullRun: RunEvent[] = [
+  runStart,
+  ...startCluster,
+  ...startTargets,
+  targetsRetry,
+  ...clusterDone,
+  ...targetsDone,
+  { kind: 'check-end', report: predictEndpoint },
+  { kind: 'run-end', report: mixed },
+];
+
+afterEach(() => {
+  jest.useRealTimers();
+  jest.restoreAllMocks();
+});
+
+describe('progress in a log (not a terminal)', () => {
+  it('prints one plain line per event worth reading, concurrent checks named on each line', () => {
+    const progress = setup();
+    progress.emit(...fullRun);
+    progress.stop();
+    expect(progress.output()).toBe(
+      [
+        'Verifying hokusai-api-development: 3 checks',
+        '▶ cluster active (ecs-cluster)',
+        '▶ targets healthy (elbv2-target-health)',
+        '  targets healthy: attempt 1/5 not ready: 1/2 healthy; next attempt in 4s',
+        '✓ cluster active passed in 210ms: cluster hokusai-development is ACTIVE',
+        '  targets healthy: attempt 2/5 failed: target ⏎ deregistered',
+        '✗ targets healthy failed after 5 attempts in 16s: 0/2 targets healthy in hokusai-api-tg',
+        '- predict endpoint skipped: needs: targets healthy failed',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('marks a pass after retries and an attempt count without a known maximum', () => {
+    const progress = setup();
+    progress.emit(
+      { kind: 'check-start', name: 'service stable', type: 'ecs-service' },
+      { kind: 'attempt-end', name: 'service stable', attempt: 2, outcome: 'error', message: 'Throttling', nextDelayMs: 1500 },
+      { kind: 'check-end', report: serviceStable },
+    );
+    expect(progress.screen().lines).toEqual([
+      '▶ service stable (ecs-service)',
+      '  service stable: attempt 2 error: Throttling; next attempt in 1.5s',
+      '✓ service stable passed after 3 attempts in 12.4s: 1/1 tasks RUNNING on revision 151',
+    ]);
+  });
+
+  it('never rewrites lines and writes no escape codes without colour', () => {
+    const progress = setup();
+    progress.emit(...fullRun);
+    expect(progress.output()).not.toMatch(/[\r\u001b]/);
+  });
+
+  it('colours its symbols when asked to', () => {
+    const progress = setup({ color: true });
+    progress.emit(...fullRun);
+    expect(progress.output()).toContain('\u001b[32m✓\u001b[39m cluster active passed');
+    expect(progress.output()).toContain('\u001b[31m✗\u001b[39m targets healthy failed');
+  });
+
+  it('starts no timer', () => {
+    const setIntervalSpy = jest.spyOn(globalThis, 'setInterval');
+    setup().emit(...startTargets);
+    expect(setIntervalSpy).not.toHaveBeenCalled();
+  });
+});
+
+describe('progress on a terminal', () => {
+  it('shows the check in flight on a live line with the retry countdown', () => {
+    const progress = setup({ tty: true });
+    progress.emit(runStart, ...startTargets, targetsRetry);
+    expect(progress.screen()).toEqual({
+      lines: ['Verifying hokusai-api-development: 3 checks'],
+      live: '⠋ targets healthy — attempt 1/5, next retry in 4s: 1/2 healthy',
+    });
+    progress.emit({ kind: 'attempt-start', name: 'targets healthy', attempt: 2, maxAttempts: 5 });
+    expect(progress.screen().live).toBe('⠋ targets healthy — attempt 2/5 (previous: 1/2 healthy)');
+    progress.stop();
+  });
+
+  it('animates the spinner and counts down on a timer', () => {
+    jest.useFakeTimers();
+    const progress = setup({ tty: true });
+    progress.emit(...startTargets, targetsRetry);
+    progress.advance(1200);
+    jest.advanceTimersByTime(80);
+    expect(progress.screen().live).toBe('⠙ targets healthy — attempt 1/5, next retry in 3s: 1/2 healthy');
+    progress.advance(3000);
+    jest.advanceTimersByTime(80);
+    expect(progress.screen().live).toBe('⠹ targets healthy — attempt 1/5, retrying now: 1/2 healthy');
+    progress.stop();
+  });
+
+  it('shares the live line between concurrent checks and prints finished ones above it', () => {
+    const progress = setup({ tty: true });
+    progress.emit(...startCluster, ...startTargets, targetsRetry);
+    expect(progress.screen().live).toBe(
+      '⠋ cluster active (attempt 1/3) · targets healthy (attempt 1/5, next retry in 4s)',
+    );
+    progress.emit(...clusterDone);
+    expect(progress.screen()).toEqual({
+      lines: ['✓ cluster active passed in 210ms: cluster hokusai-development is ACTIVE'],
+      live: '⠋ targets healthy — attempt 1/5, next retry in 4s: 1/2 healthy',
+    });
+    progress.emit(...targetsDone);
+    expect(progress.screen()).toEqual({
+      lines: [
+        '✓ cluster active passed in 210ms: cluster hokusai-development is ACTIVE',
+        '✗ targets healthy failed after 5 attempts in 16s: 0/2 targets healthy in hokusai-api-tg',
+      ],
+      live: '',
+    });
+  });
+
+  it('cuts the live line to the terminal width so rewriting it in place works', () => {
+    const progress = setup({ tty: true, columns: 40 });
+    progress.emit(...startCluster, ...startTargets, targetsRetry);
+    const { live } = progress.screen();
+    expect(live.endsWith('…')).toBe(true);
+    expect(displayWidth(live)).toBeLessThanOrEqual(39);
+    progress.stop();
+  });
+
+  it('takes the width from the stream when not given', () => {
+    const { stream, output } = fakeStream(30);
+    const progress = createProgress({ stream, tty: true, color: false });
+    [...startCluster, ...startTargets].forEach(progress.listener);
+    expect(displayWidth(screen(output()).live)).toBe(29);
+    progress.stop();
+  });
+
+  it('clears the live line at the end of the run and on stop, and ignores later events', () => {
+    const ended = setup({ tty: true });
+    ended.emit(...startTargets, { kind: 'run-end', report: mixed });
+    expect(ended.screen().live).toBe('');
+
+    const stopped = setup({ tty: true });
+    stopped.emit(...startTargets);
+    expect(stopped.screen().live).not.toBe('');
+    stopped.stop();
+    expect(stopped.screen().live).toBe('');
+    const before = stopped.output();
+    stopped.emit(...startCluster, ...clusterDone);
+    stopped.stop();
+    expect(stopped.output()).toBe(before);
+  });
+
+  it('runs its spinner on an unref’d timer that stop() clears', () => {
+    const setIntervalSpy = jest.spyOn(globalThis, 'setInterval');
+    const clearIntervalSpy = jest.spyOn(globalThis, 'clearInterval');
+    const progress = setup({ tty: true });
+    progress.emit(...startTargets);
+    expect(setIntervalSpy).toHaveBeenCalledTimes(1);
+    const timer = setIntervalSpy.mock.results[0]!.value as NodeJS.Timeout;
+    expect(timer.hasRef()).toBe(false);
+    progress.stop();
+    expect(clearIntervalSpy).toHaveBeenCalledWith(timer);
+  });
+
+  it('stops its timer once no check is in flight', () => {
+    const clearIntervalSpy = jest.spyOn(globalThis, 'clearInterval');
+    const progress = setup({ tty: true });
+    progress.emit(...startCluster);
+    expect(clearIntervalSpy).not.toHaveBeenCalled();
+    progress.emit(...clusterDone);
+    expect(clearIntervalSpy).toHaveBeenCalledTimes(1);
+  });
+
+  it('never writes to stdout or stderr itself', () => {
+    const stdout = jest.spyOn(process.stdout, 'write');
+    const stderr = jest.spyOn(process.stderr, 'write');
+    const progress = setup({ tty: true, color: true });
+    progress.emit(...fullRun);
+    progress.stop();
+    expect(stdout).not.toHaveBeenCalled();
+    expect(stderr).not.toHaveBeenCalled();
+    expect(progress.output()).not.toBe('');
+  });
+});

@@ -1,0 +1,63 @@
+import { describe, expect, it } from '@jest/globals';
+import { renderJson } from '../../../runner/reporters/json.js';
+import type { RunReport } from '../../../runner/result.js';
+import { interrupted, mixed, nasty, sampleReports, withRootCause } from '../../support/sample-reports.js';
+
+const RUN_CONTRACT = ['version', 'scenario', 'status', 'startedAt', 'durationMs', 'summary', 'checks'];
+const CHECK_CONTRACT = ['name', 'type', 'status', 'attempts', 'durationMs', 'message', 'observations', 'details'];
+
+const json = (report: RunReport) => renderJson(report, { color: true }).text;
+const parse = (report: RunReport) => JSON.parse(json(report)) as Record<string, any>;
+
+describe('json reporter', () => {
+  it.each(Object.entries(sampleReports))(
+    '%s: one pretty-printed document with a trailing newline',
+    (_name, report) => {
+      const text = json(report);
+      expect(text.endsWith('}\n')).toBe(true);
+      expect(text.split('\n')[1]).toBe('  "version": 1,');
+      expect(() => JSON.parse(text)).not.toThrow();
+    },
+  );
+
+  it('puts the contract fields first, in contract order, then the extensions', () => {
+    const document = parse(withRootCause);
+    expect(Object.keys(document)).toEqual([...RUN_CONTRACT, 'file', 'rootCause']);
+    expect(Object.keys(document.summary)).toEqual(['passed', 'failed', 'errored', 'skipped']);
+    const failed = document.checks.find((check: any) => check.name === 'redis reachable');
+    expect(Object.keys(failed)).toEqual([...CHECK_CONTRACT, 'flaky', 'description', 'location', 'fix', 'nextSteps']);
+    expect(Object.keys(failed.observations[0])).toEqual(['what', 'expected', 'actual', 'ok']);
+  });
+
+  it('keeps the contract order even when the report object was built in another order', () => {
+    const shuffled = Object.fromEntries(Object.entries(mixed).reverse()) as unknown as RunReport;
+    expect(Object.keys(parse(shuffled)).slice(0, RUN_CONTRACT.length)).toEqual(RUN_CONTRACT);
+  });
+
+  it('omits extensions that are not set', () => {
+    const document = parse(mixed);
+    expect(document).not.toHaveProperty('interrupted');
+    expect(document).not.toHaveProperty('rootCause');
+    const skipped = document.checks.find((check: any) => check.status === 'skipped');
+    expect(Object.keys(skipped)).toEqual([...CHECK_CONTRACT, 'flaky', 'description', 'location', 'skipReason']);
+    expect(skipped.skipReason).toBe('needs: targets healthy failed');
+  });
+
+  it('carries the interruption and the summary counts', () => {
+    const document = parse(interrupted);
+    expect(document.interrupted).toBe('SIGINT');
+    expect(document.summary).toEqual({ passed: 1, failed: 1, errored: 0, skipped: 1 });
+    expect(document.status).toBe('failed');
+  });
+
+  it('round-trips nasty strings exactly', () => {
+    const document = parse(nasty);
+    expect(document.checks.map((check: any) => check.message)).toEqual(nasty.checks.map((check) => check.message));
+    expect(document.scenario).toBe(nasty.scenario);
+  });
+
+  it('encodes a bigint in details as a string instead of throwing', () => {
+    const report: RunReport = { ...mixed, checks: [{ ...mixed.checks[0]!, details: { bytes: 12345678901234567890n } }] };
+    expect(parse(report).checks[0].details).toEqual({ bytes: '12345678901234567890' });
+  });
+});

@@ -1,0 +1,452 @@
+import { describe, it, expect, beforeEach } from '@jest/globals';
+import { stringify } from 'yaml';
+import type { RunEvent } from '../../runner/events.js';
+import type { CheckReport, RunReport } from '../../runner/result.js';
+import { runScenario, type RunOptions } from '../../runner/run.js';
+import type { Scenario } from '../../runner/scenario.js';
+import { fakeCalls, resetFakes, scenarioFrom, type FakeOutcome } from '../support/fake-checks.js';
+
+/** Small, fast defaults: 2 s attempts, one attempt, 10 ms between attempts when retried. */
+const DEFAULTS = { timeout: '2s', retry: { interval: '10ms', backoff: 1 } };
+
+type CheckInput = Record<string, unknown>;
+
+/** A `fake` check whose calls are recorded under its name. */
+function fake(name: string, outcomes: FakeOutcome[] = ['pass'], more: CheckInput = {}): CheckInput {
+  return { name, type: 'fake', id: name, outcomes, ...more };
+}
+
+function scenario(checks: CheckInput[], top: Record<string, unknown> = {}, env: Record<string, string> = {}): Scenario {
+  return scenarioFrom(stringify({ name: 'run test', defaults: DEFAULTS, ...top, checks }), { env });
+}
+
+async function run(checks: CheckInput[], options: RunOptions = {}, top: Record<string, unknown> = {}) {
+  const events: RunEvent[] = [];
+  const started = performance.now();
+  const report = await runScenario(scenario(checks, top), { onEvent: (e) => events.push(e), ...options });
+  return { report, events, elapsed: performance.now() - started };
+}
+
+function byName(report: RunReport, name: string): CheckReport {
+  const check = report.checks.find((c) => c.name === name);
+  if (!check) throw new Error(`no check ${name} in report`);
+  return check;
+}
+
+const startOrder = () => fakeCalls().filter((c) => c.attempt === 1).map((c) => c.id);
+
+beforeEach(() => {
+  resetFakes();
+});
+
+describe('order', () => {
+  it('runs checks in file order, moving a check after the checks it needs; reports in file order', async () => {
+    const { report } = await run([fake('a'), fake('b', ['pass'], { needs: ['d'] }), fake('c'), fake('d')]);
+    expect(startOrder()).toEqual(['a', 'd', 'b', 'c']);
+    expect(report.checks.map((c) => c.name)).toEqual(['a', 'b', 'c', 'd']);
+    expect(report.checks.every((c) => c.status === 'passed')).toBe(true);
+  });
+
+  it('keeps file order in the report when later checks finish first (concurrency)', async () => {
+    const { report, events } = await run([fake('slow', ['pass'], { delay: 150 }), fake('fast', ['pass'], { delay: 10 })], { concurrency: 2 });
+    const ends = events.flatMap((e) => (e.kind === 'check-end' ? [e.report.name] : []));
+    expect(ends).toEqual(['fast', 'slow']);
+    expect(report.checks.map((c) => c.name)).toEqual(['slow', 'fast']);
+  });
+
+  it('records where each check is in the file', async () => {
+    const { report } = await run([fake('a'), fake('b')]);
+    const [a, b] = report.checks;
+    expect(a!.location).toMatchObject({ file: 'test.yaml' });
+    expect(b!.location!.line).toBeGreaterThan(a!.location!.line);
+  });
+});
+
+describe('needs', () => {
+  it.each<{ dep: FakeOutcome; verb: string }>([
+    { dep: 'fail', verb: 'failed' },
+    { dep: 'error', verb: 'errored' },
+    { dep: 'retry', verb: 'failed' },
+  ])('skips a check whose need $verb, naming the need; the chain is skipped too', async ({ dep, verb }) => {
+    const { report } = await run([
+      fake('dep', [dep]),
+      fake('child', ['pass'], { needs: ['dep'] }),
+      fake('grandchild', ['pass'], { needs: ['child'] }),
+      fake('independent'),
+    ]);
+    expect(byName(report, 'child')).toMatchObject({ status: 'skipped', skipReason: `needs "dep", which ${verb}`, attempts: 0 });
+    expect(byName(report, 'child').message).toBe(`skipped: needs "dep", which ${verb}`);
+    expect(byName(report, 'grandchild')).toMatchObject({ status: 'skipped', skipReason: 'needs "child", which was skipped' });
+    expect(byName(report, 'independent').status).toBe('passed');
+    expect(fakeCalls('child')).toEqual([]);
+    expect(fakeCalls('grandchild')).toEqual([]);
+  });
+
+  it('runs a check only when every need passed', async () => {
+    const { report } = await run([fake('x'), fake('y', ['fail']), fake('z', ['pass'], { needs: ['x', 'y'] })]);
+    expect(byName(report, 'z')).toMatchObject({ status: 'skipped', skipReason: 'needs "y", which failed' });
+  });
+});
+
+describe('attempts and outcomes', () => {
+  it('a check that passes after retries is passed, flaky, with its attempt count', async () => {
+    const { report } = await run([fake('a', ['retry', 'retryable-error', 'pass'], { retry: { attempts: 5 } })]);
+    expect(byName(report, 'a')).toMatchObject({ status: 'passed', attempts: 3, flaky: true, message: 'pass on attempt 3' });
+    expect(fakeCalls('a').map((c) => c.attempt)).toEqual([1, 2, 3]);
+  });
+
+  it('a check that passes at once is not flaky', async () => {
+    const { report } = await run([fake('a', ['pass'], { retry: { attempts: 5 } })]);
+    expect(byName(report, 'a')).toMatchObject({ status: 'passed', attempts: 1, flaky: false });
+  });
+
+  it('a check that exhausts its retries fails with the last observation and the attempt count', async () => {
+    const { report } = await run([fake('a', ['retry'], { retry: { attempts: 3 } })]);
+    const a = byName(report, 'a');
+    expect(a).toMatchObject({ status: 'failed', attempts: 3, flaky: false });
+    expect(a.message).toBe('retry on attempt 3 (gave up after 3 attempts)');
+    expect(a.observations).toEqual([{ what: 'attempt', expected: 'pass', actual: 'attempt 3: retry', ok: false }]);
+  });
+
+  it.each<{ outcomes: FakeOutcome[]; status: string; attempts: number; message: RegExp }>([
+    { outcomes: ['fail'], status: 'failed', attempts: 1, message: /^fail on attempt 1$/ },
+    { outcomes: ['retry', 'fail', 'pass'], status: 'failed', attempts: 2, message: /^fail on attempt 2$/ },
+    { outcomes: ['error'], status: 'error', attempts: 1, message: /^error on attempt 1$/ },
+    { outcomes: ['retryable-error'], status: 'error', attempts: 4, message: /^retryable-error on attempt 4 \(gave up after 4 attempts\)$/ },
+    { outcomes: ['throw'], status: 'error', attempts: 1, message: /^check crashed: TypeError: exploded on attempt 1$/ },
+    { outcomes: ['retry'], status: 'failed', attempts: 1, message: /^retry on attempt 1 \(gave up after 1 attempt\)$/ },
+  ])('$outcomes with 4 attempts allowed → $status after $attempts attempt(s)', async ({ outcomes, status, attempts, message }) => {
+    const { report } = await run([fake('a', outcomes, { retry: { attempts: attempts === 1 && outcomes[0] === 'retry' ? 1 : 4 } })]);
+    const a = byName(report, 'a');
+    expect(a.status).toBe(status);
+    expect(a.attempts).toBe(attempts);
+    expect(a.message).toMatch(message);
+    expect(fakeCalls('a')).toHaveLength(attempts);
+  });
+
+  it('a definitive failure keeps its fix', async () => {
+    const { report } = await run([fake('a', ['fail'])]);
+    expect(byName(report, 'a').fix).toEqual({ summary: 'make it pass' });
+  });
+
+  it('a crash is reported without a stack trace in the message', async () => {
+    const { report } = await run([fake('a', ['throw'])]);
+    expect(byName(report, 'a').message).not.toMatch(/\n\s+at /);
+  });
+});
+
+describe('timeouts and deadlines', () => {
+  it('aborts an attempt at its timeout: the check sees its signal aborted, and is retried', async () => {
+    const { report, elapsed } = await run([fake('a', ['pass'], { delay: 5_000, timeout: '50ms', retry: { attempts: 2 } })]);
+    const a = byName(report, 'a');
+    expect(a).toMatchObject({ status: 'failed', attempts: 2 });
+    expect(a.message).toBe('no answer within the 50ms attempt timeout (gave up after 2 attempts)');
+    const calls = fakeCalls('a');
+    expect(calls).toHaveLength(2);
+    for (const call of calls) {
+      expect(call.timeoutMs).toBe(50);
+      expect(call.signalAborted).toBe(true);
+      expect((call.abortReason as Error).name).toBe('TimeoutError');
+      expect(call.endedAt! - call.startedAt).toBeLessThan(1000);
+    }
+    expect(elapsed).toBeLessThan(2000);
+  });
+
+  it('ends an attempt that ignores its signal (hang) at the timeout: the runner races it', async () => {
+    const { report, elapsed } = await run([fake('a', ['hang', 'pass'], { timeout: '50ms', retry: { attempts: 2 } })]);
+    expect(byName(report, 'a')).toMatchObject({ status: 'passed', attempts: 2, flaky: true });
+    expect(fakeCalls('a')[0]!.signalAborted).toBe(true);
+    expect(elapsed).toBeLessThan(2000);
+  });
+
+  it('a `within` deadline alone retries until the deadline and bounds the total time', async () => {
+    const { report, elapsed } = await run([fake('a', ['retry'], { retry: { within: '300ms', interval: '20ms' } })]);
+    const a = byName(report, 'a');
+    expect(a.status).toBe('failed');
+    expect(a.attempts).toBeGreaterThan(3);
+    expect(a.message).toContain(`(gave up after ${a.attempts} attempts)`);
+    // It stops when the next wait would leave less than a useful attempt before the deadline.
+    expect(elapsed).toBeGreaterThanOrEqual(150);
+    expect(elapsed).toBeLessThan(1500);
+    // Attempt timeouts cut by the deadline are whole milliseconds (AbortSignal.timeout needs them).
+    for (const call of fakeCalls('a')) expect(Number.isInteger(call.timeoutMs)).toBe(true);
+  });
+
+  it('a `within` deadline cuts a long attempt timeout, even for a check that hangs', async () => {
+    const { report, elapsed } = await run([fake('a', ['hang'], { timeout: '10s', retry: { within: '200ms' } })]);
+    expect(byName(report, 'a').status).toBe('failed');
+    expect(fakeCalls('a')[0]!.timeoutMs).toBeLessThanOrEqual(200);
+    expect(elapsed).toBeLessThan(1500);
+  });
+});
+
+describe('runner faults', () => {
+  it('a fault inside the runner is reported as an error of that check, never as an interruption', async () => {
+    const events: RunEvent[] = [];
+    const report = await runScenario(scenario([fake('a'), fake('b')]), {
+      onEvent: (event) => {
+        events.push(event);
+        if (event.kind === 'attempt-start' && event.name === 'a') throw new Error('listener broke');
+      },
+    });
+    expect(byName(report, 'a')).toMatchObject({ status: 'error', message: 'runner error: listener broke' });
+    expect(byName(report, 'a').skipReason).toBeUndefined();
+    expect(byName(report, 'b').status).toBe('passed');
+    expect(report.status).toBe('failed');
+    expect(report.interrupted).toBeUndefined();
+  });
+});
+
+describe('fail-fast', () => {
+  it.each<{ first: FakeOutcome; verb: string }>([
+    { first: 'fail', verb: 'failed' },
+    { first: 'error', verb: 'errored' },
+  ])('stops at the first check that $verb and skips the rest with the reason', async ({ first, verb }) => {
+    const { report } = await run([fake('ok'), fake('bad', [first]), fake('b'), fake('c')], { failFast: true });
+    expect(byName(report, 'ok').status).toBe('passed');
+    expect(byName(report, 'bad').status).toBe(first === 'fail' ? 'failed' : 'error');
+    for (const name of ['b', 'c']) {
+      expect(byName(report, name)).toMatchObject({ status: 'skipped', skipReason: `fail-fast: "bad" ${verb}` });
+      expect(fakeCalls(name)).toEqual([]);
+    }
+    expect(report.status).toBe('failed');
+    expect(report.interrupted).toBeUndefined();
+  });
+
+  it('without fail-fast the rest still run', async () => {
+    const { report } = await run([fake('bad', ['fail']), fake('b')]);
+    expect(byName(report, 'b').status).toBe('passed');
+  });
+
+  it('stops checks in flight too (concurrency)', async () => {
+    const { report, elapsed } = await run([fake('slow', ['pass'], { delay: 5_000 }), fake('bad', ['fail'], { delay: 20 })], { failFast: true, concurrency: 2 });
+    expect(byName(report, 'slow')).toMatchObject({ status: 'skipped', skipReason: 'fail-fast: "bad" failed' });
+    expect(fakeCalls('slow')[0]!.signalAborted).toBe(true);
+    expect(elapsed).toBeLessThan(2000);
+  });
+});
+
+describe('concurrency', () => {
+  const overlap = () => {
+    const [a] = fakeCalls('a');
+    const [b] = fakeCalls('b');
+    return b!.startedAt < a!.endedAt!;
+  };
+
+  it('runs independent checks at the same time with concurrency 2', async () => {
+    const { report, elapsed } = await run([fake('a', ['pass'], { delay: 200 }), fake('b', ['pass'], { delay: 200 })], { concurrency: 2 });
+    expect(report.status).toBe('passed');
+    expect(overlap()).toBe(true);
+    expect(elapsed).toBeLessThan(390);
+  });
+
+  it('runs them one after the other with concurrency 1 (the default)', async () => {
+    const { report } = await run([fake('a', ['pass'], { delay: 100 }), fake('b', ['pass'], { delay: 100 })]);
+    expect(report.status).toBe('passed');
+    expect(overlap()).toBe(false);
+  });
+
+  it('does not start a check before the checks it needs have finished', async () => {
+    await run([fake('a', ['pass'], { delay: 100 }), fake('b', ['pass'], { needs: ['a'] }), fake('c', ['pass'], { delay: 50 })], { concurrency: 3 });
+    const [a] = fakeCalls('a');
+    const [b] = fakeCalls('b');
+    const [c] = fakeCalls('c');
+    expect(b!.startedAt).toBeGreaterThanOrEqual(a!.endedAt!);
+    expect(c!.startedAt).toBeLessThan(a!.endedAt!);
+  });
+
+  it('never has more than N checks in flight', async () => {
+    const checks = ['a', 'b', 'c', 'd', 'e'].map((name) => fake(name, ['pass'], { delay: 40 }));
+    await run(checks, { concurrency: 2 });
+    const calls = fakeCalls();
+    for (const call of calls) {
+      const inFlight = calls.filter((other) => other.startedAt <= call.startedAt && other.endedAt! > call.startedAt);
+      expect(inFlight.length).toBeLessThanOrEqual(2);
+    }
+  });
+});
+
+describe('run timeout', () => {
+  it('fails the checks in flight with "run timeout" and skips the rest', async () => {
+    const { report, elapsed } = await run([fake('a'), fake('b', ['pass'], { delay: 5_000 }), fake('c'), fake('d')], { timeoutMs: 200 });
+    expect(byName(report, 'a').status).toBe('passed');
+    expect(byName(report, 'b')).toMatchObject({ status: 'failed', attempts: 1 });
+    expect(byName(report, 'b').message).toContain('run timeout of 200ms reached before a verdict');
+    for (const name of ['c', 'd']) {
+      expect(byName(report, name).status).toBe('skipped');
+      expect(byName(report, name).skipReason).toContain('run timeout');
+    }
+    expect(report).toMatchObject({ status: 'failed', interrupted: 'timeout' });
+    expect(fakeCalls('b')[0]!.signalAborted).toBe(true);
+    expect(elapsed).toBeLessThan(1500);
+  });
+
+  it('keeps the last observation of a check that was retrying when the run timed out', async () => {
+    const { report } = await run([fake('a', ['retry'], { retry: { attempts: 100, interval: '30ms' } })], { timeoutMs: 150 });
+    const a = byName(report, 'a');
+    expect(a.status).toBe('failed');
+    expect(a.message).toMatch(/run timeout of 150ms reached before a verdict; last attempt: retry on attempt \d+/);
+    expect(a.observations[0]!.actual).toMatch(/^attempt \d+: retry$/);
+  });
+
+  it('a hanging check cannot outlive the run timeout', async () => {
+    const { report, elapsed } = await run([fake('a', ['hang'], { timeout: '10s' })], { timeoutMs: 100 });
+    expect(byName(report, 'a').status).toBe('failed');
+    expect(elapsed).toBeLessThan(1500);
+  });
+});
+
+describe('interrupt', () => {
+  it.each(['SIGINT', 'SIGTERM'] as const)('%s mid-run: in-flight and pending checks are skipped "interrupted", promptly', async (signalName) => {
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(signalName), 100);
+    const { report, elapsed } = await run([fake('done'), fake('inflight', ['pass'], { delay: 5_000 }), fake('pending'), fake('hangs', ['hang'])], {
+      signal: controller.signal,
+    });
+    expect(byName(report, 'done').status).toBe('passed');
+    expect(byName(report, 'inflight')).toMatchObject({ status: 'skipped', skipReason: 'interrupted', attempts: 1 });
+    expect(byName(report, 'pending')).toMatchObject({ status: 'skipped', skipReason: 'interrupted', attempts: 0 });
+    expect(byName(report, 'hangs')).toMatchObject({ status: 'skipped', skipReason: 'interrupted' });
+    expect(report.interrupted).toBe(signalName);
+    expect(report.status).toBe('failed');
+    expect(report.summary).toEqual({ passed: 1, failed: 0, errored: 0, skipped: 3 });
+    expect(fakeCalls('inflight')[0]!.signalAborted).toBe(true);
+    expect(fakeCalls('pending')).toEqual([]);
+    expect(elapsed).toBeLessThan(1000);
+  });
+
+  it('ends a hanging check and a check waiting between attempts promptly', async () => {
+    const controller = new AbortController();
+    setTimeout(() => controller.abort('SIGINT'), 100);
+    const { report, elapsed } = await run([fake('hangs', ['hang'], { timeout: '30s' }), fake('waits', ['retry'], { retry: { attempts: 5, interval: '30s' } })], {
+      signal: controller.signal,
+      concurrency: 2,
+    });
+    expect(report.checks.map((c) => [c.status, c.skipReason])).toEqual([
+      ['skipped', 'interrupted'],
+      ['skipped', 'interrupted'],
+    ]);
+    expect(elapsed).toBeLessThan(1000);
+  });
+
+  it('a signal aborted before the run starts skips everything', async () => {
+    const controller = new AbortController();
+    controller.abort('SIGTERM');
+    const { report } = await run([fake('a'), fake('b')], { signal: controller.signal });
+    expect(report.checks.map((c) => c.skipReason)).toEqual(['interrupted', 'interrupted']);
+    expect(report.interrupted).toBe('SIGTERM');
+    expect(fakeCalls()).toEqual([]);
+  });
+});
+
+describe('only', () => {
+  it('skips unselected checks and ignores needs on them', async () => {
+    const { report } = await run([fake('a', ['fail']), fake('b', ['pass'], { needs: ['a'] }), fake('c', ['pass'], { needs: ['b'] })], { only: ['b', 'c'] });
+    expect(byName(report, 'a')).toMatchObject({ status: 'skipped', skipReason: 'not selected (--only)' });
+    expect(byName(report, 'b').status).toBe('passed');
+    expect(byName(report, 'c').status).toBe('passed');
+    expect(fakeCalls('a')).toEqual([]);
+    expect(report.status).toBe('passed');
+  });
+
+  it('still evaluates needs between selected checks', async () => {
+    const { report } = await run([fake('a', ['fail']), fake('b', ['pass'], { needs: ['a'] }), fake('c')], { only: ['a', 'b'] });
+    expect(byName(report, 'b')).toMatchObject({ status: 'skipped', skipReason: 'needs "a", which failed' });
+    expect(byName(report, 'c').skipReason).toBe('not selected (--only)');
+  });
+});
+
+describe('events', () => {
+  it('announces run, checks and attempts in order, with the wait before each retry', async () => {
+    const { events, report } = await run([fake('a', ['retry', 'retry', 'pass'], { retry: { attempts: 5, interval: '10ms', backoff: 2 } }), fake('b', ['pass'], { needs: ['x'] }), fake('x', ['fail'])]);
+    const summary = events.map((e) => {
+      switch (e.kind) {
+        case 'run-start':
+          return `run-start ${e.scenario} ${e.checks.map((c) => `${c.name}:${c.type}`).join(',')}`;
+        case 'check-start':
+          return `check-start ${e.name} ${e.type}`;
+        case 'attempt-start':
+          return `attempt-start ${e.name} ${e.attempt}/${e.maxAttempts}`;
+        case 'attempt-end':
+          return `attempt-end ${e.name} ${e.attempt} ${e.outcome} next=${e.nextDelayMs}`;
+        case 'check-end':
+          return `check-end ${e.report.name} ${e.report.status}`;
+        case 'run-end':
+          return `run-end ${e.report.status}`;
+      }
+    });
+    expect(summary).toEqual([
+      'run-start run test a:fake,b:fake,x:fake',
+      'check-start a fake',
+      'attempt-start a 1/5',
+      'attempt-end a 1 retry next=10',
+      'attempt-start a 2/5',
+      'attempt-end a 2 retry next=20',
+      'attempt-start a 3/5',
+      'attempt-end a 3 pass next=undefined',
+      'check-end a passed',
+      'check-start x fake',
+      'attempt-start x 1/1',
+      'attempt-end x 1 fail next=undefined',
+      'check-end x failed',
+      'check-end b skipped',
+      'run-end failed',
+    ]);
+    const end = events.at(-1)!;
+    expect(end.kind === 'run-end' && end.report).toEqual(report);
+  });
+
+  it('announces no wait after the last attempt of an exhausted check', async () => {
+    const { events } = await run([fake('a', ['retry'], { retry: { attempts: 2 } })]);
+    const ends = events.filter((e) => e.kind === 'attempt-end');
+    expect(ends.map((e) => e.kind === 'attempt-end' && e.nextDelayMs)).toEqual([10, undefined]);
+  });
+});
+
+describe('secrets', () => {
+  const SECRET = 'tok/en"1 2&x';
+  const forms = { raw: SECRET, url: encodeURIComponent(SECRET), json: JSON.stringify(SECRET).slice(1, -1) };
+
+  it('masks declared secrets (raw, URL-encoded, JSON-escaped) and discovered ones in the final report', async () => {
+    const checks = [
+      fake('a', ['fail'], { message: `raw=\${env.API_TOKEN} url=${forms.url} json=${forms.json} found=found-it-42` }),
+      fake('b', ['pass'], { message: 'saw found-it-42 and ${env.API_TOKEN}', discoverSecret: 'found-it-42' }),
+    ];
+    const events: RunEvent[] = [];
+    const report = await runScenario(scenario(checks, { secrets: ['API_TOKEN'] }, { API_TOKEN: SECRET }), { onEvent: (e) => events.push(e) });
+    const a = byName(report, 'a');
+    expect(a.message).toBe('raw=*** url=*** json=*** found=***');
+    expect(byName(report, 'b').message).toBe('saw *** and ***');
+    for (const text of [JSON.stringify(report), JSON.stringify(events.at(-1))]) {
+      for (const form of [...Object.values(forms), 'found-it-42']) expect(text).not.toContain(form);
+    }
+  });
+});
+
+describe('summary', () => {
+  it.each<{ outcomes: FakeOutcome[][]; summary: RunReport['summary']; status: RunReport['status'] }>([
+    { outcomes: [['pass'], ['pass']], summary: { passed: 2, failed: 0, errored: 0, skipped: 0 }, status: 'passed' },
+    { outcomes: [['retry', 'pass'], ['pass']], summary: { passed: 2, failed: 0, errored: 0, skipped: 0 }, status: 'passed' },
+    { outcomes: [['pass'], ['fail']], summary: { passed: 1, failed: 1, errored: 0, skipped: 0 }, status: 'failed' },
+    { outcomes: [['error'], ['pass']], summary: { passed: 1, failed: 0, errored: 1, skipped: 0 }, status: 'failed' },
+    { outcomes: [['fail'], ['error'], ['throw'], ['retry'], ['pass']], summary: { passed: 1, failed: 2, errored: 2, skipped: 0 }, status: 'failed' },
+  ])('$outcomes → $status $summary', async ({ outcomes, summary, status }) => {
+    const { report } = await run(outcomes.map((o, i) => fake(`c${i}`, o, { retry: { attempts: 2 } })));
+    expect(report.summary).toEqual(summary);
+    expect(report.status).toBe(status);
+    expect(report.checks).toHaveLength(outcomes.length);
+  });
+
+  it('counts skipped checks, and the report carries version, scenario and timing', async () => {
+    const { report } = await run([fake('a', ['fail']), fake('b', ['pass'], { needs: ['a'] }), fake('c')], { now: () => new Date('2030-01-02T03:04:05Z') });
+    expect(report).toMatchObject({
+      version: 1,
+      scenario: 'run test',
+      file: 'test.yaml',
+      status: 'failed',
+      startedAt: '2030-01-02T03:04:05.000Z',
+      summary: { passed: 1, failed: 1, errored: 0, skipped: 1 },
+    });
+    expect(report.durationMs).toBeGreaterThanOrEqual(0);
+  });
+});

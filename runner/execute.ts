@@ -1,0 +1,148 @@
+/** Runs one check through its retry policy, turning every way an attempt can end into a result. */
+import { AttemptResultError, type AttemptResult, type CheckContext, type ClientProvider } from '../checks/types.js';
+import { formatDuration } from './duration.js';
+import type { RunEventListener } from './events.js';
+import type { Masker } from './mask.js';
+import type { CheckReport } from './result.js';
+import { runWithRetry } from './retry.js';
+import type { PlannedCheck } from './scenario.js';
+
+export interface ExecuteOptions {
+  signal: AbortSignal;
+  clients: ClientProvider;
+  scenarioDir: string;
+  masker: Masker;
+  onEvent: RunEventListener;
+}
+
+/** Thrown when the run (not the attempt) was aborted: the caller decides how to report it. */
+export class RunAborted extends Error {
+  constructor(
+    readonly reason: unknown,
+    readonly attempts: number,
+    readonly lastResult: AttemptResult | undefined,
+  ) {
+    super('run aborted');
+  }
+}
+
+function abortPromise(signal: AbortSignal): { promise: Promise<never>; dispose: () => void } {
+  let onAbort = () => {};
+  const promise = new Promise<never>((_, reject) => {
+    onAbort = () => reject(signal.reason);
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+  });
+  promise.catch(() => {});
+  return { promise, dispose: () => signal.removeEventListener('abort', onAbort) };
+}
+
+export async function attemptOnce(check: PlannedCheck, context: CheckContext, runSignal: AbortSignal, timeoutMs: number): Promise<AttemptResult> {
+  const aborted = abortPromise(context.signal);
+  try {
+    // The race guarantees a check that ignores its signal still cannot outlive its attempt.
+    return await Promise.race([check.checkType.run(check.spec, context), aborted.promise]);
+  } catch (error) {
+    if (runSignal.aborted) throw error;
+    if (context.signal.aborted) {
+      return { outcome: 'retry', message: `no answer within the ${formatDuration(timeoutMs)} attempt timeout` };
+    }
+    if (error instanceof AttemptResultError) return error.result;
+    const message = error instanceof Error ? `${error.name === 'Error' ? '' : `${error.name}: `}${error.message}` : String(error);
+    return { outcome: 'error', message: `check crashed: ${message}`, details: { stack: error instanceof Error ? error.stack?.split('\n').slice(0, 6).join('\n') : undefined } };
+  } finally {
+    aborted.dispose();
+  }
+}
+
+export async function executeCheck(check: PlannedCheck, options: ExecuteOptions): Promise<CheckReport> {
+  const started = performance.now();
+  const maxAttempts = check.retry.attempts;
+  let lastResult: AttemptResult | undefined;
+  let attempts = 0;
+  options.onEvent({ kind: 'check-start', name: check.name, type: check.type });
+  try {
+    const outcome = await runWithRetry(
+      async ({ attempt, timeoutMs }) => {
+        attempts = attempt;
+        options.onEvent({ kind: 'attempt-start', name: check.name, attempt, maxAttempts });
+        const context: CheckContext = {
+          signal: AbortSignal.any([options.signal, AbortSignal.timeout(timeoutMs)]),
+          attempt,
+          timeoutMs,
+          clients: options.clients,
+          scenarioDir: options.scenarioDir,
+          log: { debug: () => {} },
+          addSecret: (value) => options.masker.add(value),
+        };
+        const result = await attemptOnce(check, context, options.signal, timeoutMs);
+        lastResult = result;
+        return result;
+      },
+      check.retry,
+      check.timeoutMs,
+      options.signal,
+      {
+        onRetry: (result, attempt, nextDelayMs) =>
+          options.onEvent({ kind: 'attempt-end', name: check.name, attempt, maxAttempts, outcome: result.outcome, message: result.message, nextDelayMs }),
+      },
+    );
+    const { result } = outcome;
+    attempts = outcome.attempts;
+    // The final attempt's end; earlier ones were announced through onRetry.
+    options.onEvent({ kind: 'attempt-end', name: check.name, attempt: attempts, maxAttempts, outcome: result.outcome, message: result.message });
+    return toReport(check, result, attempts, performance.now() - started);
+  } catch (error) {
+    if (options.signal.aborted) throw new RunAborted(options.signal.reason, attempts, lastResult);
+    // Not an interruption but a fault in the runner itself: report it, never as "interrupted".
+    const message = error instanceof Error ? error.message : String(error);
+    return toReport(check, { outcome: 'error', message: `runner error: ${message}` }, attempts, performance.now() - started);
+  }
+}
+
+function statusOf(result: AttemptResult): CheckReport['status'] {
+  if (result.outcome === 'pass') return 'passed';
+  if (result.outcome === 'error') return 'error';
+  return 'failed';
+}
+
+export function toReport(check: PlannedCheck, result: AttemptResult, attempts: number, durationMs: number): CheckReport {
+  const status = statusOf(result);
+  let message = result.message;
+  if (result.outcome === 'retry' || (result.outcome === 'error' && result.retryable)) {
+    message = `${message} (gave up after ${attempts} attempt${attempts === 1 ? '' : 's'})`;
+  }
+  return {
+    name: check.name,
+    type: check.type,
+    status,
+    attempts,
+    durationMs: Math.round(durationMs),
+    message,
+    observations: result.observations ?? [],
+    details: result.details ?? {},
+    flaky: status === 'passed' && attempts > 1,
+    description: check.description ?? check.checkType.describe(check.spec),
+    location: check.location,
+    ...(result.fix ? { fix: result.fix } : {}),
+    ...(result.nextSteps?.length ? { nextSteps: result.nextSteps } : {}),
+    ...(result.facts ? { facts: result.facts } : {}),
+  };
+}
+
+export function skippedReport(check: PlannedCheck, reason: string, attempts = 0, durationMs = 0): CheckReport {
+  return {
+    name: check.name,
+    type: check.type,
+    status: 'skipped',
+    attempts,
+    durationMs: Math.round(durationMs),
+    message: `skipped: ${reason}`,
+    observations: [],
+    details: {},
+    flaky: false,
+    description: check.description ?? check.checkType.describe(check.spec),
+    location: check.location,
+    skipReason: reason,
+  };
+}

@@ -1,0 +1,125 @@
+/** Validation problems: where (file:line:column, path), what was expected, and how to fix it. */
+import type { z } from 'zod';
+
+export interface Problem {
+  file: string;
+  line: number;
+  column: number;
+  /** Human path: `checks[2] (http).expect.maxLatency`. */
+  path: string;
+  message: string;
+}
+
+export class ScenarioError extends Error {
+  constructor(readonly problems: Problem[]) {
+    super(problems.map(formatProblem).join('\n'));
+    this.name = 'ScenarioError';
+  }
+}
+
+export function formatProblem(problem: Problem): string {
+  const where = `${problem.file}:${problem.line}:${problem.column}`;
+  return problem.path ? `${where} ${problem.path}: ${problem.message}` : `${where} ${problem.message}`;
+}
+
+export function sortProblems(problems: Problem[]): Problem[] {
+  return [...problems].sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column);
+}
+
+/** `['checks', 2, 'expect', 'maxLatency']` → `checks[2] (http).expect.maxLatency`. */
+export function formatPath(path: readonly (string | number)[], checkTypeAt?: (index: number) => string | undefined): string {
+  let out = '';
+  path.forEach((part, i) => {
+    if (typeof part === 'number') out += `[${part}]`;
+    else out += out ? `.${part}` : part;
+    if (i === 1 && path[0] === 'checks' && typeof part === 'number') {
+      const type = checkTypeAt?.(part);
+      if (type) out += ` (${type})`;
+    }
+  });
+  return out;
+}
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let diagonal = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const above = row[j]!;
+      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diagonal = above;
+    }
+  }
+  return row[b.length]!;
+}
+
+export function didYouMean(word: string, candidates: readonly string[]): string | undefined {
+  const lower = word.toLowerCase().replace(/[-_]/g, '');
+  let best: { candidate: string; distance: number } | undefined;
+  for (const candidate of candidates) {
+    const normalized = candidate.toLowerCase().replace(/[-_]/g, '');
+    const distance = normalized === lower ? 0 : editDistance(lower, normalized);
+    if (distance <= Math.max(1, Math.floor(candidate.length / 3)) && (!best || distance < best.distance)) {
+      best = { candidate, distance };
+    }
+  }
+  return best?.candidate;
+}
+
+function describeValue(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'a mapping';
+  if (typeof value === 'string') return JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value);
+  return `${typeof value} ${String(value)}`;
+}
+
+const EXPECTED_WORDS: Record<string, string> = {
+  object: 'a mapping',
+  array: 'a list',
+  string: 'a string',
+  number: 'a number',
+  int: 'an integer',
+  boolean: 'true or false',
+};
+
+/** One zod issue as a sentence for people: what was expected, what was there, how to fix it. */
+export function describeIssue(issue: z.core.$ZodIssue, allowedKeys: readonly string[] = []): string[] {
+  switch (issue.code) {
+    case 'invalid_type': {
+      const expected = EXPECTED_WORDS[issue.expected] ?? issue.expected;
+      if (issue.input === undefined) return [`is required (expected ${expected})`];
+      return [`expected ${expected}, got ${describeValue(issue.input)}`];
+    }
+    case 'unrecognized_keys':
+      return issue.keys.map((key) => {
+        const suggestion = didYouMean(key, allowedKeys);
+        const hint = suggestion ? ` — did you mean "${suggestion}"?` : allowedKeys.length ? ` (allowed: ${allowedKeys.join(', ')})` : '';
+        return `unknown key "${key}"${hint}`;
+      });
+    case 'invalid_value':
+      return [`expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}, got ${describeValue(issue.input)}`];
+    case 'too_small':
+      if (issue.origin === 'array') return [`needs at least ${issue.minimum} item(s)`];
+      if (issue.origin === 'string') return [issue.minimum === 1 ? 'must not be empty' : `must be at least ${issue.minimum} characters`];
+      return [`must be ${issue.inclusive ? 'at least' : 'more than'} ${issue.minimum}, got ${describeValue(issue.input)}`];
+    case 'too_big':
+      if (issue.origin === 'array') return [`allows at most ${issue.maximum} item(s)`];
+      if (issue.origin === 'string') return [`must be at most ${issue.maximum} characters`];
+      return [`must be ${issue.inclusive ? 'at most' : 'less than'} ${issue.maximum}, got ${describeValue(issue.input)}`];
+    case 'invalid_union': {
+      const first = issue.errors[0]?.[0];
+      if (first && issue.errors.length === 1) return [describeIssue(first, allowedKeys)[0]!];
+      // Every branch wanted another type (string | number | boolean): name them, not "Invalid input".
+      const expected = issue.errors.map((branch) => (branch[0]?.code === 'invalid_type' ? (EXPECTED_WORDS[branch[0].expected] ?? branch[0].expected) : undefined));
+      if (expected.length > 1 && expected.every((word) => word !== undefined)) {
+        return [`expected ${expected.slice(0, -1).join(', ')} or ${expected.at(-1)}, got ${describeValue(issue.input)}`];
+      }
+      return [issue.message];
+    }
+    default:
+      return [issue.message];
+  }
+}

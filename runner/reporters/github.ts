@@ -1,0 +1,137 @@
+/**
+ * GitHub Actions: workflow-command annotations on the scenario lines that failed, plus a markdown
+ * step summary (the entry appends it to $GITHUB_STEP_SUMMARY when that is set).
+ */
+import { formatDuration } from '../duration.js';
+import type { CheckReport, RunReport } from '../result.js';
+import type { ReporterOptions, ReporterOutput } from './index.js';
+import { displayPath, failureDetail, isFailure, oneLine, printable, STATUS_LOOK, summaryMessage, verdictLine } from './pretty.js';
+
+// Escaping rules of @actions/core (toolkit/packages/core/src/command.ts).
+function escapeData(text: string): string {
+  return printable(text).replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
+}
+
+function escapeProperty(text: string): string {
+  return escapeData(text).replace(/:/g, '%3A').replace(/,/g, '%2C');
+}
+
+type AnnotationLevel = 'error' | 'warning' | 'notice';
+
+function workflowCommand(level: AnnotationLevel, properties: [string, string | number | undefined][], data: string): string {
+  const props = properties
+    .filter((entry): entry is [string, string | number] => entry[1] !== undefined)
+    .map(([name, value]) => `${name}=${escapeProperty(String(value))}`)
+    .join(',');
+  return `::${level}${props ? ` ${props}` : ''}::${escapeData(data)}`;
+}
+
+function locationProperties(check: CheckReport, options: ReporterOptions): [string, string | number | undefined][] {
+  const location = check.location;
+  if (!location) return [];
+  return [
+    ['file', displayPath(location.file, options.cwd)],
+    ['line', location.line],
+    ['col', location.column],
+  ];
+}
+
+function failureTitle(check: CheckReport, report: RunReport): string {
+  const cause = report.rootCause;
+  if (cause?.check === check.name) return `Root cause: ${check.name}`;
+  if (cause?.consequences.includes(check.name)) return `${check.name} (consequence of ${cause.check})`;
+  return check.name;
+}
+
+function failureAnnotation(check: CheckReport, report: RunReport, options: ReporterOptions): string {
+  const properties: [string, string | number | undefined][] = [
+    ['title', oneLine(failureTitle(check, report))],
+    ...locationProperties(check, options),
+  ];
+  return workflowCommand('error', properties, failureDetail(check, report).join('\n'));
+}
+
+function flakyAnnotation(check: CheckReport, options: ReporterOptions): string {
+  const properties: [string, string | number | undefined][] = [
+    ['title', `${oneLine(check.name)} is flaky`],
+    ...locationProperties(check, options),
+  ];
+  return workflowCommand('warning', properties, summaryMessage(check));
+}
+
+function annotations(report: RunReport, options: ReporterOptions): string[] {
+  // The root cause goes first: GitHub shows only the first 10 errors of a step.
+  const failures = report.checks
+    .filter(isFailure)
+    .sort((a, b) => Number(b.name === report.rootCause?.check) - Number(a.name === report.rootCause?.check));
+  const flaky = report.checks.filter((check) => check.status === 'passed' && check.flaky);
+  return [
+    ...failures.map((check) => failureAnnotation(check, report, options)),
+    ...flaky.map((check) => flakyAnnotation(check, options)),
+    workflowCommand('notice', [['title', 'verify-deployment']], verdictLine(report)),
+  ];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Step summary (GitHub-flavoured markdown)
+
+function markdownText(text: string): string {
+  return printable(text)
+    .replace(/[\\`*_[\]|]/g, '\\$&')
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/\n/g, '<br>');
+}
+
+function codeBlock(code: string): string[] {
+  const longestBacktickRun = Math.max(0, ...(code.match(/`+/g) ?? []).map((run) => run.length));
+  const fence = '`'.repeat(Math.max(3, longestBacktickRun + 1));
+  return [`${fence}sh`, oneLine(code), fence];
+}
+
+const STATUS_EMOJI: { readonly [K in CheckReport['status']]: string } = {
+  passed: '✅',
+  failed: '❌',
+  error: '⛔',
+  skipped: '⏭️',
+};
+
+function summaryRow(check: CheckReport): string {
+  const emoji = check.status === 'passed' && check.flaky ? '⚠️' : STATUS_EMOJI[check.status];
+  const cells = [
+    `${emoji} ${STATUS_LOOK[check.status].word}`,
+    markdownText(check.name),
+    String(check.attempts),
+    check.status === 'skipped' ? '' : formatDuration(check.durationMs),
+    markdownText(summaryMessage(check)),
+  ];
+  return `| ${cells.join(' | ')} |`;
+}
+
+function rootCauseSection(report: RunReport): string[] {
+  const cause = report.rootCause;
+  if (!cause) return [];
+  const lines = [`**Root cause: ${markdownText(cause.check)}**: ${markdownText(cause.reason)}`];
+  if (cause.consequences.length) lines.push(`Explains: ${cause.consequences.map(markdownText).join(', ')}`);
+  if (cause.fix) lines.push(`Fix: ${markdownText(cause.fix.summary)}`);
+  const command = cause.fix?.command ? ['', ...codeBlock(cause.fix.command)] : [];
+  // Two trailing spaces are a markdown line break inside the paragraph.
+  return ['', lines.join('  \n'), ...command];
+}
+
+function stepSummary(report: RunReport): string {
+  const lines = [
+    `### ${markdownText(verdictLine(report))}`,
+    ...rootCauseSection(report),
+    '',
+    '| Status | Check | Attempts | Duration | Message |',
+    '| --- | --- | ---: | ---: | --- |',
+    ...report.checks.map(summaryRow),
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+export function renderGithub(report: RunReport, options: ReporterOptions): ReporterOutput {
+  return { text: `${annotations(report, options).join('\n')}\n`, stepSummary: stepSummary(report) };
+}

@@ -1,0 +1,63 @@
+/**
+ * The machine reporter: one JSON document. The contract fields, their names and their order are
+ * relied on by outside scripts: extensions only ever come after them and are omitted when unset.
+ */
+import type { CheckReport, RunReport } from '../result.js';
+import type { ReporterOptions, ReporterOutput } from './index.js';
+
+function checkDocument(check: CheckReport) {
+  return {
+    // contract
+    name: check.name,
+    type: check.type,
+    status: check.status,
+    attempts: check.attempts,
+    durationMs: check.durationMs,
+    message: check.message,
+    observations: check.observations.map(({ what, expected, actual, ok }) => ({ what, expected, actual, ok })),
+    details: check.details,
+    // extensions
+    flaky: check.flaky,
+    description: check.description,
+    location: check.location && {
+      file: check.location.file,
+      line: check.location.line,
+      column: check.location.column,
+    },
+    fix: check.fix && { summary: check.fix.summary, command: check.fix.command },
+    nextSteps: check.nextSteps,
+    skipReason: check.skipReason,
+  };
+}
+
+function runDocument(report: RunReport) {
+  const { passed, failed, errored, skipped } = report.summary;
+  return {
+    // contract
+    version: report.version,
+    scenario: report.scenario,
+    status: report.status,
+    startedAt: report.startedAt,
+    durationMs: report.durationMs,
+    summary: { passed, failed, errored, skipped },
+    checks: report.checks.map(checkDocument),
+    // extensions
+    file: report.file,
+    interrupted: report.interrupted,
+    rootCause: report.rootCause && {
+      check: report.rootCause.check,
+      reason: report.rootCause.reason,
+      consequences: report.rootCause.consequences,
+      fix: report.rootCause.fix && { summary: report.rootCause.fix.summary, command: report.rootCause.fix.command },
+    },
+  };
+}
+
+// JSON.stringify already drops undefined properties; details may hold a bigint, which it cannot encode.
+function encodable(_key: string, value: unknown): unknown {
+  return typeof value === 'bigint' ? value.toString() : value;
+}
+
+export function renderJson(report: RunReport, _options: ReporterOptions): ReporterOutput {
+  return { text: `${JSON.stringify(runDocument(report), encodable, 2)}\n` };
+}

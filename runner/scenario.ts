@@ -1,0 +1,33 @@
+/** A scenario after loading: every value interpolated, validated and resolved to milliseconds. */
+import type { CheckType, ClientSettings, RetryPolicy } from '../checks/types.js';
+import type { VarValue } from './interpolate.js';
+import type { Masker } from './mask.js';
+import type { SourceLocation } from './result.js';
+
+export interface PlannedCheck {
+  /** Position in the file, 0-based; reports keep this order. */
+  index: number;
+  name: string;
+  type: string;
+  checkType: CheckType;
+  /** The type-specific options, parsed by the check type's schema. */
+  spec: unknown;
+  needs: string[];
+  description?: string;
+  timeoutMs: number;
+  retry: RetryPolicy;
+  location: SourceLocation;
+}
+
+export interface Scenario {
+  file: string;
+  dir: string;
+  name: string;
+  description?: string;
+  vars: Record<string, VarValue>;
+  secrets: string[];
+  aws: ClientSettings;
+  checks: PlannedCheck[];
+  /** Knows every declared secret and sensitive header value of this scenario. */
+  masker: Masker;
+}

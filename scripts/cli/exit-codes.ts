@@ -1,0 +1,1 @@
+export const EXIT = { passed: 0, failed: 1, usage: 2, SIGINT: 130, SIGTERM: 143 } as const;

@@ -1,0 +1,90 @@
+/** `verify-deployment run`: load, run and report one scenario. */
+import { appendFile, mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { UsageError, type RunArgs } from './args.js';
+import { EXIT } from './exit-codes.js';
+
+export interface RunIo {
+  signal?: AbortSignal;
+  /** Where reporters write (default process.stdout). */
+  stdout?: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
+  /** Where progress goes (default process.stderr). */
+  stderr?: NodeJS.WritableStream & { isTTY?: boolean };
+  env?: Record<string, string | undefined>;
+  /** Receives the final (masked) report, e.g. for the demo's narration. */
+  onReport?(report: import('../../runner/result.js').RunReport): void;
+}
+
+/** Loads, runs and reports one scenario; the summary and --out files are written even when interrupted. */
+export async function runCommand(args: RunArgs, io: RunIo = {}): Promise<number> {
+  const stdout = io.stdout ?? process.stdout;
+  const stderr = io.stderr ?? process.stderr;
+  const env = io.env ?? process.env;
+  const [{ loadScenario }, { ScenarioError, formatProblem }, { checkTypes }, { runScenario }, reporters, { createProgress }, { parseDuration }] =
+    await Promise.all([
+      import('../../runner/load.js'),
+      import('../../runner/problems.js'),
+      import('../../checks/index.js'),
+      import('../../runner/run.js'),
+      import('../../runner/reporters/index.js'),
+      import('../../runner/progress.js'),
+      import('../../runner/duration.js'),
+    ]);
+
+  const stdoutReporters = args.reporters.length > 0 ? args.reporters : ['pretty'];
+  for (const name of [...stdoutReporters, ...args.outs.map((o) => o.reporter)]) {
+    if (!reporters.isReporterName(name)) throw new UsageError(`unknown reporter "${name}" (reporters: ${reporters.reporterNames.join(', ')})`);
+  }
+  const machine = stdoutReporters.filter((r) => r === 'json' || r === 'junit');
+  if (machine.length > 0 && stdoutReporters.length > 1) {
+    throw new UsageError(`--reporter ${machine[0]} must be the only reporter on stdout; write the others with --out NAME=PATH`);
+  }
+  const timeoutMs = args.timeout === undefined ? undefined : parseDuration(args.timeout);
+  if (args.timeout !== undefined && timeoutMs === undefined) throw new UsageError(`--timeout expects a duration like "90s" or "5m", got "${args.timeout}"`);
+
+  let scenario;
+  try {
+    scenario = await loadScenario(args.file, { checkTypes, vars: args.vars, env });
+  } catch (error) {
+    if (!(error instanceof ScenarioError)) throw error;
+    for (const problem of error.problems) stderr.write(`${formatProblem(problem)}\n`);
+    return EXIT.usage;
+  }
+  const unknownOnly = (args.only ?? []).filter((name) => !scenario.checks.some((c) => c.name === name));
+  if (unknownOnly.length > 0) {
+    throw new UsageError(`--only names unknown check(s): ${unknownOnly.join(', ')} (checks: ${scenario.checks.map((c) => c.name).join(', ')})`);
+  }
+
+  const progress = createProgress({
+    stream: stderr,
+    tty: Boolean(stderr.isTTY) && !env.CI,
+    color: reporters.shouldUseColor({ env, isTTY: Boolean(stderr.isTTY), flag: args.color }),
+  });
+  const masker = scenario.masker;
+  const report = await runScenario(scenario, {
+    signal: io.signal,
+    concurrency: args.concurrency,
+    failFast: args.failFast,
+    timeoutMs,
+    only: args.only,
+    // Progress text can carry values a check saw: mask before it reaches the terminal.
+    onEvent: (event) => progress.listener(masker.maskDeep(event)),
+  });
+  progress.stop();
+  io.onReport?.(report);
+
+  const stdoutColor = reporters.shouldUseColor({ env, isTTY: Boolean(stdout.isTTY), flag: args.color });
+  for (const name of stdoutReporters) {
+    const output = reporters.render(name as never, report, { color: stdoutColor, cwd: process.cwd(), width: stdout.columns });
+    stdout.write(output.text);
+    if (output.stepSummary && env.GITHUB_STEP_SUMMARY) await appendFile(env.GITHUB_STEP_SUMMARY, output.stepSummary);
+  }
+  for (const out of args.outs) {
+    const output = reporters.render(out.reporter as never, report, { color: false, cwd: process.cwd() });
+    await mkdir(path.dirname(path.resolve(out.path)), { recursive: true });
+    await writeFile(out.path, output.text);
+  }
+  if (report.interrupted === 'SIGINT' || report.interrupted === 'SIGTERM') return EXIT[report.interrupted];
+  return report.status === 'passed' ? EXIT.passed : EXIT.failed;
+}
+

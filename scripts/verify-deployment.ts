@@ -1,0 +1,125 @@
+#!/usr/bin/env node
+/**
+ * The verify-deployment entry: argv, signals, files, exit code. Library code lives in runner/ and
+ * checks/; heavy modules are imported only by the commands that need them (cold start matters).
+ */
+import { realpathSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseCliArgs, UsageError, USAGE } from './cli/args.js';
+import { EXIT } from './cli/exit-codes.js';
+import { runCommand } from './cli/run-command.js';
+import { packageRoot } from './package-root.js';
+
+
+async function version(): Promise<string> {
+  const pkg = JSON.parse(await readFile(path.join(packageRoot(), 'package.json'), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+function printProblems(problems: { toString(): string }[] | string[]): void {
+  for (const problem of problems) process.stderr.write(`${String(problem)}\n`);
+}
+
+async function validate(files: string[]): Promise<number> {
+  const [{ loadScenario }, { ScenarioError, formatProblem }, { checkTypes }] = await Promise.all([
+    import('../runner/load.js'),
+    import('../runner/problems.js'),
+    import('../checks/index.js'),
+  ]);
+  let ok = true;
+  for (const file of files) {
+    try {
+      const scenario = await loadScenario(file, { checkTypes });
+      process.stdout.write(`✓ ${file}: ${scenario.name}, ${scenario.checks.length} check${scenario.checks.length === 1 ? '' : 's'}\n`);
+    } catch (error) {
+      if (!(error instanceof ScenarioError)) throw error;
+      ok = false;
+      printProblems(error.problems.map(formatProblem));
+      process.stderr.write(`✗ ${file}: ${error.problems.length} problem${error.problems.length === 1 ? '' : 's'}\n`);
+    }
+  }
+  return ok ? EXIT.passed : EXIT.usage;
+}
+
+async function schema(): Promise<number> {
+  const [{ scenarioJsonSchema }, { checkTypes }] = await Promise.all([import('../runner/schema.js'), import('../checks/index.js')]);
+  process.stdout.write(`${JSON.stringify(scenarioJsonSchema(checkTypes), null, 2)}\n`);
+  return EXIT.passed;
+}
+
+/** SIGINT/SIGTERM abort the run (the summary is still printed); a second signal exits at once. */
+function abortOnSignals(): { signal: AbortSignal; dispose: () => void } {
+  const controller = new AbortController();
+  const handlers = (['SIGINT', 'SIGTERM'] as const).map((name) => {
+    const handler = () => {
+      if (controller.signal.aborted) process.exit(EXIT[name]);
+      process.stderr.write(`\n${name} received: stopping checks and writing the report (again to quit now)\n`);
+      controller.abort(name);
+    };
+    process.on(name, handler);
+    return () => process.off(name, handler);
+  });
+  return { signal: controller.signal, dispose: () => handlers.forEach((off) => off()) };
+}
+
+export async function main(argv: string[]): Promise<number> {
+  // Node 20 is supported here; the SDK's per-client warning about it is noise in every report.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  try {
+    const args = parseCliArgs(argv);
+    switch (args.command) {
+      case 'help':
+        process.stdout.write(USAGE);
+        return EXIT.passed;
+      case 'version':
+        process.stdout.write(`${await version()}\n`);
+        return EXIT.passed;
+      case 'validate':
+        return await validate(args.files);
+      case 'schema':
+        return await schema();
+      case 'demo': {
+        const { runDemo } = await import('./demo.js');
+        return await runDemo({ keep: args.keep });
+      }
+      case 'run': {
+        const signals = abortOnSignals();
+        try {
+          return await runCommand(args, { signal: signals.signal });
+        } finally {
+          signals.dispose();
+        }
+      }
+    }
+  } catch (error) {
+    if (error instanceof UsageError) {
+      process.stderr.write(`verify-deployment: ${error.message}\nRun "verify-deployment --help" for usage.\n`);
+      return EXIT.usage;
+    }
+    throw error;
+  }
+}
+
+function invokedAsEntry(): boolean {
+  try {
+    // npm's bin link is a symlink: compare real paths.
+    return Boolean(process.argv[1]) && realpathSync(process.argv[1]!) === fileURLToPath(import.meta.url);
+  } catch {
+    return false;
+  }
+}
+
+if (invokedAsEntry()) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      process.stderr.write(`verify-deployment: internal error: ${error instanceof Error ? error.message : String(error)}\n`);
+      if (process.env.VERIFY_DEPLOYMENT_DEBUG) process.stderr.write(`${(error as Error).stack}\n`);
+      process.exitCode = EXIT.failed;
+    },
+  );
+}
