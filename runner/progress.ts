@@ -150,7 +150,7 @@ export function createProgress(options: ProgressOptions): Progress {
         frame += 1;
         drawLive();
       }, SPINNER_INTERVAL_MS);
-      // timer.unref();
+      timer.unref();
     } else if (!inFlight.size && timer) {
       clearInterval(timer);
       timer = undefined;
