@@ -94,6 +94,11 @@ export const ecsServiceStable = defineCheck({
   defaults: { timeoutMs: 10_000, retry: { intervalMs: 5_000, backoff: 1.5, maxIntervalMs: 15_000, withinMs: 600_000 } },
   describe: (spec) =>
     `ECS service ${spec.service} in cluster ${spec.cluster} is ACTIVE, has one COMPLETED deployment and runs all its desired tasks`,
+  explains: [
+    { effect: 'ecs-task-running', because: 'the service does not run its desired tasks' },
+    { effect: 'alb-targets-healthy', because: 'tasks that do not run cannot be healthy targets' },
+    { effect: 'http', because: 'with tasks not running, requests go unanswered' },
+  ],
   async run(spec, ctx): Promise<AttemptResult> {
     const service = await describeService(ctx, spec);
     const where = `ECS service ${spec.service} (cluster ${spec.cluster})`;

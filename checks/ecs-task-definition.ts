@@ -8,6 +8,7 @@ import { AttemptResultError, defineCheck, type AttemptResult, type CheckContext,
 import { describeService, runningTaskDefinitionArn } from './support/ecs.js';
 import { findTaskDefinition } from './support/ecs.js';
 import { taskDefinitionLabel } from './support/ecs-tasks.js';
+import { httpServerError } from './support/relations.js';
 
 const TASK_DEFINITION_REF = /^(?:arn:aws[a-z-]*:ecs:[a-z0-9-]*:\d*:task-definition\/)?[A-Za-z0-9_-]{1,255}(?::\d+)?$/;
 const names = (description: string) =>
@@ -191,6 +192,11 @@ export const ecsTaskDefinition = defineCheck({
       : `the task definition ECS service ${spec.service} (cluster ${spec.cluster}) runs`;
     return `${subject} declares ${listNames(wanted(spec))}${spec.container ? ` in container ${spec.container}` : ''}`;
   },
+  explains: [
+    { effect: 'http', because: 'the running task definition lacks configuration the application needs', when: (_, effect) => httpServerError(effect) },
+    { effect: 'ecs-task-running', because: 'tasks without their configuration fail to start or stay unhealthy' },
+    { effect: 'ecs-service-stable', because: 'tasks without their configuration keep the rollout from completing' },
+  ],
   async run(spec, ctx): Promise<AttemptResult> {
     const { definition, runBy } = await resolve(spec, ctx);
     const label = revisionLabel(definition);

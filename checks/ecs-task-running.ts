@@ -233,6 +233,10 @@ export const ecsTaskRunning = defineCheck({
     const definition = spec.taskDefinition ? formatExpectation(spec.taskDefinition) : "the PRIMARY deployment's task definition";
     return `${count} tasks of ECS service ${spec.service} (cluster ${spec.cluster}) are RUNNING on ${definition}, none UNHEALTHY`;
   },
+  explains: [
+    { effect: 'alb-targets-healthy', because: 'tasks that are not running cannot be healthy targets' },
+    { effect: 'http', because: 'with tasks not running, requests go unanswered', when: (_, effect) => effect.facts.networkError !== undefined || Number(effect.facts.status) >= 500 },
+  ],
   async run(spec, ctx): Promise<AttemptResult> {
     const service = await describeService(ctx, spec);
     const where = `ECS service ${spec.service} (cluster ${spec.cluster})`;

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import type { Endpoint, ReplicationGroup } from '@aws-sdk/client-elasticache';
 import { AttemptResultError, defineCheck, type AttemptResult } from './types.js';
 import { awsCall, elasticacheClient } from './support/aws.js';
+import { dependencyUnreachableEffects } from './support/relations.js';
 
 const schema = z.strictObject({
   replicationGroupId: z
@@ -27,6 +28,7 @@ export const elasticacheAvailable = defineCheck({
   summary: 'An ElastiCache replication group exists and is available; reports its primary endpoint.',
   schema,
   describe: (spec: Spec) => `ElastiCache replication group ${spec.replicationGroupId} is available`,
+  explains: dependencyUnreachableEffects('the ElastiCache replication group is not available'),
   async run(spec, ctx) {
     const id = spec.replicationGroupId;
     const nextSteps = [`aws elasticache describe-replication-groups --replication-group-id ${id}`];

@@ -215,7 +215,7 @@ function judge(spec: HttpSpec, exchanges: HttpExchange[], verdicts: Verdict[], f
         bodyExcerpt: bodyExcerpt(shown.body, DETAILS_EXCERPT),
       },
     },
-    facts: { url: spec.url, host, port: Number(port), status: shown.status, latencyMs: judgedLatency },
+    facts: { url: spec.url, host, port: Number(port), status: shown.status, latencyMs: judgedLatency, maxLatencyMs: spec.expect?.maxLatency },
     ...(authRejected
       ? { fix: { summary: `the server rejected the credentials (HTTP ${shown.status}): check the auth header value the scenario sends` } }
       : {}),
@@ -241,6 +241,13 @@ export const http = defineCheck({
   schema,
   defaults: { timeoutMs: 10_000 },
   describe,
+  explains: [
+    {
+      effect: 'alb-targets-healthy',
+      because: 'the endpoint is slow or failing, so the load balancer\'s health checks fail too',
+      when: (cause, effect) => cause.facts.status === undefined || Number(cause.facts.status) >= 500 || (effect.facts.targetTimeout === true && cause.facts.latencyMs !== undefined),
+    },
+  ],
   async run(spec, ctx) {
     maskSensitiveHeaders(spec, ctx);
     const request = {

@@ -14,6 +14,7 @@ import {
   searchDetails,
   searchLogs,
 } from './support/logs.js';
+import { httpTimedOutOrSlow } from './support/relations.js';
 
 export const logsAbsent = defineCheck({
   type: 'logs-absent',
@@ -22,6 +23,10 @@ export const logsAbsent = defineCheck({
   // Matches are final (fail); retries only cover throttling and unreachable endpoints.
   defaults: { timeoutMs: 30_000, retry: { attempts: 3, intervalMs: 2_000, backoff: 2, maxIntervalMs: 8_000 } },
   describe: (spec) => `no event matches ${describeLogsSpec(spec)}`,
+  explains: [
+    { effect: 'http', because: 'the errors in the logs are what the slow requests were waiting on', when: (_, effect) => httpTimedOutOrSlow(effect) },
+    { effect: 'alb-targets-healthy', because: 'the errors in the logs slow the health check past the load balancer\'s timeout' },
+  ],
   async run(spec, ctx) {
     const search = await searchLogs(spec, ctx);
     const where = describeSearch(search);

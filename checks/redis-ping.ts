@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { durationSchema, formatDuration } from '../runner/duration.js';
 import { defineCheck, type AttemptResult, type CheckContext } from './types.js';
+import { httpTimedOutOrSlow } from './support/relations.js';
 
 const DEFAULT_ANSWER_TIMEOUT_MS = 5000;
 
@@ -40,6 +41,11 @@ export const redisPing = defineCheck({
   summary: 'Redis answers PING with PONG (TLS with rediss://, AUTH with a password in the URL).',
   schema,
   describe: (spec: Spec) => `Redis at ${maskRedisUrl(spec.url)} answers PING with PONG`,
+  explains: [
+    { effect: 'logs-absent', because: 'Redis does not answer, so the service logs connection errors' },
+    { effect: 'http', because: 'Redis does not answer, so requests that use it wait for its timeout', when: (_, effect) => httpTimedOutOrSlow(effect) },
+    { effect: 'alb-targets-healthy', because: 'Redis does not answer, so health checks that ping it time out' },
+  ],
   async run(spec, ctx) {
     const masked = maskRedisUrl(spec.url);
     let parsed: URL;

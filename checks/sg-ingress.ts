@@ -17,6 +17,7 @@ import {
   securityGroupRules,
   type RuleProtocol,
 } from './support/ec2.js';
+import { dependencyUnreachableEffects } from './support/relations.js';
 
 const securityGroupId = z
   .string()
@@ -77,6 +78,7 @@ export const sgIngress = defineCheck({
     `security group ${spec.toSecurityGroup} allows ${traffic(spec)} from ${
       spec.from ? `ECS service ${spec.from.service} in cluster ${spec.from.cluster}` : orList(spec.fromSecurityGroups ?? [])
     }`,
+  explains: dependencyUnreachableEffects('the network path is blocked by a missing security-group rule'),
   async run(spec, ctx) {
     try {
       const source = await resolveSource(spec, ctx);

@@ -66,8 +66,12 @@ export async function executeCheck(check: PlannedCheck, options: ExecuteOptions)
       async ({ attempt, timeoutMs }) => {
         attempts = attempt;
         options.onEvent({ kind: 'attempt-start', name: check.name, attempt, maxAttempts });
+        // A ref'd timer (AbortSignal.timeout's is unref'd): a check that waits on nothing else must
+        // still keep the process alive until its verdict.
+        const attemptTimeout = new AbortController();
+        const timer = setTimeout(() => attemptTimeout.abort(new DOMException('attempt timed out', 'TimeoutError')), timeoutMs);
         const context: CheckContext = {
-          signal: AbortSignal.any([options.signal, AbortSignal.timeout(timeoutMs)]),
+          signal: AbortSignal.any([options.signal, attemptTimeout.signal]),
           attempt,
           timeoutMs,
           clients: options.clients,
@@ -75,9 +79,13 @@ export async function executeCheck(check: PlannedCheck, options: ExecuteOptions)
           log: { debug: () => {} },
           addSecret: (value) => options.masker.add(value),
         };
-        const result = await attemptOnce(check, context, options.signal, timeoutMs);
-        lastResult = result;
-        return result;
+        try {
+          const result = await attemptOnce(check, context, options.signal, timeoutMs);
+          lastResult = result;
+          return result;
+        } finally {
+          clearTimeout(timer);
+        }
       },
       check.retry,
       check.timeoutMs,

@@ -67,8 +67,8 @@ export async function runWithRetry(
         factor: policy.backoff,
         maxTimeout: policy.maxIntervalMs,
         maxRetryTime: policy.withinMs ?? Infinity,
+        // Never unref: a retry wait may be the only thing keeping the process (and the verdict) alive.
         signal,
-        unref: true,
         shouldRetry: ({ retriesConsumed }) => remaining() - retryDelay(policy, retriesConsumed) >= MIN_ATTEMPT_MS,
         onFailedAttempt: ({ error, attemptNumber, retriesConsumed, retriesLeft }) => {
           if (!(error instanceof RetryableAttempt) || retriesLeft <= 0) return;

@@ -85,6 +85,8 @@ export async function main(argv: string[]): Promise<number> {
         return await runDemo({ keep: args.keep });
       }
       case 'run': {
+        // Until the verdict is known, an unexpected exit must not look like success.
+        process.exitCode = EXIT.failed;
         const signals = abortOnSignals();
         try {
           return await runCommand(args, { signal: signals.signal });

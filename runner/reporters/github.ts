@@ -116,8 +116,13 @@ function rootCauseSection(report: RunReport): string[] {
   if (cause.consequences.length) lines.push(`Explains: ${cause.consequences.map(markdownText).join(', ')}`);
   if (cause.fix) lines.push(`Fix: ${markdownText(cause.fix.summary)}`);
   const command = cause.fix?.command ? ['', ...codeBlock(cause.fix.command)] : [];
+  const others = (cause.otherCauses ?? []).flatMap((other) => [
+    '',
+    `**Also failing independently: ${markdownText(other.check)}**: ${markdownText(other.reason)}`,
+    ...(other.fix?.command ? ['', ...codeBlock(other.fix.command)] : []),
+  ]);
   // Two trailing spaces are a markdown line break inside the paragraph.
-  return ['', lines.join('  \n'), ...command];
+  return ['', lines.join('  \n'), ...command, ...others];
 }
 
 function stepSummary(report: RunReport): string {

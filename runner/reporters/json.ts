@@ -2,7 +2,7 @@
  * The machine reporter: one JSON document. The contract fields, their names and their order are
  * relied on by outside scripts: extensions only ever come after them and are omitted when unset.
  */
-import type { CheckReport, RunReport } from '../result.js';
+import type { CheckReport, RootCause, RunReport } from '../result.js';
 import type { ReporterOptions, ReporterOutput } from './index.js';
 
 function checkDocument(check: CheckReport) {
@@ -30,6 +30,15 @@ function checkDocument(check: CheckReport) {
   };
 }
 
+function causeDocument(cause: Omit<RootCause, 'otherCauses' | 'explanations'>) {
+  return {
+    check: cause.check,
+    reason: cause.reason,
+    consequences: cause.consequences,
+    fix: cause.fix && { summary: cause.fix.summary, command: cause.fix.command },
+  };
+}
+
 function runDocument(report: RunReport) {
   const { passed, failed, errored, skipped } = report.summary;
   return {
@@ -45,10 +54,9 @@ function runDocument(report: RunReport) {
     file: report.file,
     interrupted: report.interrupted,
     rootCause: report.rootCause && {
-      check: report.rootCause.check,
-      reason: report.rootCause.reason,
-      consequences: report.rootCause.consequences,
-      fix: report.rootCause.fix && { summary: report.rootCause.fix.summary, command: report.rootCause.fix.command },
+      ...causeDocument(report.rootCause),
+      explanations: report.rootCause.explanations,
+      otherCauses: report.rootCause.otherCauses?.map(causeDocument),
     },
   };
 }

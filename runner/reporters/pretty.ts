@@ -139,7 +139,7 @@ export function failureDetail(check: CheckReport, report: RunReport, paint: Pain
     lines.push(`${mark} ${oneLine(what)}: expected ${oneLine(expected)}, got ${oneLine(actual)}`);
   }
   const cause = report.rootCause;
-  if (cause?.check === check.name) lines.push(`root cause of: ${cause.consequences.map(oneLine).join(', ')}`);
+  if (cause?.check === check.name && cause.consequences.length > 0) lines.push(`root cause of: ${cause.consequences.map(oneLine).join(', ')}`);
   else if (cause?.consequences.includes(check.name)) lines.push(`consequence of ${oneLine(cause.check)}`);
   if (check.fix) {
     lines.push(`fix: ${oneLine(check.fix.summary)}`);
@@ -212,6 +212,11 @@ function rootCauseBlock(report: RunReport, paint: Paint): string[] {
   if (cause.fix) {
     lines.push(`    fix: ${oneLine(cause.fix.summary)}`);
     if (cause.fix.command) lines.push(`      $ ${paint('cyan', oneLine(cause.fix.command))}`);
+  }
+  for (const other of cause.otherCauses ?? []) {
+    lines.push(`${paint('bold', 'Also failing independently:')} ${paint('red', oneLine(other.check))}`, `    ${oneLine(other.reason)}`);
+    if (other.consequences.length) lines.push(`    explains: ${other.consequences.map(oneLine).join(', ')}`);
+    if (other.fix?.command) lines.push(`      $ ${paint('cyan', oneLine(other.fix.command))}`);
   }
   return ['', ...lines];
 }

@@ -40,7 +40,10 @@ export async function runCommand(args: RunArgs, io: RunIo = {}): Promise<number>
     throw new UsageError(`--reporter ${machine[0]} must be the only reporter on stdout; write the others with --out NAME=PATH`);
   }
   const timeoutMs = args.timeout === undefined ? undefined : parseDuration(args.timeout);
-  if (args.timeout !== undefined && timeoutMs === undefined) throw new UsageError(`--timeout expects a duration like "90s" or "5m", got "${args.timeout}"`);
+  // 0 (or a value that rounds to 0 ms) would silently mean "no deadline" in runScenario.
+  if (args.timeout !== undefined && (timeoutMs === undefined || timeoutMs <= 0)) {
+    throw new UsageError(`--timeout expects a duration greater than zero like "90s" or "5m", got "${args.timeout}"`);
+  }
 
   let scenario;
   try {

@@ -1,0 +1,91 @@
+/**
+ * The built CLI's front door: --version, --help, and every usage mistake → exit 2 with one line
+ * saying what is wrong, never a stack trace.
+ */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fixture, killAllCli, ROOT, runCli, STACK_LINE, type CliResult } from '../support/cli.js';
+
+const HELP_HINT = 'Run "verify-deployment --help" for usage.';
+
+/** The message lines of a usage error: stderr without the "see --help" hint. */
+function messageLines(result: CliResult): string[] {
+  return result.stderr.split('\n').filter((line) => line !== '' && line !== HELP_HINT);
+}
+
+// Each case spawns the built binary; they start together in beforeAll to keep the file fast.
+const usageErrors: { name: string; args: string[]; mentions: RegExp }[] = [
+  { name: 'an unknown command', args: ['frobnicate'], mentions: /unknown command "frobnicate"/ },
+  { name: 'an unknown flag', args: ['run', fixture('passing.yaml'), '--frobnicate'], mentions: /--frobnicate/ },
+  { name: 'run without a file', args: ['run'], mentions: /run needs a scenario file/ },
+  { name: 'run with two files', args: ['run', fixture('passing.yaml'), fixture('mixed.yaml')], mentions: /one scenario file/ },
+  { name: '--concurrency 0', args: ['run', fixture('passing.yaml'), '--concurrency', '0'], mentions: /--concurrency .*"0"/ },
+  { name: '--concurrency abc', args: ['run', fixture('passing.yaml'), '--concurrency', 'abc'], mentions: /--concurrency .*"abc"/ },
+  { name: '--concurrency 1.5', args: ['run', fixture('passing.yaml'), '--concurrency', '1.5'], mentions: /--concurrency .*"1\.5"/ },
+  { name: '--timeout without a unit', args: ['run', fixture('passing.yaml'), '--timeout', '5'], mentions: /--timeout .*"5"/ },
+  { name: '--timeout that is a word', args: ['run', fixture('passing.yaml'), '--timeout', 'soon'], mentions: /--timeout .*"soon"/ },
+  { name: '--timeout 0s', args: ['run', fixture('passing.yaml'), '--timeout', '0s'], mentions: /--timeout .*"0s"/ },
+  { name: 'an unknown --reporter', args: ['run', fixture('passing.yaml'), '--reporter', 'xml'], mentions: /unknown reporter "xml"/ },
+  { name: 'an unknown --out reporter', args: ['run', fixture('passing.yaml'), '--out', 'xml=report.xml'], mentions: /unknown reporter "xml"/ },
+  { name: '--out without NAME=PATH', args: ['run', fixture('passing.yaml'), '--out', 'report.json'], mentions: /--out expects NAME=VALUE/ },
+  { name: '--var without =', args: ['run', fixture('passing.yaml'), '--var', 'base'], mentions: /--var expects NAME=VALUE/ },
+  { name: 'json sharing stdout with another reporter', args: ['run', fixture('passing.yaml'), '--reporter', 'json', '--reporter', 'pretty'], mentions: /json must be the only reporter/ },
+  { name: '--only with an unknown check', args: ['run', fixture('passing.yaml'), '--only', 'first,nope'], mentions: /--only .*nope/ },
+  { name: 'validate without a file', args: ['validate'], mentions: /validate needs at least one scenario file/ },
+  { name: 'schema with an argument', args: ['schema', 'extra'], mentions: /schema takes no arguments/ },
+];
+
+let version: CliResult;
+let help: CliResult;
+let shortHelp: CliResult;
+const results = new Map<string, CliResult>();
+
+beforeAll(async () => {
+  const runs = await Promise.all([
+    runCli(['--version']),
+    runCli(['--help']),
+    runCli(['-h']),
+    ...usageErrors.map((c) => runCli(c.args)),
+  ]);
+  [version, help, shortHelp] = runs as [CliResult, CliResult, CliResult];
+  usageErrors.forEach((c, i) => results.set(c.name, runs[i + 3]!));
+}, 30_000);
+
+afterAll(() => {
+  killAllCli();
+});
+
+describe('verify-deployment --version / --help', () => {
+  it('--version prints the version from package.json and exits 0', () => {
+    const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string };
+    expect(version.code).toBe(0);
+    expect(version.stdout).toBe(`${pkg.version}\n`);
+    expect(version.stderr).toBe('');
+  });
+
+  it('--help prints the usage with every command and exits 0', () => {
+    expect(help.code).toBe(0);
+    expect(help.stderr).toBe('');
+    for (const command of ['verify-deployment run', 'verify-deployment validate', 'verify-deployment schema', '--version', '--help']) {
+      expect(help.stdout).toContain(command);
+    }
+    for (const flag of ['--var', '--reporter', '--out', '--only', '--fail-fast', '--timeout', '--concurrency']) expect(help.stdout).toContain(flag);
+    expect(shortHelp.code).toBe(0);
+    expect(shortHelp.stdout).toBe(help.stdout);
+  });
+});
+
+describe('usage errors exit 2 with a one-line message and no stack trace', () => {
+  it.each(usageErrors.map((c) => [c.name, c] as const))('%s', (_name, c) => {
+    const result = results.get(c.name)!;
+    expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 2, stderr: expect.stringMatching(c.mentions) });
+    expect(result.stderr).not.toContain(STACK_LINE);
+    expect(result.stderr).not.toMatch(/internal error/);
+    const lines = messageLines(result);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^verify-deployment: /);
+    // Nothing a script would parse as a report.
+    expect(result.stdout).toBe('');
+  });
+});

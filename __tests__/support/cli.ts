@@ -1,0 +1,150 @@
+/**
+ * Spawns the BUILT CLI (`node dist/scripts/verify-deployment.js`) the way CI and outside scripts
+ * do: real argv, env, cwd, exit code and signals. Build first (`npm run build`).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { neverRespond, respond, respondJson, startHttpServer, type TestHttpServer } from './http-server.js';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const CLI = path.join(ROOT, 'dist/scripts/verify-deployment.js');
+
+/** Variables of the parent (jest, a CI runner) that would change what the CLI prints or writes. */
+const INHERITED_NOISE = ['GITHUB_STEP_SUMMARY', 'GITHUB_ACTIONS', 'FORCE_COLOR', 'NO_COLOR', 'VERIFY_DEPLOYMENT_DEBUG', 'NODE_OPTIONS'];
+
+export interface SignalPlan {
+  signal: NodeJS.Signals;
+  /** Sends the signal once this returns true for the output collected so far (checked on every chunk). */
+  when: (output: { stdout: string; stderr: string }) => boolean;
+  /** Extra wait after `when` first holds, ms. */
+  delayMs?: number;
+}
+
+export interface CliOptions {
+  /** Added to (and overriding) the parent's environment minus INHERITED_NOISE; undefined removes a variable. */
+  env?: Record<string, string | undefined>;
+  cwd?: string;
+  signal?: SignalPlan;
+  /** The child is SIGKILLed after this long (the result then has timedOut: true). Default 20 s. */
+  killAfterMs?: number;
+}
+
+export interface CliResult {
+  code: number | null;
+  /** Set when the process died of a signal instead of exiting. */
+  killedBy: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  /** Spawn to exit, ms. */
+  wallMs: number;
+  /** When the planned signal was sent, ms after spawn (undefined: never sent). */
+  signalSentAtMs?: number;
+  timedOut: boolean;
+}
+
+const live = new Set<ChildProcess>();
+
+export function cliBuilt(): boolean {
+  return existsSync(CLI);
+}
+
+export function runCli(args: string[], options: CliOptions = {}): Promise<CliResult> {
+  const env: Record<string, string | undefined> = { ...process.env };
+  for (const name of INHERITED_NOISE) delete env[name];
+  for (const [name, value] of Object.entries(options.env ?? {})) {
+    if (value === undefined) delete env[name];
+    else env[name] = value;
+  }
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], { cwd: options.cwd ?? ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    live.add(child);
+    let stdout = '';
+    let stderr = '';
+    let signalSentAtMs: number | undefined;
+    let signalPlanned = false;
+    let timedOut = false;
+    const killTimer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, options.killAfterMs ?? 20_000);
+    let signalTimer: NodeJS.Timeout | undefined;
+    const maybeSignal = () => {
+      const plan = options.signal;
+      if (!plan || signalPlanned || !plan.when({ stdout, stderr })) return;
+      signalPlanned = true;
+      signalTimer = setTimeout(() => {
+        signalSentAtMs = performance.now() - started;
+        child.kill(plan.signal);
+      }, plan.delayMs ?? 0);
+    };
+    child.stdout!.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString('utf8');
+      maybeSignal();
+    });
+    child.stderr!.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString('utf8');
+      maybeSignal();
+    });
+    child.on('error', (error) => {
+      clearTimeout(killTimer);
+      clearTimeout(signalTimer);
+      live.delete(child);
+      reject(error);
+    });
+    child.on('close', (code, killedBy) => {
+      clearTimeout(killTimer);
+      clearTimeout(signalTimer);
+      live.delete(child);
+      resolve({ code, killedBy, stdout, stderr, wallMs: performance.now() - started, signalSentAtMs, timedOut });
+    });
+  });
+}
+
+/** SIGKILLs every CLI process still running (afterAll safety net). */
+export function killAllCli(): void {
+  for (const child of live) child.kill('SIGKILL');
+  live.clear();
+}
+
+/** A stack trace line as Node prints it. */
+export const STACK_LINE = '    at ';
+
+/**
+ * The test HTTP server with the routes the CLI fixtures use:
+ * /ok → 200 {"status":"ok"}; /fail → 500; /slow?ms=N → 200 after N ms; /hang → never answers;
+ * /echo-headers → 500 with the request URL and headers echoed in a JSON body.
+ */
+export async function startFixtureServer(): Promise<TestHttpServer> {
+  const server = await startHttpServer();
+  server.route('/ok', respondJson(200, { status: 'ok' }));
+  server.route('/fail', respond(500, 'internal error'));
+  server.route('/hang', neverRespond);
+  server.route('/slow', (req, res, _body, tools) => {
+    const ms = Number(new URL(req.url ?? '/', 'http://127.0.0.1').searchParams.get('ms') ?? '1000');
+    tools.later(ms, () => {
+      if (res.destroyed) return;
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.end('slow but fine');
+    });
+  });
+  server.route('/echo-headers', (req, res) => {
+    res.writeHead(500, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ error: 'echoing what you sent', url: req.url, headers: req.headers }));
+  });
+  return server;
+}
+
+/** The fixture scenarios of the CLI tests. */
+export function fixture(name: string): string {
+  return path.join(ROOT, '__tests__/fixtures/cli', name);
+}
+
+/** 1-based line of the first line of `file` containing `text` (for file:line assertions). */
+export function lineOf(file: string, text: string): number {
+  const index = readFileSync(file, 'utf8').split('\n').findIndex((line) => line.includes(text));
+  if (index < 0) throw new Error(`${text} not in ${file}`);
+  return index + 1;
+}

@@ -1,0 +1,29 @@
+/**
+ * Cause→effect relations several check types share, for the root-cause report. Conditions look
+ * only at what the checks observed (their facts and messages), never at names.
+ */
+import type { CauseRelation, FailureView } from '../types.js';
+
+/** An HTTP check that saw the service hang or answer slowly (not one that got a wrong answer). */
+export function httpTimedOutOrSlow(effect: FailureView): boolean {
+  const { latencyMs, maxLatencyMs, networkError } = effect.facts as { latencyMs?: number; maxLatencyMs?: number; networkError?: string };
+  if (networkError !== undefined) return true;
+  if (typeof latencyMs === 'number' && typeof maxLatencyMs === 'number' && latencyMs > maxLatencyMs) return true;
+  return /attempt timeout|timed out|no answer/i.test(effect.message);
+}
+
+/** An HTTP check that got a server error back. */
+export function httpServerError(effect: FailureView): boolean {
+  const { status } = effect.facts as { status?: number };
+  return typeof status === 'number' && status >= 500;
+}
+
+/** What an unreachable dependency (Redis behind a blocked SG, a cache that is down) shows up as. */
+export function dependencyUnreachableEffects(what: string): CauseRelation[] {
+  return [
+    { effect: 'redis-ping', because: `${what}: connections to Redis cannot succeed` },
+    { effect: 'logs-absent', because: `${what}: the service logs connection errors` },
+    { effect: 'http', because: `${what}: requests wait on the dependency until it times out`, when: (_, effect) => httpTimedOutOrSlow(effect) },
+    { effect: 'alb-targets-healthy', because: `${what}: slow health checks make the load balancer mark targets unhealthy` },
+  ];
+}
