@@ -129,7 +129,8 @@ describe('runWithRetry', () => {
     });
     expect(result.attempts).toBe(1);
     expect(announced).toEqual([]);
-    expect(performance.now() - started).toBeLessThan(100);
+    // It did not wait the 150 ms.
+    expect(performance.now() - started).toBeLessThan(140);
   });
 
   it('the deadline wins over a larger attempt budget, and attempts over a longer deadline', async () => {

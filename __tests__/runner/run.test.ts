@@ -234,10 +234,9 @@ describe('concurrency', () => {
   };
 
   it('runs independent checks at the same time with concurrency 2', async () => {
-    const { report, elapsed } = await run([fake('a', ['pass'], { delay: 200 }), fake('b', ['pass'], { delay: 200 })], { concurrency: 2 });
+    const { report } = await run([fake('a', ['pass'], { delay: 200 }), fake('b', ['pass'], { delay: 200 })], { concurrency: 2 });
     expect(report.status).toBe('passed');
     expect(overlap()).toBe(true);
-    expect(elapsed).toBeLessThan(390);
   });
 
   it('runs them one after the other with concurrency 1 (the default)', async () => {

@@ -1,0 +1,38 @@
+/** `verify-deployment demo`, the README's first command, end to end through the built binary. */
+import { describe, expect, it } from '@jest/globals';
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { motoAvailable, redisAvailable } from '../../scripts/sandbox/services.js';
+
+const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
+const available = motoAvailable() && redisAvailable();
+if (!available && process.env.CI === 'true') throw new Error('the demo needs moto and redis-server: see .ci/run');
+if (!available) console.warn('SKIPPED: the demo test needs python3 moto[server] and redis-server');
+
+(available ? describe : describe.skip)('verify-deployment demo', () => {
+  it('shows the failing verdict with the root cause, the fix, and then the passing verdict', async () => {
+    const child = spawn(process.execPath, [path.join(ROOT, 'dist/scripts/verify-deployment.js'), 'demo'], {
+      cwd: ROOT,
+      env: { ...process.env, NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+
+    expect({ code, stderrTail: code === 0 ? '' : stderr.slice(-2000) }).toEqual({ code: 0, stderrTail: '' });
+    const failing = stdout.indexOf('✗ FAILED hokusai-api-development');
+    const rootCause = stdout.indexOf('Root cause: redis ingress from the API');
+    const fix = stdout.indexOf('aws ec2 authorize-security-group-ingress --group-id sg-0454e74e2924a7754 --protocol tcp --port 6379 --source-group sg-0864e6f6aee2a5cf4');
+    const passing = stdout.indexOf('✓ PASSED hokusai-api-development: 9 passed, 0 failed, 0 errored, 0 skipped');
+    expect(failing).toBeGreaterThan(-1);
+    expect(rootCause).toBeGreaterThan(failing);
+    expect(fix).toBeGreaterThan(rootCause);
+    expect(passing).toBeGreaterThan(fix);
+    expect(stdout).toContain('explains: no redis errors in logs, health latency, targets healthy');
+    expect(stdout).toContain('Target.Timeout');
+    expect(stdout).toContain('Demo complete');
+  }, 180_000);
+});
