@@ -8,7 +8,7 @@ import path from 'node:path';
 import { checkTypes } from '../checks/index.js';
 import { loadScenario } from '../runner/load.js';
 import { startHttpServer, type TestHttpServer } from './support/http-server.js';
-import { killAllCli, ROOT, runCli } from './support/cli.js';
+import { killAllCli, parseStdoutJson, ROOT, runCli } from './support/cli.js';
 
 const SCENARIOS_DIR = path.join(ROOT, 'scenarios');
 const scenarioFiles = readdirSync(SCENARIOS_DIR)
@@ -61,7 +61,7 @@ describe('scenarios/http-smoke.yaml', () => {
       env: { SMOKE_API_KEY: KEY },
     });
     expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 0, stderr: expect.any(String) });
-    const report = JSON.parse(run.stdout);
+    const report = parseStdoutJson(run);
     expect(report.status).toBe('passed');
     expect(report.checks.map((c: { name: string; status: string }) => [c.name, c.status])).toEqual([
       ['health', 'passed'],

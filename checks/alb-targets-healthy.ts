@@ -52,6 +52,7 @@ interface GroupAssessment {
   summary: string;
   targets: TargetHealthDescription[];
   healthy: number;
+  healthCheckPath?: string;
   observations: Observation[];
   details: Record<string, unknown>;
 }
@@ -94,7 +95,7 @@ export function assessTargetGroup(group: TargetGroup, targets: TargetHealthDescr
       description: t.TargetHealth?.Description,
     })),
   };
-  const base = { name, arn, targets, healthy, observations, details };
+  const base = { name, arn, targets, healthy, healthCheckPath: settings.path, observations, details };
 
   if (targets.length === 0) {
     return { ...base, outcome: 'fail', summary: `target group ${name} has no registered targets (expected ${requirementText(minHealthy)} healthy)` };
@@ -163,6 +164,7 @@ function combine(spec: Spec, groups: GroupAssessment[]): AttemptResult {
       targetReasons: reasons,
       healthyTargets: groups.reduce((sum, g) => sum + g.healthy, 0),
       registeredTargets: allTargets.length,
+      healthCheckPaths: [...new Set(groups.map((g) => g.healthCheckPath).filter(Boolean))],
     },
   };
 }

@@ -4,7 +4,8 @@
  */
 import { z } from 'zod';
 import { durationSchema, formatDuration } from '../runner/duration.js';
-import { defineCheck, type AttemptResult, type CheckContext } from './types.js';
+import { defineCheck, type AttemptResult, type CheckContext, type FailureView } from './types.js';
+import { httpServerError, httpTimedOutOrSlow } from './support/relations.js';
 import { HttpExchangeError, hostAndPort, timedRequest, type HttpExchange } from './support/http-request.js';
 import {
   bodyContainsVerdicts,
@@ -235,6 +236,17 @@ function networkFailure(spec: HttpSpec, error: HttpExchangeError, sample: number
   };
 }
 
+/** Whether the HTTP check requested the path the load balancer health-checks (unknown path: assume so). */
+function probesHealthCheckPath(cause: FailureView, effect: FailureView): boolean {
+  const paths = effect.facts.healthCheckPaths;
+  if (!Array.isArray(paths) || paths.length === 0 || typeof cause.facts.url !== 'string') return true;
+  try {
+    return paths.includes(new URL(cause.facts.url).pathname);
+  } catch {
+    return true;
+  }
+}
+
 export const http = defineCheck({
   type: 'http',
   summary: 'Sends HTTP requests and judges status, latency (a percentile over samples), body text and JSON paths.',
@@ -245,7 +257,7 @@ export const http = defineCheck({
     {
       effect: 'alb-targets-healthy',
       because: 'the endpoint is slow or failing, so the load balancer\'s health checks fail too',
-      when: (cause, effect) => cause.facts.status === undefined || Number(cause.facts.status) >= 500 || (effect.facts.targetTimeout === true && cause.facts.latencyMs !== undefined),
+      when: (cause, effect) => probesHealthCheckPath(cause, effect) && (httpTimedOutOrSlow(cause) || httpServerError(cause)),
     },
   ],
   async run(spec, ctx) {

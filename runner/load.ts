@@ -274,6 +274,8 @@ export function parseScenario(text: string, options: LoadOptions & { displayName
   const knownTypes = checkTypes.map((c) => c.type).sort();
   const defaults = topResult.success ? topResult.data.defaults : undefined;
   const planned: PlannedCheck[] = [];
+  // Every named check's needs, valid or not otherwise, so needs problems come in the same report.
+  const declared: { index: number; name: string; needs: unknown[] }[] = [];
   const seenNames = new Map<string, number>();
   const checks: unknown[] = Array.isArray(resolved.checks) ? resolved.checks : [];
 
@@ -291,6 +293,8 @@ export function parseScenario(text: string, options: LoadOptions & { displayName
       if (previous !== undefined) problems.add([...base, 'name'], `duplicate check name "${name}" (also checks[${previous}]): names must be unique`);
       else seenNames.set(name, index);
     }
+    const rawNeeds = (entry as { needs?: unknown }).needs;
+    if (typeof name === 'string' && name && Array.isArray(rawNeeds)) declared.push({ index, name, needs: rawNeeds });
     if (typeof type !== 'string') return;
     const checkType = checkTypes.find((c) => c.type === type);
     if (!checkType) {
@@ -322,8 +326,9 @@ export function parseScenario(text: string, options: LoadOptions & { displayName
   });
 
   // needs: known names, no self-reference, no cycles.
-  for (const check of planned) {
+  for (const check of declared) {
     check.needs.forEach((need, i) => {
+      if (typeof need !== 'string') return;
       if (need === check.name) problems.add(['checks', check.index, 'needs', i], `"${check.name}" cannot need itself`);
       else if (!seenNames.has(need)) {
         const suggestion = didYouMean(need, [...seenNames.keys()]);
@@ -331,9 +336,9 @@ export function parseScenario(text: string, options: LoadOptions & { displayName
       }
     });
   }
-  const cycle = findCycle(planned.map((c) => ({ name: c.name, needs: c.needs.filter((n) => n !== c.name) })));
+  const cycle = findCycle(declared.map((c) => ({ name: c.name, needs: c.needs.filter((n): n is string => typeof n === 'string' && n !== c.name) })));
   if (cycle) {
-    const first = planned.find((c) => c.name === cycle[0])!;
+    const first = declared.find((c) => c.name === cycle[0])!;
     problems.add(['checks', first.index, 'needs'], `needs form a cycle: ${cycle.join(' → ')}; remove one of these needs`);
   }
 

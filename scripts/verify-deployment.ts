@@ -32,7 +32,8 @@ async function validate(files: string[]): Promise<number> {
   for (const file of files) {
     try {
       const scenario = await loadScenario(file, { checkTypes });
-      process.stdout.write(`✓ ${file}: ${scenario.name}, ${scenario.checks.length} check${scenario.checks.length === 1 ? '' : 's'}\n`);
+      // The name may interpolate a declared secret: mask it like every other output.
+      process.stdout.write(`✓ ${file}: ${scenario.masker.mask(scenario.name)}, ${scenario.checks.length} check${scenario.checks.length === 1 ? '' : 's'}\n`);
     } catch (error) {
       if (!(error instanceof ScenarioError)) throw error;
       ok = false;

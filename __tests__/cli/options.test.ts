@@ -3,7 +3,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { respond, respondJson, type TestHttpServer } from '../support/http-server.js';
-import { fixture, killAllCli, runCli, STACK_LINE, startFixtureServer, type CliResult } from '../support/cli.js';
+import { fixture, killAllCli, parseStdoutJson, runCli, STACK_LINE, startFixtureServer, type CliResult } from '../support/cli.js';
 
 interface Report {
   status: string;
@@ -17,7 +17,7 @@ const SELECTION = fixture('selection.yaml');
 
 let server: TestHttpServer;
 const runs = {} as Record<'only' | 'failFast' | 'all' | 'concurrent' | 'timeout', CliResult>;
-const reports = {} as Record<keyof typeof runs, Report>;
+const report = (name: keyof typeof runs) => parseStdoutJson<Report>(runs[name]);
 
 beforeAll(async () => {
   server = await startFixtureServer();
@@ -35,8 +35,7 @@ beforeAll(async () => {
     runCli(['run', fixture('hang.yaml'), '--var', `base=${server.url}`, '--timeout', '1s', '--reporter', 'json']),
   ]);
   Object.assign(runs, { only, failFast, all, concurrent, timeout });
-  for (const [name, run] of Object.entries(runs)) reports[name as keyof typeof runs] = JSON.parse(run.stdout) as Report;
-}, 30_000);
+}, 90_000);
 
 afterAll(async () => {
   killAllCli();
@@ -49,9 +48,9 @@ const paths = (prefix: string) => server.requests.filter((r) => r.url.startsWith
 describe('--only', () => {
   it('runs just the named checks; the others are skipped as "not selected"', () => {
     expect(runs.only.code).toBe(0);
-    expect(statuses(reports.only)).toEqual({ first: 'passed', second: 'skipped', third: 'passed', fourth: 'skipped' });
+    expect(statuses(report('only'))).toEqual({ first: 'passed', second: 'skipped', third: 'passed', fourth: 'skipped' });
     for (const name of ['second', 'fourth']) {
-      const check = reports.only.checks.find((c) => c.name === name)!;
+      const check = report('only').checks.find((c) => c.name === name)!;
       expect(check.skipReason).toMatch(/not selected/);
       expect(check.attempts).toBe(0);
     }
@@ -72,16 +71,16 @@ describe('--var', () => {
 describe('--fail-fast', () => {
   it('without it, checks after a failure still run', () => {
     expect(runs.all.code).toBe(1);
-    expect(statuses(reports.all)).toEqual({ first: 'passed', second: 'failed', third: 'passed', fourth: 'passed' });
+    expect(statuses(report('all'))).toEqual({ first: 'passed', second: 'failed', third: 'passed', fourth: 'passed' });
   });
 
   it('with it, the checks after the first failure are skipped and never sent', () => {
     expect(runs.failFast.code).toBe(1);
-    expect(statuses(reports.failFast)).toEqual({ first: 'passed', second: 'failed', third: 'skipped', fourth: 'skipped' });
+    expect(statuses(report('failFast'))).toEqual({ first: 'passed', second: 'failed', third: 'skipped', fourth: 'skipped' });
     for (const name of ['third', 'fourth']) {
-      expect(reports.failFast.checks.find((c) => c.name === name)!.skipReason).toMatch(/fail-fast.*second/);
+      expect(report('failFast').checks.find((c) => c.name === name)!.skipReason).toMatch(/fail-fast.*second/);
     }
-    expect(reports.failFast.interrupted).toBeUndefined();
+    expect(report('failFast').interrupted).toBeUndefined();
     expect(paths('failFast').map((u) => u.searchParams.get('check'))).toEqual(['first', 'second']);
   });
 });
@@ -89,14 +88,14 @@ describe('--fail-fast', () => {
 describe('--concurrency 2', () => {
   it('runs two slow independent checks at once and still reports them in file order', () => {
     expect(runs.concurrent.code).toBe(0);
-    const report = reports.concurrent;
-    expect(report.checks.map((c) => [c.name, c.status])).toEqual([
+    const result = report('concurrent');
+    expect(result.checks.map((c) => [c.name, c.status])).toEqual([
       ['slower', 'passed'],
       ['slow', 'passed'],
     ]);
     // Sequential would take at least 1.5 s + 1 s; together they take about 1.5 s.
-    expect(report.durationMs).toBeGreaterThanOrEqual(1400);
-    expect(report.durationMs).toBeLessThan(2400);
+    expect(result.durationMs).toBeGreaterThanOrEqual(1400);
+    expect(result.durationMs).toBeLessThan(2400);
     // The second check finished first: they overlapped.
     const stderr = runs.concurrent.stderr;
     expect(stderr.indexOf('✓ slow passed')).toBeGreaterThanOrEqual(0);
@@ -109,14 +108,14 @@ describe('--timeout', () => {
     const run = runs.timeout;
     expect(run.code).toBe(1);
     expect(run.stderr).not.toContain(STACK_LINE);
-    const report = reports.timeout;
-    expect(report.status).toBe('failed');
-    expect(report.durationMs).toBeGreaterThanOrEqual(900);
-    expect(report.durationMs).toBeLessThan(4000);
-    const stuck = report.checks.find((c) => c.name === 'stuck')!;
+    const result = report('timeout');
+    expect(result.status).toBe('failed');
+    expect(result.durationMs).toBeGreaterThanOrEqual(900);
+    expect(result.durationMs).toBeLessThan(4000);
+    const stuck = result.checks.find((c) => c.name === 'stuck')!;
     expect(stuck.status).toBe('failed');
     expect(stuck.message).toMatch(/run timeout of 1s/);
-    const never = report.checks.find((c) => c.name === 'never started')!;
+    const never = result.checks.find((c) => c.name === 'never started')!;
     expect(never.status).toBe('skipped');
     expect(never.skipReason).toMatch(/run timeout/);
   });

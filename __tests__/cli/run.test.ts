@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { TestHttpServer } from '../support/http-server.js';
-import { fixture, killAllCli, lineOf, ROOT, runCli, STACK_LINE, startFixtureServer, type CliResult } from '../support/cli.js';
+import { fixture, killAllCli, parseStdoutJson, lineOf, ROOT, runCli, STACK_LINE, startFixtureServer, type CliResult } from '../support/cli.js';
 
 const MIXED = fixture('mixed.yaml');
 const PASSING = fixture('passing.yaml');
@@ -69,7 +69,7 @@ beforeAll(async () => {
     runCli(['run', fixture('three-problems.yaml'), '--var', base, '--reporter', 'json']),
     runCli(['run', path.join(tmp, 'no-such-scenario.yaml')]),
   ]);
-}, 30_000);
+}, 90_000);
 
 afterAll(async () => {
   killAllCli();
@@ -118,7 +118,7 @@ describe('--reporter json', () => {
     expect(mixedJson.stdout.startsWith('{')).toBe(true);
     expect(mixedJson.stdout.trimEnd().endsWith('}')).toBe(true);
     // JSON.parse rejects anything after the document: one document, nothing else.
-    const report = JSON.parse(mixedJson.stdout);
+    const report = parseStdoutJson(mixedJson);
     expect(Object.keys(report).slice(0, CONTRACT_RUN_KEYS.length)).toEqual(CONTRACT_RUN_KEYS);
     expect(report).toMatchObject({ version: 1, scenario: 'cli mixed', status: 'failed' });
     expect(new Date(report.startedAt).toISOString()).toBe(report.startedAt);

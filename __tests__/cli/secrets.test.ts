@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { TestHttpServer } from '../support/http-server.js';
-import { fixture, killAllCli, runCli, STACK_LINE, startFixtureServer, type CliResult } from '../support/cli.js';
+import { fixture, killAllCli, parseStdoutJson, runCli, STACK_LINE, startFixtureServer, type CliResult } from '../support/cli.js';
 
 // Characters that change under URL and JSON encoding, so every encoded form is a distinct string.
 const TOKEN = 'tok3n/S3cr3t+Value=42~x';
@@ -57,7 +57,7 @@ beforeAll(async () => {
     ),
   );
   REPORTERS.forEach((reporter, i) => (runs[reporter] = results[i]!));
-}, 30_000);
+}, 90_000);
 
 afterAll(async () => {
   killAllCli();
@@ -87,7 +87,7 @@ describe('secrets are masked as *** in every output', () => {
   });
 
   it('the failure message and details of the JSON report are masked, not dropped', () => {
-    const report = JSON.parse(runs.json.stdout);
+    const report = parseStdoutJson(runs.json);
     const check = report.checks[0];
     expect(check.status).toBe('failed');
     // The URL is echoed with its query masked, and the echoed headers with their values masked.
@@ -114,15 +114,42 @@ describe('secrets are masked as *** in every output', () => {
   });
 });
 
-describe('a secret in a validation error', () => {
-  it('is masked in the problem message', async () => {
-    // A declared secret's value is known before validation: a problem echoing it must not print it.
-    const run = await runCli(['validate', fixture('secret-in-problem.yaml')], { env: { MY_TOKEN: TOKEN } });
-    expect(run.code).toBe(2);
-    expect(run.stderr).toMatch(/url: .*got "\*\*\*"/);
-    expect(run.stderr).toMatch(/timeout: .*got "\*\*\*"/);
-    expect(leaksIn(run.stderr)).toEqual([]);
-    expect(leaksIn(run.stdout)).toEqual([]);
-    expect(run.stderr).not.toContain(STACK_LINE);
+describe('secrets in validation errors and names', () => {
+  let problem: CliResult;
+  let names: CliResult;
+  let onlyUnknown: CliResult;
+
+  beforeAll(async () => {
+    const env = { MY_TOKEN: TOKEN };
+    [problem, names, onlyUnknown] = await Promise.all([
+      // A declared secret's value is known before validation: a problem quoting it must not print it.
+      runCli(['validate', fixture('secret-in-problem.yaml')], { env }),
+      runCli(['validate', fixture('secret-in-names.yaml')], { env }),
+      // The --only usage error lists the scenario's check names.
+      runCli(['run', fixture('secret-in-names.yaml'), '--only', 'nope'], { env }),
+    ]);
+  }, 90_000);
+
+  it('a problem message quoting the secret masks it', () => {
+    expect(problem.code).toBe(2);
+    expect(problem.stderr).toMatch(/url: .*got "\*\*\*"/);
+    expect(problem.stderr).toMatch(/timeout: .*got "\*\*\*"/);
+    expect(leaksIn(problem.stderr)).toEqual([]);
+    expect(leaksIn(problem.stdout)).toEqual([]);
+    expect(problem.stderr).not.toContain(STACK_LINE);
+  });
+
+  it('validate masks a secret interpolated into the scenario name', () => {
+    expect(names.code).toBe(0);
+    expect(names.stdout).toContain(': deploy ***, 1 check');
+    expect(leaksIn(names.stdout)).toEqual([]);
+    expect(leaksIn(names.stderr)).toEqual([]);
+  });
+
+  it('the --only usage error masks a secret interpolated into a check name', () => {
+    expect(onlyUnknown.code).toBe(2);
+    expect(onlyUnknown.stderr).toContain('check ***');
+    expect(leaksIn(onlyUnknown.stderr)).toEqual([]);
+    expect(onlyUnknown.stderr).not.toContain(STACK_LINE);
   });
 });

@@ -19,12 +19,9 @@ const usageErrors: { name: string; args: string[]; mentions: RegExp }[] = [
   { name: 'an unknown command', args: ['frobnicate'], mentions: /unknown command "frobnicate"/ },
   { name: 'an unknown flag', args: ['run', fixture('passing.yaml'), '--frobnicate'], mentions: /--frobnicate/ },
   { name: 'run without a file', args: ['run'], mentions: /run needs a scenario file/ },
-  { name: 'run with two files', args: ['run', fixture('passing.yaml'), fixture('mixed.yaml')], mentions: /one scenario file/ },
   { name: '--concurrency 0', args: ['run', fixture('passing.yaml'), '--concurrency', '0'], mentions: /--concurrency .*"0"/ },
   { name: '--concurrency abc', args: ['run', fixture('passing.yaml'), '--concurrency', 'abc'], mentions: /--concurrency .*"abc"/ },
-  { name: '--concurrency 1.5', args: ['run', fixture('passing.yaml'), '--concurrency', '1.5'], mentions: /--concurrency .*"1\.5"/ },
   { name: '--timeout without a unit', args: ['run', fixture('passing.yaml'), '--timeout', '5'], mentions: /--timeout .*"5"/ },
-  { name: '--timeout that is a word', args: ['run', fixture('passing.yaml'), '--timeout', 'soon'], mentions: /--timeout .*"soon"/ },
   { name: '--timeout 0s', args: ['run', fixture('passing.yaml'), '--timeout', '0s'], mentions: /--timeout .*"0s"/ },
   { name: 'an unknown --reporter', args: ['run', fixture('passing.yaml'), '--reporter', 'xml'], mentions: /unknown reporter "xml"/ },
   { name: 'an unknown --out reporter', args: ['run', fixture('passing.yaml'), '--out', 'xml=report.xml'], mentions: /unknown reporter "xml"/ },
@@ -33,24 +30,21 @@ const usageErrors: { name: string; args: string[]; mentions: RegExp }[] = [
   { name: 'json sharing stdout with another reporter', args: ['run', fixture('passing.yaml'), '--reporter', 'json', '--reporter', 'pretty'], mentions: /json must be the only reporter/ },
   { name: '--only with an unknown check', args: ['run', fixture('passing.yaml'), '--only', 'first,nope'], mentions: /--only .*nope/ },
   { name: 'validate without a file', args: ['validate'], mentions: /validate needs at least one scenario file/ },
-  { name: 'schema with an argument', args: ['schema', 'extra'], mentions: /schema takes no arguments/ },
 ];
 
 let version: CliResult;
 let help: CliResult;
-let shortHelp: CliResult;
 const results = new Map<string, CliResult>();
 
 beforeAll(async () => {
   const runs = await Promise.all([
     runCli(['--version']),
     runCli(['--help']),
-    runCli(['-h']),
     ...usageErrors.map((c) => runCli(c.args)),
   ]);
-  [version, help, shortHelp] = runs as [CliResult, CliResult, CliResult];
-  usageErrors.forEach((c, i) => results.set(c.name, runs[i + 3]!));
-}, 30_000);
+  [version, help] = runs as [CliResult, CliResult];
+  usageErrors.forEach((c, i) => results.set(c.name, runs[i + 2]!));
+}, 90_000);
 
 afterAll(() => {
   killAllCli();
@@ -71,15 +65,13 @@ describe('verify-deployment --version / --help', () => {
       expect(help.stdout).toContain(command);
     }
     for (const flag of ['--var', '--reporter', '--out', '--only', '--fail-fast', '--timeout', '--concurrency']) expect(help.stdout).toContain(flag);
-    expect(shortHelp.code).toBe(0);
-    expect(shortHelp.stdout).toBe(help.stdout);
   });
 });
 
 describe('usage errors exit 2 with a one-line message and no stack trace', () => {
   it.each(usageErrors.map((c) => [c.name, c] as const))('%s', (_name, c) => {
     const result = results.get(c.name)!;
-    expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 2, stderr: expect.stringMatching(c.mentions) });
+    expect({ code: result.code, timedOut: result.timedOut, stderr: result.stderr }).toEqual({ code: 2, timedOut: false, stderr: expect.stringMatching(c.mentions) });
     expect(result.stderr).not.toContain(STACK_LINE);
     expect(result.stderr).not.toMatch(/internal error/);
     const lines = messageLines(result);

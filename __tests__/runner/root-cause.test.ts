@@ -89,3 +89,20 @@ describe('analyzeRootCause with the shipped check types', () => {
     expect(cause?.check).toBe('first');
   });
 });
+
+describe('HTTP → ALB relation', () => {
+  it('blames failing targets on an HTTP failure only when it probed the health-check path', () => {
+    const types = checkTypes;
+    const base = [
+      check('task definition', 'ecs-task-definition', 'failed'),
+      check('redis ingress', 'sg-ingress', 'failed'),
+      check('targets', 'alb-targets-healthy', 'failed', { targetTimeout: true, healthCheckPaths: ['/health'] }),
+    ];
+    const predict = check('predict', 'http', 'failed', { url: 'http://x/api/v1/models/21/predict', status: 500, latencyMs: 10 });
+    const health = check('health', 'http', 'failed', { url: 'http://x/health', status: 200, latencyMs: 2000, maxLatencyMs: 1000 });
+    const cause = analyzeRootCause(report([...base, health, predict]), types);
+    expect(cause?.check).toBe('redis ingress');
+    expect(cause?.consequences).toEqual(['targets', 'health']);
+    expect(cause?.otherCauses).toEqual([{ check: 'task definition', reason: 'task definition failed', consequences: ['predict'] }]);
+  });
+});

@@ -89,6 +89,7 @@ const CORPUS: Case[] = [
   { file: 'duplicate-check-names.yaml', line: 6, column: 11, message: 'duplicate check name "api" (also checks[0]): names must be unique', path: 'checks[1] (fake).name' },
   { file: 'needs-unknown.yaml', line: 9, column: 13, message: 'needs unknown check "service-stabel" — did you mean "service-stable"?', path: 'checks[1] (fake).needs[0]' },
   { file: 'needs-self.yaml', line: 6, column: 13, message: '"a" cannot need itself', path: 'checks[0] (fake).needs[0]' },
+  { file: 'problems-in-every-check.yaml', line: 14, column: 13, message: 'needs unknown check "qqq"', path: 'checks[2] (nope).needs[0]' },
   { file: 'needs-cycle.yaml', line: 6, column: 12, message: 'needs form a cycle: a → c → b → a', path: 'checks[0] (fake).needs' },
   // Interpolation
   { file: 'missing-env.yaml', line: 5, column: 10, message: 'environment variable API_HOST is not set', path: 'checks[0] (fake-http).url' },
@@ -139,6 +140,20 @@ describe('the invalid corpus', () => {
     expect(problems[1]!.message).toContain('unknown check type "nope"');
     expect(problems[2]!.message).toContain('needs unknown check "zzz"');
     expect(error.message.split('\n')).toEqual(problems.map(formatProblem));
+  });
+
+  it('checks needs even of checks that have other problems', async () => {
+    const { problems } = await rejectWith(path.join(INVALID, 'problems-in-every-check.yaml'));
+    expect(problems.map((p) => `${p.line}:${p.column} ${p.path}`)).toEqual([
+      '6:14 checks[0] (fake).timeout',
+      '7:13 checks[0] (fake).needs[0]',
+      '8:5 checks[1] (fake-http).expect',
+      '10:10 checks[1] (fake-http).url',
+      '11:16 checks[1] (fake-http).needs[1]',
+      '13:11 checks[2] (nope).type',
+      '14:13 checks[2] (nope).needs[0]',
+    ]);
+    expect(problems[4]!.message).toBe('"b" cannot need itself');
   });
 
   it('masks a declared secret that a problem message would echo', async () => {

@@ -27,7 +27,7 @@ export interface CliOptions {
   env?: Record<string, string | undefined>;
   cwd?: string;
   signal?: SignalPlan;
-  /** The child is SIGKILLed after this long (the result then has timedOut: true). Default 20 s. */
+  /** The child is SIGKILLed after this long (the result then has timedOut: true). Default 30 s. */
   killAfterMs?: number;
 }
 
@@ -50,7 +50,34 @@ export function cliBuilt(): boolean {
   return existsSync(CLI);
 }
 
-export function runCli(args: string[], options: CliOptions = {}): Promise<CliResult> {
+/**
+ * At most this many CLI processes at once per test file: a burst of node start-ups on a loaded
+ * 2-core machine makes every one of them slow (and timing assertions meaningless). Runs queue.
+ */
+const MAX_PARALLEL = Math.max(1, Number(process.env.VD_CLI_TEST_PARALLEL) || 3);
+let active = 0;
+const queue: (() => void)[] = [];
+
+async function acquireSlot(): Promise<() => void> {
+  if (active >= MAX_PARALLEL) await new Promise<void>((resolve) => queue.push(resolve));
+  active += 1;
+  return () => {
+    active -= 1;
+    queue.shift()?.();
+  };
+}
+
+/** Runs the built CLI with `args`; resolves when it exits (never rejects on a non-zero exit). */
+export async function runCli(args: string[], options: CliOptions = {}): Promise<CliResult> {
+  const release = await acquireSlot();
+  try {
+    return await spawnCli(args, options);
+  } finally {
+    release();
+  }
+}
+
+function spawnCli(args: string[], options: CliOptions): Promise<CliResult> {
   const env: Record<string, string | undefined> = { ...process.env };
   for (const name of INHERITED_NOISE) delete env[name];
   for (const [name, value] of Object.entries(options.env ?? {})) {
@@ -69,7 +96,7 @@ export function runCli(args: string[], options: CliOptions = {}): Promise<CliRes
     const killTimer = setTimeout(() => {
       timedOut = true;
       child.kill('SIGKILL');
-    }, options.killAfterMs ?? 20_000);
+    }, options.killAfterMs ?? 30_000);
     let signalTimer: NodeJS.Timeout | undefined;
     const maybeSignal = () => {
       const plan = options.signal;
@@ -147,4 +174,15 @@ export function lineOf(file: string, text: string): number {
   const index = readFileSync(file, 'utf8').split('\n').findIndex((line) => line.includes(text));
   if (index < 0) throw new Error(`${text} not in ${file}`);
   return index + 1;
+}
+
+/** stdout parsed as JSON, or an error that says what the CLI did instead (exit code, stderr). */
+export function parseStdoutJson<T = any>(run: CliResult): T {
+  try {
+    return JSON.parse(run.stdout) as T;
+  } catch (error) {
+    throw new Error(
+      `stdout is not one JSON document (${(error as Error).message}); exit ${run.code}${run.timedOut ? ' (killed: took too long)' : ''}\n--- stdout\n${run.stdout}\n--- stderr\n${run.stderr}`,
+    );
+  }
 }

@@ -55,7 +55,8 @@ export async function runCommand(args: RunArgs, io: RunIo = {}): Promise<number>
   }
   const unknownOnly = (args.only ?? []).filter((name) => !scenario.checks.some((c) => c.name === name));
   if (unknownOnly.length > 0) {
-    throw new UsageError(`--only names unknown check(s): ${unknownOnly.join(', ')} (checks: ${scenario.checks.map((c) => c.name).join(', ')})`);
+    // Check names may interpolate a declared secret.
+    throw new UsageError(scenario.masker.mask(`--only names unknown check(s): ${unknownOnly.join(', ')} (checks: ${scenario.checks.map((c) => c.name).join(', ')})`));
   }
 
   const progress = createProgress({
