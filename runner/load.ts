@@ -122,21 +122,25 @@ function likeDeclared(declared: VarValue | undefined, text: string): VarValue {
 }
 
 function mergeRetry(...layers: (Partial<RetryPolicy> | undefined)[]): RetryPolicy {
-  const merged: RetryPolicy = { ...BUILTIN_DEFAULTS.retry };
+  const merged: Partial<RetryPolicy> = { ...BUILTIN_DEFAULTS.retry };
   let attemptsSet = false;
-  let withinSet = false;
   for (const layer of layers) {
     if (!layer) continue;
+    // A layer that sets a deadline but no attempt count means "retry until the deadline": the
+    // attempt counts of the layers below it no longer apply.
+    if (layer.withinMs !== undefined && layer.attempts === undefined) {
+      delete merged.attempts;
+      attemptsSet = false;
+    }
     for (const [key, value] of Object.entries(layer)) {
       if (value === undefined) continue;
-      (merged as unknown as Record<string, unknown>)[key] = value;
+      (merged as Record<string, unknown>)[key] = value;
       if (key === 'attempts') attemptsSet = true;
-      if (key === 'withinMs') withinSet = true;
     }
   }
-  // A deadline alone means "retry until the deadline", not "one attempt".
-  if (withinSet && !attemptsSet) delete merged.attempts;
-  return merged;
+  if (!attemptsSet && merged.withinMs === undefined) merged.attempts = BUILTIN_DEFAULTS.retry.attempts;
+  if (!attemptsSet && merged.withinMs !== undefined) delete merged.attempts;
+  return merged as RetryPolicy;
 }
 
 function retryPolicyOf(input: RetryInput | undefined): Partial<RetryPolicy> | undefined {

@@ -42,7 +42,9 @@ function interruptionOf(reason: unknown): RunReport['interrupted'] {
 export async function runScenario(scenario: Scenario, options: RunOptions = {}): Promise<RunReport> {
   const startedAt = (options.now ?? (() => new Date()))();
   const started = performance.now();
-  const onEvent = options.onEvent ?? (() => {});
+  const listener = options.onEvent;
+  // Events carry what checks saw: mask them here so no library user ever gets a raw secret.
+  const onEvent: RunEventListener = listener ? (event) => listener(scenario.masker.maskDeep(event)) : () => {};
   const controller = new AbortController();
   const forwardAbort = () => controller.abort(options.signal?.reason ?? 'SIGINT');
   if (options.signal?.aborted) forwardAbort();
@@ -59,6 +61,8 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
   const running = new Map<string, Promise<void>>();
   const concurrency = Math.max(1, options.concurrency ?? 1);
   let stopReason: string | undefined;
+  /** Whether an interruption or the run deadline cut a check short (a late signal changes nothing). */
+  let cutShort = false;
 
   onEvent({ kind: 'run-start', scenario: scenario.name, checks: scenario.checks.map((c) => ({ name: c.name, type: c.type })) });
 
@@ -87,6 +91,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
       .then((report) => finish(check, report))
       .catch((error: unknown) => {
         if (!(error instanceof RunAborted)) throw error;
+        cutShort = true;
         finish(check, abortedReport(check, error, performance.now() - checkStarted));
       })
       .finally(() => running.delete(check.name));
@@ -111,7 +116,10 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
       if (controller.signal.aborted) {
         const reason = controller.signal.reason;
         const why = reason instanceof RunTimeout ? reason.message : reason === 'fail-fast' ? stopReason! : 'interrupted';
-        for (const check of pending.splice(0)) finish(check, skippedReport(check, why));
+        for (const check of pending.splice(0)) {
+          cutShort = true;
+          finish(check, skippedReport(check, why));
+        }
         await Promise.allSettled(running.values());
         break;
       }
@@ -150,7 +158,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     errored: checks.filter((c) => c.status === 'error').length,
     skipped: checks.filter((c) => c.status === 'skipped').length,
   };
-  const wasStopped = controller.signal.aborted && controller.signal.reason !== 'fail-fast';
+  const wasStopped = cutShort && controller.signal.reason !== 'fail-fast';
   const report: RunReport = {
     version: 1,
     scenario: scenario.name,
@@ -165,7 +173,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
   const rootCause = analyzeRootCause(report, [...new Set(scenario.checks.map((c) => c.checkType))]);
   if (rootCause) report.rootCause = rootCause;
   const masked = scenario.masker.maskDeep(report);
-  onEvent({ kind: 'run-end', report: masked });
+  listener?.({ kind: 'run-end', report: masked });
   return masked;
 }
 

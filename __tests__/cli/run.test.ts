@@ -53,6 +53,7 @@ let mixedPretty: CliResult;
 let mixedGithub: CliResult;
 let invalid: CliResult;
 let missing: CliResult;
+let errored: CliResult;
 const summaryFile = () => path.join(tmp, 'step-summary.md');
 
 beforeAll(async () => {
@@ -60,7 +61,7 @@ beforeAll(async () => {
   tmp = mkdtempSync(path.join(tmpdir(), 'vd-cli-run-'));
   writeFileSync(summaryFile(), 'earlier step\n');
   const base = `base=${server.url}`;
-  [passing, mixedJson, mixedPretty, mixedGithub, invalid, missing] = await Promise.all([
+  [passing, mixedJson, mixedPretty, mixedGithub, invalid, missing, errored] = await Promise.all([
     runCli(['run', PASSING, '--var', base, '--out', `json=${path.join(tmp, 'passing/report.json')}`]),
     // Relative --out paths resolve against the working directory; nested directories are created.
     runCli(['run', MIXED, '--var', base, '--reporter', 'json', '--out', 'json=reports/deep/er/report.json', '--out', 'junit=reports/junit.xml'], { cwd: tmp }),
@@ -68,6 +69,7 @@ beforeAll(async () => {
     runCli(['run', path.relative(ROOT, MIXED), '--var', base, '--reporter', 'github', '--reporter', 'pretty'], { cwd: ROOT, env: { GITHUB_STEP_SUMMARY: summaryFile() } }),
     runCli(['run', fixture('three-problems.yaml'), '--var', base, '--reporter', 'json']),
     runCli(['run', path.join(tmp, 'no-such-scenario.yaml')]),
+    runCli(['run', fixture('errored.yaml')]),
   ]);
 }, 90_000);
 
@@ -91,6 +93,12 @@ describe('exit codes', () => {
     expect(mixedPretty.stdout).toMatch(/FAILED cli mixed: 1 passed, 1 failed, 0 errored, 1 skipped/);
     expect(mixedPretty.stdout).toMatch(/broken.*500/);
     expect(mixedPretty.stderr).not.toContain(STACK_LINE);
+  });
+
+  it('a check that errors (cannot run at all) → 1', () => {
+    expect(errored.code).toBe(1);
+    expect(errored.stdout).toMatch(/FAILED cli errored: 0 passed, 0 failed, 1 errored, 0 skipped/);
+    expect(errored.stderr).not.toContain(STACK_LINE);
   });
 
   it('an invalid scenario → 2 with file:line:column for every problem and no stack trace', () => {

@@ -14,7 +14,7 @@ function messageLines(result: CliResult): string[] {
   return result.stderr.split('\n').filter((line) => line !== '' && line !== HELP_HINT);
 }
 
-// Each case spawns the built binary; they start together in beforeAll to keep the file fast.
+// Each case spawns the built binary; all are started in beforeAll (runCli queues them a few at a time).
 const usageErrors: { name: string; args: string[]; mentions: RegExp }[] = [
   { name: 'an unknown command', args: ['frobnicate'], mentions: /unknown command "frobnicate"/ },
   { name: 'an unknown flag', args: ['run', fixture('passing.yaml'), '--frobnicate'], mentions: /--frobnicate/ },

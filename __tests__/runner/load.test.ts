@@ -119,10 +119,21 @@ describe('defaults precedence: check > scenario defaults > check type defaults >
       retry: { ...BUILTIN_DEFAULTS.retry, attempts: 3, intervalMs: 5000, withinMs: 600_000 },
     },
     {
-      // Per field: the type's attempts still apply when only `within` is set above it.
+      // A deadline set without an attempt count means "retry until the deadline": the type's attempts no longer apply.
       title: 'check `within` over a type that sets attempts',
       check: { ...HTTP, retry: { within: '1m' } },
-      retry: { ...HTTP_TYPE, withinMs: 60_000 },
+      retry: { ...HTTP_TYPE, attempts: undefined, withinMs: 60_000 },
+    },
+    {
+      title: 'check `within` and `attempts` together keep both',
+      check: { ...HTTP, retry: { within: '1m', attempts: 4 } },
+      retry: { ...HTTP_TYPE, attempts: 4, withinMs: 60_000 },
+    },
+    {
+      title: 'a check attempt count over a scenario deadline keeps the deadline',
+      check: { ...HTTP, retry: { attempts: 2 } },
+      defaults: { retry: { within: '30s' } },
+      retry: { ...HTTP_TYPE, attempts: 2, withinMs: 30_000 },
     },
   ])('$title', ({ check, defaults, retry }) => {
     const scenario = scenarioFrom(oneCheck(check, defaults ? { defaults } : {}));

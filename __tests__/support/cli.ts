@@ -46,10 +46,6 @@ export interface CliResult {
 
 const live = new Set<ChildProcess>();
 
-export function cliBuilt(): boolean {
-  return existsSync(CLI);
-}
-
 /**
  * At most this many CLI processes at once per test file: a burst of node start-ups on a loaded
  * 2-core machine makes every one of them slow (and timing assertions meaningless). Runs queue.
@@ -69,6 +65,7 @@ async function acquireSlot(): Promise<() => void> {
 
 /** Runs the built CLI with `args`; resolves when it exits (never rejects on a non-zero exit). */
 export async function runCli(args: string[], options: CliOptions = {}): Promise<CliResult> {
+  if (!existsSync(CLI)) throw new Error(`${CLI} does not exist: run \`npm run build\` first (these tests spawn the built CLI)`);
   const release = await acquireSlot();
   try {
     return await spawnCli(args, options);

@@ -64,15 +64,13 @@ export async function runCommand(args: RunArgs, io: RunIo = {}): Promise<number>
     tty: Boolean(stderr.isTTY) && !env.CI,
     color: reporters.shouldUseColor({ env, isTTY: Boolean(stderr.isTTY), flag: args.color }),
   });
-  const masker = scenario.masker;
   const report = await runScenario(scenario, {
     signal: io.signal,
     concurrency: args.concurrency,
     failFast: args.failFast,
     timeoutMs,
     only: args.only,
-    // Progress text can carry values a check saw: mask before it reaches the terminal.
-    onEvent: (event) => progress.listener(masker.maskDeep(event)),
+    onEvent: progress.listener,
   });
   progress.stop();
   io.onReport?.(report);
