@@ -49,8 +49,7 @@ let server: TestHttpServer;
 let tmp: string;
 let passing: CliResult;
 let mixedJson: CliResult;
-let mixedPretty: CliResult;
-let mixedGithub: CliResult;
+let mixedHuman: CliResult;
 let invalid: CliResult;
 let missing: CliResult;
 let errored: CliResult;
@@ -61,11 +60,11 @@ beforeAll(async () => {
   tmp = mkdtempSync(path.join(tmpdir(), 'vd-cli-run-'));
   writeFileSync(summaryFile(), 'earlier step\n');
   const base = `base=${server.url}`;
-  [passing, mixedJson, mixedPretty, mixedGithub, invalid, missing, errored] = await Promise.all([
+  [passing, mixedJson, mixedHuman, invalid, missing, errored] = await Promise.all([
     runCli(['run', PASSING, '--var', base, '--out', `json=${path.join(tmp, 'passing/report.json')}`]),
     // Relative --out paths resolve against the working directory; nested directories are created.
     runCli(['run', MIXED, '--var', base, '--reporter', 'json', '--out', 'json=reports/deep/er/report.json', '--out', 'junit=reports/junit.xml'], { cwd: tmp }),
-    runCli(['run', MIXED, '--var', base]),
+    // github annotations and the pretty report share stdout.
     runCli(['run', path.relative(ROOT, MIXED), '--var', base, '--reporter', 'github', '--reporter', 'pretty'], { cwd: ROOT, env: { GITHUB_STEP_SUMMARY: summaryFile() } }),
     runCli(['run', fixture('three-problems.yaml'), '--var', base, '--reporter', 'json']),
     runCli(['run', path.join(tmp, 'no-such-scenario.yaml')]),
@@ -89,10 +88,10 @@ describe('exit codes', () => {
   });
 
   it('a check failing with HTTP 500 → 1, and the pretty report names it', () => {
-    expect(mixedPretty.code).toBe(1);
-    expect(mixedPretty.stdout).toMatch(/FAILED cli mixed: 1 passed, 1 failed, 0 errored, 1 skipped/);
-    expect(mixedPretty.stdout).toMatch(/broken.*500/);
-    expect(mixedPretty.stderr).not.toContain(STACK_LINE);
+    expect(mixedHuman.code).toBe(1);
+    expect(mixedHuman.stdout).toMatch(/FAILED cli mixed: 1 passed, 1 failed, 0 errored, 1 skipped/);
+    expect(mixedHuman.stdout).toMatch(/broken.*500/);
+    expect(mixedHuman.stderr).not.toContain(STACK_LINE);
   });
 
   it('a check that errors (cannot run at all) → 1', () => {
@@ -179,14 +178,14 @@ describe('--reporter json', () => {
 
 describe('--reporter github', () => {
   it('prints one ::error annotation per failed check, with the scenario file and line', () => {
-    expect(mixedGithub.code).toBe(1);
-    const errors = mixedGithub.stdout.split('\n').filter((line) => line.startsWith('::error '));
+    expect(mixedHuman.code).toBe(1);
+    const errors = mixedHuman.stdout.split('\n').filter((line) => line.startsWith('::error '));
     expect(errors).toHaveLength(1);
     const relative = path.relative(ROOT, MIXED);
     expect(errors[0]).toMatch(new RegExp(`^::error title=[^,:]*broken[^,:]*,file=${relative.replace(/[.]/g, '\\.')},line=${lineOf(MIXED, 'name: broken')}(,col=\\d+)?::`));
     expect(errors[0]).toMatch(/500/);
     // Another stdout reporter may follow the annotations.
-    expect(mixedGithub.stdout).toMatch(/FAILED cli mixed/);
+    expect(mixedHuman.stdout).toMatch(/FAILED cli mixed/);
   });
 
   it('appends a markdown summary to $GITHUB_STEP_SUMMARY', () => {

@@ -28,11 +28,18 @@ function leaksIn(text: string): string[] {
 }
 
 const REPORTERS = ['pretty', 'json', 'junit', 'github'] as const;
-type ReporterName = (typeof REPORTERS)[number];
+/** stdout runs: pretty and github may share stdout; json and junit must be alone on it. */
+const STDOUT_RUNS = {
+  'pretty + github': ['--reporter', 'pretty', '--reporter', 'github'],
+  json: ['--reporter', 'json'],
+  junit: ['--reporter', 'junit'],
+} as const;
+type RunName = keyof typeof STDOUT_RUNS;
+const RUN_NAMES = Object.keys(STDOUT_RUNS) as RunName[];
 
 let server: TestHttpServer;
 let tmp: string;
-const runs = {} as Record<ReporterName, CliResult>;
+const runs = {} as Record<RunName, CliResult>;
 const file = (name: string) => path.join(tmp, name);
 
 beforeAll(async () => {
@@ -40,23 +47,15 @@ beforeAll(async () => {
   tmp = mkdtempSync(path.join(tmpdir(), 'vd-cli-secrets-'));
   const env = { MY_TOKEN: TOKEN, MY_API_KEY: API_KEY, MY_SESSION: SESSION };
   const results = await Promise.all(
-    REPORTERS.map((reporter) =>
-      runCli(
-        [
-          'run',
-          fixture('secrets.yaml'),
-          '--var',
-          `base=${server.url}`,
-          '--reporter',
-          reporter,
-          // Every reporter to a file too, from one of the runs.
-          ...(reporter === 'pretty' ? REPORTERS.flatMap((r) => ['--out', `${r}=${file(`out/report.${r}`)}`]) : []),
-        ],
-        { env: { ...env, GITHUB_STEP_SUMMARY: reporter === 'github' ? file('step-summary.md') : undefined } },
-      ),
-    ),
+    RUN_NAMES.map((name) => {
+      const human = name === 'pretty + github';
+      const args = ['run', fixture('secrets.yaml'), '--var', `base=${server.url}`, ...STDOUT_RUNS[name]];
+      // Every reporter to a file too, and the step summary, from the run with the github reporter.
+      if (human) args.push(...REPORTERS.flatMap((r) => ['--out', `${r}=${file(`out/report.${r}`)}`]));
+      return runCli(args, { env: { ...env, GITHUB_STEP_SUMMARY: human ? file('step-summary.md') : undefined } });
+    }),
   );
-  REPORTERS.forEach((reporter, i) => (runs[reporter] = results[i]!));
+  RUN_NAMES.forEach((name, i) => (runs[name] = results[i]!));
 }, 90_000);
 
 afterAll(async () => {
@@ -67,18 +66,21 @@ afterAll(async () => {
 
 describe('secrets are masked as *** in every output', () => {
   it('the credentials really were sent and echoed back (so there was something to leak)', () => {
-    expect(server.requests).toHaveLength(REPORTERS.length);
+    expect(server.requests).toHaveLength(RUN_NAMES.length);
     for (const request of server.requests) {
       expect(request.headers.authorization).toBe(`Bearer ${TOKEN}`);
       expect(request.headers['x-api-key']).toBe(API_KEY);
       expect(request.headers.cookie).toBe(`session=${SESSION}`);
       expect(request.url).toContain(`token=${TOKEN}`);
     }
-    for (const reporter of REPORTERS) expect(runs[reporter].code).toBe(1);
+    for (const name of RUN_NAMES) expect(runs[name].code).toBe(1);
+    // Both reporters really wrote to the shared stdout.
+    expect(runs['pretty + github'].stdout).toMatch(/FAILED cli secrets/);
+    expect(runs['pretty + github'].stdout).toMatch(/^::error /m);
   });
 
-  it.each(REPORTERS)('--reporter %s: stdout and stderr hold no secret, but do hold ***', (reporter) => {
-    const run = runs[reporter];
+  it.each(RUN_NAMES)('--reporter %s: stdout and stderr hold no secret, but do hold ***', (name) => {
+    const run = runs[name];
     expect(leaksIn(run.stdout)).toEqual([]);
     expect(leaksIn(run.stderr)).toEqual([]);
     expect(run.stdout).toContain('***');
@@ -115,35 +117,30 @@ describe('secrets are masked as *** in every output', () => {
 });
 
 describe('secrets in validation errors and names', () => {
-  let problem: CliResult;
-  let names: CliResult;
+  let validate: CliResult;
   let onlyUnknown: CliResult;
 
   beforeAll(async () => {
     const env = { MY_TOKEN: TOKEN };
-    [problem, names, onlyUnknown] = await Promise.all([
+    [validate, onlyUnknown] = await Promise.all([
       // A declared secret's value is known before validation: a problem quoting it must not print it.
-      runCli(['validate', fixture('secret-in-problem.yaml')], { env }),
-      runCli(['validate', fixture('secret-in-names.yaml')], { env }),
+      runCli(['validate', fixture('secret-in-problem.yaml'), fixture('secret-in-names.yaml')], { env }),
       // The --only usage error lists the scenario's check names.
       runCli(['run', fixture('secret-in-names.yaml'), '--only', 'nope'], { env }),
     ]);
   }, 90_000);
 
   it('a problem message quoting the secret masks it', () => {
-    expect(problem.code).toBe(2);
-    expect(problem.stderr).toMatch(/url: .*got "\*\*\*"/);
-    expect(problem.stderr).toMatch(/timeout: .*got "\*\*\*"/);
-    expect(leaksIn(problem.stderr)).toEqual([]);
-    expect(leaksIn(problem.stdout)).toEqual([]);
-    expect(problem.stderr).not.toContain(STACK_LINE);
+    expect(validate.code).toBe(2);
+    expect(validate.stderr).toMatch(/url: .*got "\*\*\*"/);
+    expect(validate.stderr).toMatch(/timeout: .*got "\*\*\*"/);
+    expect(leaksIn(validate.stderr)).toEqual([]);
+    expect(validate.stderr).not.toContain(STACK_LINE);
   });
 
   it('validate masks a secret interpolated into the scenario name', () => {
-    expect(names.code).toBe(0);
-    expect(names.stdout).toContain(': deploy ***, 1 check');
-    expect(leaksIn(names.stdout)).toEqual([]);
-    expect(leaksIn(names.stderr)).toEqual([]);
+    expect(validate.stdout).toContain(`✓ ${fixture('secret-in-names.yaml')}: deploy ***, 1 check`);
+    expect(leaksIn(validate.stdout)).toEqual([]);
   });
 
   it('the --only usage error masks a secret interpolated into a check name', () => {

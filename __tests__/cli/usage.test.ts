@@ -3,7 +3,8 @@
  * saying what is wrong, never a stack trace.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fixture, killAllCli, ROOT, runCli, STACK_LINE, type CliResult } from '../support/cli.js';
 
@@ -35,12 +36,15 @@ const usageErrors: { name: string; args: string[]; mentions: RegExp }[] = [
 let version: CliResult;
 let help: CliResult;
 const results = new Map<string, CliResult>();
+/** The working directory of every run: a usage error must leave it empty (no --out file written). */
+let cwd: string;
 
 beforeAll(async () => {
+  cwd = mkdtempSync(path.join(tmpdir(), 'vd-cli-usage-'));
   const runs = await Promise.all([
-    runCli(['--version']),
-    runCli(['--help']),
-    ...usageErrors.map((c) => runCli(c.args)),
+    runCli(['--version'], { cwd }),
+    runCli(['--help'], { cwd }),
+    ...usageErrors.map((c) => runCli(c.args, { cwd })),
   ]);
   [version, help] = runs as [CliResult, CliResult];
   usageErrors.forEach((c, i) => results.set(c.name, runs[i + 2]!));
@@ -48,6 +52,7 @@ beforeAll(async () => {
 
 afterAll(() => {
   killAllCli();
+  if (cwd) rmSync(cwd, { recursive: true, force: true });
 });
 
 describe('verify-deployment --version / --help', () => {
@@ -79,5 +84,9 @@ describe('usage errors exit 2 with a one-line message and no stack trace', () =>
     expect(lines[0]).toMatch(/^verify-deployment: /);
     // Nothing a script would parse as a report.
     expect(result.stdout).toBe('');
+  });
+
+  it('no run happened: nothing was written to the working directory', () => {
+    expect(readdirSync(cwd)).toEqual([]);
   });
 });

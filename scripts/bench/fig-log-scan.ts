@@ -36,6 +36,9 @@ export interface ScanSample {
   heapRetained: number;
   rssBase: number;
   rssPeak: number;
+  /** Probe runs: the largest post-GC live heap after a page, over the baseline. */
+  livePeak?: number;
+  livePerPage?: number[];
 }
 
 export interface ScanSeries {
@@ -43,6 +46,8 @@ export interface ScanSeries {
   pattern: string;
   check: ScanSample[];
   raw: ScanSample[];
+  /** One untimed check run with a forced GC after every page (worst-case series only). */
+  probe?: ScanSample;
 }
 
 export interface LogScanResult {
@@ -69,9 +74,9 @@ async function putEvents(logs: CloudWatchLogsClient, group: string, size: number
   }
 }
 
-async function scan(ctx: BenchContext, mode: 'check' | 'raw', size: number, pattern: string): Promise<ScanSample> {
+async function scan(ctx: BenchContext, mode: 'check' | 'raw', size: number, pattern: string, probe = false): Promise<ScanSample> {
   const child = path.join(path.dirname(fileURLToPath(import.meta.url)), 'log-scan-child.js');
-  const config = JSON.stringify({ mode, logGroup: groupFor(size), pattern, sinceMs: SINCE_MS });
+  const config = JSON.stringify({ mode, logGroup: groupFor(size), pattern, sinceMs: SINCE_MS, probe });
   const result = await runChild(process.execPath, ['--expose-gc', child, config], { env: childEnv(awsEnv(ctx.moto.endpoint)), killAfterMs: 240_000 });
   const line = result.stdout.trim().split('\n').pop() ?? '';
   if (result.code !== 0 || !line.startsWith('{')) throw new Error(`log scan child (${mode}, ${size}) failed: exit ${result.code}: ${result.stderr.slice(-500)}`);
@@ -100,6 +105,7 @@ export async function measureLogScan(ctx: BenchContext): Promise<LogScanResult> 
       const order: ('check' | 'raw')[] = i % 2 === 0 ? ['check', 'raw'] : ['raw', 'check'];
       for (const mode of order) entry[mode].push(await scan(ctx, mode, size, pattern));
     }
+    if (pattern === WORST_PATTERN) entry.probe = await scan(ctx, 'check', size, pattern, true);
     ctx.log(
       `  ${size.toLocaleString('en-US')} events, pattern ${pattern}: check ${(median(entry.check.map((s) => s.wallMs)) / 1000).toFixed(2)} s, raw ${(median(entry.raw.map((s) => s.wallMs)) / 1000).toFixed(2)} s`,
     );
@@ -122,11 +128,12 @@ export async function measureLogScan(ctx: BenchContext): Promise<LogScanResult> 
     result.awsCli = {
       size,
       wallMs: cli.wallMs,
-      events: Number(cli.stdout.trim()),
+      // With --output text the CLI prints the query's result once per page: add them up.
+      events: cli.stdout.split(/\s+/).filter(Boolean).map(Number).reduce((a, b) => a + b, 0),
       ok: cli.code === 0,
       ...(cli.code === 0 ? {} : { note: cli.timedOut ? 'killed after 180 s' : cli.stderr.slice(-200) }),
     };
-    ctx.log(`  aws logs filter-log-events (100k): ${(cli.wallMs / 1000).toFixed(2)} s, ${cli.stdout.trim()} events`);
+    ctx.log(`  aws logs filter-log-events (100k): ${(cli.wallMs / 1000).toFixed(2)} s, ${result.awsCli.events} events`);
   } else {
     result.awsCliSkipped = 'the AWS CLI is not installed';
   }

@@ -2,10 +2,11 @@
  * Figure 1 (verdict latency) and the comparison half of figure 3 (API calls per verdict).
  *
  * Each round: the fixture is made unhealthy (service 0/2 IN_PROGRESS, targets `initial`), every
- * contender of the round starts polling at once, each through its own counting proxy; at
- * FLIP_AT_MS the service and the targets turn healthy (T = when the flip calls are sent, so the
- * latency is an upper bound by the flip's own ~10–50 ms); each contender's verdict time minus T is
- * its latency, and its proxy's count is its API calls for that verdict.
+ * contender of the round starts polling, each through its own counting proxy; once every one of
+ * them has polled both resources (the proxies see DescribeServices and DescribeTargetHealth from
+ * each), FLIP_AT_MS later the service and the targets turn healthy. T = when the flip calls are
+ * sent (an upper bound on the true moment by the flip's own ~10–50 ms). Each contender's verdict
+ * time minus T is its latency; its proxy's count is its API calls for that verdict.
  *
  * Contenders: the verify-deployment CLI (built, spawned) with a 1 s fixed retry interval and with
  * the check types' default policies; the SDK v3 waiters waitUntilServicesStable +
@@ -31,7 +32,14 @@ const SLACK_MS = 500;
 
 export interface LatencySample {
   round: number;
+  /** Verdict − T: process exit (CLI contenders) or promise resolution (SDK waiters). */
   latencyMs: number;
+  /** Runner contenders: the report's end (startedAt + durationMs, wall clock) − T, before process teardown. */
+  reportLatencyMs?: number;
+  /** T measured from this contender's first API call. */
+  flipAfterFirstCallMs: number;
+  /** Target for this round (runner contenders): the retry delay in force at T + 0.5 s. */
+  boundMs?: number;
   ok: boolean;
   calls: Record<string, number>;
   totalCalls: number;
@@ -43,25 +51,29 @@ export interface LatencySample {
 export interface ContenderResult {
   id: 'runner-fast' | 'runner-defaults' | 'sdk-waiters' | 'aws-cli-waiters';
   label: string;
-  /** Target: latency ≤ boundMs (the retry delay in force at T + 0.5 s); runner contenders only. */
-  boundMs?: number;
+  /** Runner contenders: the resolved retry policy of each check, as delays by attempt. */
+  policies?: DelayFn[];
   samples: LatencySample[];
   skipped?: string;
 }
 
 export interface SimulatedRow {
-  flipAtMs: number;
-  fixed15sMs: number;
-  sdkWaiterMedianMs: number;
-  sdkWaiterP95Ms: number;
-  runnerFastMs: number;
-  runnerDefaultsMs: number;
+  /** The flip is drawn uniformly from [fromMs, toMs) after the pollers start. */
+  fromMs: number;
+  toMs: number;
+  /** [median, p95] latency after the flip. */
+  fixed15s: [number, number];
+  sdkWaiters: [number, number];
+  runnerFast: [number, number];
+  runnerDefaults: [number, number];
 }
 
 export interface VerdictLatencyResult {
   flipAtMs: number;
   rounds: number;
   flipDurationsMs: number[];
+  /** Per round: how long until every contender had polled both resources once. */
+  pollingAfterMs: number[];
   contenders: ContenderResult[];
   simulated: SimulatedRow[];
 }
@@ -88,15 +100,28 @@ function policies(ctx: BenchContext, yaml: string): DelayFn[] {
   return scenario.checks.map((check) => (attempt: number) => retryDelay(check.retry, attempt - 1));
 }
 
-/** The wait in force at T across the scenario's checks (the verdict needs them all), + 0.5 s. */
-function boundFor(delays: DelayFn[], flipAtMs: number): number {
+/** The wait in force at T (from the first poll) across the scenario's checks (the verdict needs them all), + 0.5 s. */
+export function boundFor(delays: DelayFn[], flipAtMs: number): number {
   return Math.max(...delays.map((delay) => delayInForce(flipAtMs, delay))) + SLACK_MS;
 }
 
+interface Outcome {
+  /** performance.now() at exit / resolution. */
+  endedAt: number;
+  /** Date.now() clock: the report's end (runner contenders). */
+  reportEndWall?: number;
+  ok: boolean;
+  attempts?: Record<string, number>;
+  note?: string;
+}
+
 interface Running {
-  done: Promise<{ endedAt: number; ok: boolean; attempts?: Record<string, number>; note?: string }>;
+  done: Promise<Outcome>;
   proxy: CountingProxy;
 }
+
+/** The actions every contender must have sent once before the clock for T starts. */
+const FIRST_POLL = ['DescribeServices', 'DescribeTargetHealth'];
 
 async function startRunner(ctx: BenchContext, file: string): Promise<Running> {
   const proxy = await startCountingProxy(ctx.moto.endpoint);
@@ -112,7 +137,8 @@ async function startRunner(ctx: BenchContext, file: string): Promise<Running> {
     }
     const attempts = report ? Object.fromEntries(report.checks.map((c) => [c.name, c.attempts])) : undefined;
     const note = child.code === 0 ? undefined : `exit ${child.code}: ${report?.checks.map((c) => c.message).join('; ') ?? child.stderr.slice(-300)}`;
-    return { endedAt: child.endedAt, ok: child.code === 0, attempts, note };
+    const reportEndWall = report ? Date.parse(report.startedAt) + report.durationMs : undefined;
+    return { endedAt: child.endedAt, ok: child.code === 0, attempts, note, ...(reportEndWall ? { reportEndWall } : {}) };
   });
   return { done, proxy };
 }
@@ -126,8 +152,8 @@ async function startSdkWaiters(ctx: BenchContext): Promise<Running> {
     waitUntilServicesStable({ client: clients.ecs, maxWaitTime: 120 }, { cluster: CLUSTER, services: [SERVICE] }),
     waitUntilTargetInService({ client: clients.elbv2, maxWaitTime: 120 }, { TargetGroupArn: ctx.fixture.targetGroupArn }),
   ]).then(
-    () => ({ endedAt: performance.now(), ok: true }),
-    (error: unknown) => ({ endedAt: performance.now(), ok: false, note: String((error as Error)?.message ?? error).slice(0, 200) }),
+    (): Outcome => ({ endedAt: performance.now(), ok: true }),
+    (error: unknown): Outcome => ({ endedAt: performance.now(), ok: false, note: String((error as Error)?.message ?? error).slice(0, 200) }),
   );
   return { done: done.finally(() => clients.destroy()), proxy };
 }
@@ -139,7 +165,7 @@ async function startAwsCliWaiters(ctx: BenchContext): Promise<Running> {
   const done = Promise.all([
     runChild('aws', ['ecs', 'wait', 'services-stable', '--cluster', CLUSTER, '--services', SERVICE, ...common], { env, killAfterMs: 120_000 }),
     runChild('aws', ['elbv2', 'wait', 'target-in-service', '--target-group-arn', ctx.fixture.targetGroupArn, ...common], { env, killAfterMs: 120_000 }),
-  ]).then((children) => ({
+  ]).then((children): Outcome => ({
     endedAt: Math.max(...children.map((c) => c.endedAt)),
     ok: children.every((c) => c.code === 0),
     note: children.some((c) => c.code !== 0) ? children.map((c) => c.stderr.trim().slice(-200)).join(' | ') : undefined,
@@ -156,11 +182,11 @@ export async function measureVerdictLatency(ctx: BenchContext): Promise<VerdictL
   const defaultPolicies = policies(ctx, defaultsYaml);
 
   const contenders: ContenderResult[] = [
-    { id: 'runner-fast', label: 'verify-deployment, retry interval 1 s (backoff 1)', boundMs: boundFor(fastPolicies, FLIP_AT_MS), samples: [] },
+    { id: 'runner-fast', label: 'verify-deployment, retry interval 1 s (backoff 1)', policies: fastPolicies, samples: [] },
     {
       id: 'runner-defaults',
       label: 'verify-deployment, check-type default retry policies (ecs-service-stable 5 s ×1.5 ≤15 s; alb-targets-healthy 10 s)',
-      boundMs: boundFor(defaultPolicies, FLIP_AT_MS),
+      policies: defaultPolicies,
       samples: [],
     },
     { id: 'sdk-waiters', label: 'SDK v3 waitUntilServicesStable + waitUntilTargetInService, defaults (minDelay 15 s; max 600 s / 120 s)', samples: [] },
@@ -173,6 +199,7 @@ export async function measureVerdictLatency(ctx: BenchContext): Promise<VerdictL
   ];
   const byId = (id: ContenderResult['id']) => contenders.find((c) => c.id === id)!;
   const flipDurationsMs: number[] = [];
+  const pollingAfterMs: number[] = [];
 
   for (let round = 1; round <= ROUNDS; round++) {
     await ctx.fixture.setUnhealthy();
@@ -183,19 +210,31 @@ export async function measureVerdictLatency(ctx: BenchContext): Promise<VerdictL
       running.set('sdk-waiters', await startSdkWaiters(ctx));
       if (ctx.awsCli) running.set('aws-cli-waiters', await startAwsCliWaiters(ctx));
     }
+    // The clock for T starts once every contender polls (the AWS CLI takes seconds to start under load).
     const started = performance.now();
-    await sleep(FLIP_AT_MS - (performance.now() - started));
+    const polling = () => [...running.values()].every((run) => FIRST_POLL.every((action) => run.proxy.calls.some((call) => call.action === action)));
+    while (!polling() && performance.now() - started < 30_000) await sleep(20);
+    const pollingAt = performance.now();
+    pollingAfterMs.push(pollingAt - started);
+    await sleep(FLIP_AT_MS);
     const flipAt = performance.now();
+    const flipAtWall = Date.now();
     await ctx.fixture.setHealthy();
     flipDurationsMs.push(performance.now() - flipAt);
 
     for (const [id, run] of running) {
       const outcome = await run.done;
       const counts = run.proxy.counts();
+      const firstCall = run.proxy.calls[0]?.at ?? pollingAt;
       await run.proxy.stop();
-      byId(id).samples.push({
+      const contender = byId(id);
+      const flipAfterFirstCallMs = flipAt - firstCall;
+      contender.samples.push({
         round,
         latencyMs: outcome.endedAt - flipAt,
+        ...(outcome.reportEndWall !== undefined ? { reportLatencyMs: outcome.reportEndWall - flipAtWall } : {}),
+        flipAfterFirstCallMs,
+        ...(contender.policies ? { boundMs: boundFor(contender.policies, flipAfterFirstCallMs) } : {}),
         ok: outcome.ok,
         calls: counts,
         totalCalls: Object.values(counts).reduce((a, b) => a + b, 0),
@@ -207,26 +246,31 @@ export async function measureVerdictLatency(ctx: BenchContext): Promise<VerdictL
     ctx.log(`  round ${round}/${ROUNDS}: runner (1 s) ${(fast.latencyMs / 1000).toFixed(2)} s after T${[...running.keys()].length > 1 ? ` (+${[...running.keys()].length - 1} other contenders)` : ''}`);
   }
 
-  return { flipAtMs: FLIP_AT_MS, rounds: ROUNDS, flipDurationsMs, contenders, simulated: simulate(fastPolicies, defaultPolicies) };
+  return { flipAtMs: FLIP_AT_MS, rounds: ROUNDS, flipDurationsMs, pollingAfterMs, contenders, simulated: simulate(fastPolicies, defaultPolicies) };
 }
 
-/** The polling models at T = 3 s (as measured), 60 s and 300 s (a slow rollout). */
+/**
+ * The polling models for a flip drawn uniformly from a window (so no poller is favoured by a flip
+ * that happens to land on its poll): the first minute, and minutes 1–10 (a slow rollout).
+ */
 function simulate(fastPolicies: DelayFn[], defaultPolicies: DelayFn[]): SimulatedRow[] {
   const random = seededRandom(20_240_601);
   const DRAWS = 2000;
-  return [FLIP_AT_MS, 60_000, 300_000].map((flipAtMs) => {
-    const waiterDraws = Array.from({ length: DRAWS }, () =>
-      Math.max(detectionDelay(flipAtMs, sdkWaiter(15, 600), random), detectionDelay(flipAtMs, sdkWaiter(15, 120), random)),
-    );
-    const runnerDelay = (delays: DelayFn[]) => Math.max(...delays.map((delay) => detectionDelay(flipAtMs, delay)));
+  const windows: [number, number][] = [
+    [0, 60_000],
+    [60_000, 600_000],
+  ];
+  return windows.map(([fromMs, toMs]) => {
+    const flips = Array.from({ length: DRAWS }, () => fromMs + random() * (toMs - fromMs));
+    const stats = (latencies: number[]): [number, number] => [median(latencies), percentile(latencies, 95)];
+    const all = (delays: DelayFn[]) => (flip: number) => Math.max(...delays.map((delay) => detectionDelay(flip, delay, random)));
     return {
-      flipAtMs,
-      fixed15sMs: detectionDelay(flipAtMs, fixedPoll(15_000)),
-      sdkWaiterMedianMs: median(waiterDraws),
-      sdkWaiterP95Ms: percentile(waiterDraws, 95),
-      runnerFastMs: runnerDelay(fastPolicies),
-      runnerDefaultsMs: runnerDelay(defaultPolicies),
+      fromMs,
+      toMs,
+      fixed15s: stats(flips.map(all([fixedPoll(15_000), fixedPoll(15_000)]))),
+      sdkWaiters: stats(flips.map(all([sdkWaiter(15, 600), sdkWaiter(15, 120)]))),
+      runnerFast: stats(flips.map(all(fastPolicies))),
+      runnerDefaults: stats(flips.map(all(defaultPolicies))),
     };
   });
 }
-

@@ -1,7 +1,11 @@
 /**
  * One log scan in a fresh process (figure 4), so peak memory belongs to that scan alone.
- * argv[2] is JSON: { mode: 'check' | 'raw', logGroup, pattern, sinceMs }. The AWS endpoint comes
- * from the environment. Prints one JSON line with wall time, CPU, pages, events and memory.
+ * argv[2] is JSON: { mode: 'check' | 'raw', logGroup, pattern, sinceMs, probe? }. The AWS endpoint
+ * comes from the environment. Prints one JSON line with wall time, CPU, pages, events and memory.
+ *
+ * With `probe: true` (a separate, untimed run) a middleware on the logs client forces a full GC
+ * after every FilterLogEvents page and records the live heap: what the scan really holds while it
+ * runs, independent of when V8 chooses to collect (peak heap/RSS of the timed runs depend on that).
  *
  * - check: a one-check scenario (logs-absent) through runScenario, exactly as the CLI runs it.
  * - raw:   the minimal FilterLogEvents nextToken loop over the same window, counting events.
@@ -9,6 +13,8 @@
  */
 import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { checkTypes } from '../../checks/index.js';
+import type { ClientFactory, ClientProvider, ClientSettings } from '../../checks/types.js';
+import { ClientPool } from '../../runner/clients.js';
 import { parseScenario } from '../../runner/load.js';
 import { runScenario } from '../../runner/run.js';
 
@@ -17,6 +23,7 @@ interface Config {
   logGroup: string;
   pattern: string;
   sinceMs: number;
+  probe?: boolean;
 }
 
 const config = JSON.parse(process.argv[2] ?? '{}') as Config;
@@ -48,13 +55,39 @@ const sample = () => {
 };
 const sampler = setInterval(sample, 2);
 
+/** Post-GC live heap after each page (probe runs only). */
+const livePerPage: number[] = [];
+const instrumented = new WeakSet<object>();
+function instrument(client: CloudWatchLogsClient): CloudWatchLogsClient {
+  if (!config.probe || instrumented.has(client)) return client;
+  instrumented.add(client);
+  client.middlewareStack.add(
+    (next) => async (args) => {
+      const output = await next(args);
+      gc();
+      livePerPage.push(process.memoryUsage().heapUsed - base.heapUsed);
+      return output;
+    },
+    { step: 'initialize', name: 'benchLiveHeapProbe' },
+  );
+  return client;
+}
+/** The runner's own ClientPool, with the probe added to the logs client it creates. */
+const pool = new ClientPool();
+const clients: ClientProvider = {
+  async get<T>(factory: ClientFactory<T>, overrides?: ClientSettings): Promise<T> {
+    const client = await pool.get(factory, overrides);
+    return (factory.id === 'logs' ? instrument(client as unknown as CloudWatchLogsClient) : client) as T;
+  },
+};
+
 const cpu0 = process.cpuUsage();
 const t0 = performance.now();
 let events = 0;
 let pages = 0;
 let status = 'ok';
 if (config.mode === 'raw') {
-  const client = new CloudWatchLogsClient({});
+  const client = instrument(new CloudWatchLogsClient({}));
   const endTime = Date.now();
   const startTime = endTime - config.sinceMs;
   let nextToken: string | undefined;
@@ -67,7 +100,8 @@ if (config.mode === 'raw') {
   } while (nextToken);
   client.destroy();
 } else {
-  const report = await runScenario(scenario);
+  const report = await runScenario(scenario, { clients });
+  await pool.destroy();
   const check = report.checks[0]!;
   const details = check.details as { matches?: number; pages?: number; cut?: string };
   events = details.matches ?? 0;
@@ -93,5 +127,6 @@ process.stdout.write(
     heapRetained: after.heapUsed - base.heapUsed,
     rssBase: base.rss,
     rssPeak: Math.max(peakRss, process.resourceUsage().maxRSS * 1024),
+    ...(config.probe ? { livePeak: Math.max(0, ...livePerPage), livePerPage } : {}),
   })}\n`,
 );
