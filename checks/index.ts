@@ -11,6 +11,7 @@ import { logsAbsent } from './logs-absent.js';
 import { logsPresent } from './logs-present.js';
 import { redisPing } from './redis-ping.js';
 import { sgIngress } from './sg-ingress.js';
+import { terraformDrift } from './terraform-drift.js';
 
 export const checkTypes: readonly CheckType[] = [
   // Each check file registers itself here, alphabetically by type.
@@ -25,6 +26,7 @@ export const checkTypes: readonly CheckType[] = [
   logsPresent,
   redisPing,
   sgIngress,
+  terraformDrift,
 ];
 
 export function findCheckType(type: string): CheckType | undefined {

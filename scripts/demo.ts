@@ -64,7 +64,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<number> {
       say(`━━ ${title}: verify-deployment run ${scenarioFile} ━━`);
       let report: RunReport | undefined;
       const code = await runCommand(
-        { command: 'run', file: scenarioFile, vars, reporters: ['pretty'], outs: [], failFast: false, concurrency: 1 },
+        { command: 'run', file: scenarioFile, vars, reporters: ['pretty'], outs: [], failFast: false, concurrency: 1, watch: false },
         { signal: interrupt.signal, stdout: out, stderr: options.stderr, env: process.env, onReport: (r) => (report = r) },
       );
       return { code, report };

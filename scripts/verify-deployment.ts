@@ -7,7 +7,7 @@ import { realpathSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseCliArgs, UsageError, USAGE } from './cli/args.js';
+import { parseCliArgs, UsageError, USAGE, type ServiceTarget } from './cli/args.js';
 import { EXIT } from './cli/exit-codes.js';
 import { runCommand } from './cli/run-command.js';
 import { packageRoot } from './package-root.js';
@@ -22,7 +22,7 @@ function printProblems(problems: { toString(): string }[] | string[]): void {
   for (const problem of problems) process.stderr.write(`${String(problem)}\n`);
 }
 
-async function validate(files: string[]): Promise<number> {
+async function validate(files: string[], vars: Record<string, string>): Promise<number> {
   const [{ loadScenario }, { ScenarioError, formatProblem }, { checkTypes }] = await Promise.all([
     import('../runner/load.js'),
     import('../runner/problems.js'),
@@ -31,7 +31,7 @@ async function validate(files: string[]): Promise<number> {
   let ok = true;
   for (const file of files) {
     try {
-      const scenario = await loadScenario(file, { checkTypes });
+      const scenario = await loadScenario(file, { checkTypes, vars });
       // The name may interpolate a declared secret: mask it like every other output.
       process.stdout.write(`✓ ${file}: ${scenario.masker.mask(scenario.name)}, ${scenario.checks.length} check${scenario.checks.length === 1 ? '' : 's'}\n`);
     } catch (error) {
@@ -42,6 +42,26 @@ async function validate(files: string[]): Promise<number> {
     }
   }
   return ok ? EXIT.passed : EXIT.usage;
+}
+
+/** Prints the discovered standard chain as a scenario, after checking that it validates. */
+async function init(target: ServiceTarget): Promise<number> {
+  const [{ discover, scenarioText, DiscoveryError }, { parseScenario }, { checkTypes }] = await Promise.all([
+    import('./discovery.js'),
+    import('../runner/load.js'),
+    import('../checks/index.js'),
+  ]);
+  let found;
+  try {
+    found = await discover(target);
+  } catch (error) {
+    if (error instanceof DiscoveryError) throw new UsageError(error.message);
+    throw error;
+  }
+  const text = scenarioText(target, found);
+  parseScenario(text, { checkTypes, displayName: 'init', dir: process.cwd() });
+  process.stdout.write(text);
+  return EXIT.passed;
 }
 
 async function schema(): Promise<number> {
@@ -78,7 +98,9 @@ export async function main(argv: string[]): Promise<number> {
         process.stdout.write(`${await version()}\n`);
         return EXIT.passed;
       case 'validate':
-        return await validate(args.files);
+        return await validate(args.files, args.vars);
+      case 'init':
+        return await init(args.target);
       case 'schema':
         return await schema();
       case 'demo': {

@@ -5,6 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { spawn } from 'node:child_process';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { RunReport } from '../../runner/result.js';
 import { startSandbox, type Sandbox } from '../../scripts/sandbox/index.js';
@@ -28,24 +30,37 @@ interface CliRun {
   wallMs: number;
 }
 
-function runScenario(sandbox: Sandbox, extraArgs: string[] = []): Promise<CliRun> {
-  const args = [CLI, 'run', SCENARIO, '--reporter', 'json', '--var', `baseUrl=${sandbox.vars.baseUrl}`, '--var', `logWindow=${LOG_WINDOW_S}s`, '--var', `albWait=${ALB_WAIT_S}s`, ...extraArgs];
+interface Spawned {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  wallMs: number;
+}
+
+function cli(sandbox: Sandbox, args: string[], onStderr?: (text: string) => void): Promise<Spawned> {
   const started = Date.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { env: { ...process.env, ...sandbox.env, CI: 'true' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, env: { ...process.env, ...sandbox.env, CI: 'true' }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      try {
-        resolve({ code, report: JSON.parse(stdout) as RunReport, stdout, stderr, wallMs: Date.now() - started });
-      } catch (error) {
-        reject(new Error(`CLI exited ${code} without a JSON report: ${stderr}\n${stdout}`));
-      }
+    child.stderr.on('data', (c: Buffer) => {
+      stderr += c.toString();
+      onStderr?.(stderr);
     });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr, wallMs: Date.now() - started }));
   });
+}
+
+async function runScenario(sandbox: Sandbox, extraArgs: string[] = [], file = SCENARIO): Promise<CliRun> {
+  const vars = ['--var', `baseUrl=${sandbox.vars.baseUrl}`, '--var', `logWindow=${LOG_WINDOW_S}s`, '--var', `albWait=${ALB_WAIT_S}s`];
+  const run = await cli(sandbox, ['run', file, '--reporter', 'json', ...(file === SCENARIO ? vars : []), ...extraArgs]);
+  try {
+    return { ...run, report: JSON.parse(run.stdout) as RunReport };
+  } catch {
+    throw new Error(`CLI exited ${run.code} without a JSON report: ${run.stderr}\n${run.stdout}`);
+  }
 }
 
 const statusOf = (report: RunReport) => Object.fromEntries(report.checks.map((c) => [c.name, c.status]));
@@ -153,4 +168,65 @@ describeSandbox('the incident scenario against the sandbox', () => {
     expect(run.code).toBe(0);
     expect(run.report.summary.passed).toBe(9);
   }, 120_000);
+
+  it('init discovers the service and writes a scenario that validates and passes', async () => {
+    // Errors logged while the earlier states were broken belong to the previous deployment.
+    await sandbox.redeploy();
+    const init = await cli(sandbox, ['init', '--cluster', 'hokusai-development', '--service', 'hokusai-api-development', '--url', sandbox.apiUrl]);
+    expect(init.code).toBe(0);
+    expect(init.stdout).toContain('target groups:   hokusai-api-development (health check /health)');
+    expect(init.stdout).toContain('log groups:      /ecs/hokusai-api-development');
+    expect(init.stdout).toContain('security groups: sg-0864e6f6aee2a5cf4');
+    expect(init.stdout).toContain('secrets: [HUGGINGFACE_API_KEY]');
+    const file = path.join(await mkdtemp(path.join(tmpdir(), 'vd-init-')), 'verify.yaml');
+    await writeFile(file, init.stdout);
+    const run = await runScenario(sandbox, [], file);
+    expect({ code: run.code, failed: run.report.checks.filter((c) => c.status !== 'passed').map((c) => c.message) }).toEqual({ code: 0, failed: [] });
+    expect(run.report.checks.map((c) => [c.type, c.status])).toEqual([
+      ['ecs-service-stable', 'passed'],
+      ['ecs-task-running', 'passed'],
+      ['alb-targets-healthy', 'passed'],
+      ['logs-absent', 'passed'],
+      ['http', 'passed'],
+    ]);
+  }, 60_000);
+
+  it('run --cluster --service runs the discovered chain without a file', async () => {
+    const run = await cli(sandbox, ['run', '--cluster', 'hokusai-development', '--service', 'hokusai-api-development', '--url', sandbox.apiUrl, '--reporter', 'json']);
+    const report = JSON.parse(run.stdout) as RunReport;
+    expect({ code: run.code, failed: report.checks.filter((c) => c.status !== 'passed').map((c) => c.message) }).toEqual({ code: 0, failed: [] });
+    expect(report.file).toBe('discovered:hokusai-development/hokusai-api-development');
+    expect(report.summary).toEqual({ passed: 5, failed: 0, errored: 0, skipped: 0 });
+  }, 60_000);
+
+  it('run --cluster --service names a missing service plainly (exit 2)', async () => {
+    const run = await cli(sandbox, ['run', '--cluster', 'hokusai-development', '--service', 'no-such-service']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('ECS service no-such-service not found in cluster hokusai-development');
+    expect(run.stderr).not.toContain('    at ');
+  }, 30_000);
+
+  it('--from resumes at a check; the ones before it are not evaluated', async () => {
+    const run = await runScenario(sandbox, ['--from', 'targets healthy']);
+    expect(run.code).toBe(0);
+    expect(run.report.checks.filter((c) => c.status === 'passed').map((c) => c.name)).toEqual(['targets healthy', 'model 21 predict']);
+    expect(run.report.checks.filter((c) => c.status === 'skipped').every((c) => c.skipReason === 'not selected (--only)')).toBe(true);
+  }, 60_000);
+
+  it('--watch re-runs the failing step until the fix lands, then exits 0', async () => {
+    await sandbox.setState('missing-sg-rule');
+    let fixed = false;
+    const run = await cli(sandbox, ['run', SCENARIO, '--var', `baseUrl=${sandbox.apiUrl}`, '--only', 'redis ingress from the API', '--watch', '--interval', '1s', '--timeout', '60s', '--reporter', 'json'], (stderr) => {
+      if (!fixed && stderr.includes('--watch round 1: 1 not passing')) {
+        fixed = true;
+        void sandbox.setState('healthy');
+      }
+    });
+    expect(fixed).toBe(true);
+    expect(run.code).toBe(0);
+    const report = JSON.parse(run.stdout) as RunReport;
+    expect(report.status).toBe('passed');
+    expect(report.checks.find((c) => c.name === 'redis ingress from the API')?.status).toBe('passed');
+    expect(run.stderr).toMatch(/--watch round [2-9]: all passing; done/);
+  }, 90_000);
 });

@@ -81,9 +81,12 @@ export async function describeTaskDefinition(ctx: CheckContext, taskDefinition: 
   return definition;
 }
 
-/** The `awslogs-group` of the service's containers (the first container that has one, or `container`). */
-export async function serviceLogGroup(ctx: CheckContext, ref: ServiceRef, container?: string): Promise<string> {
-  const service = await describeService(ctx, ref);
+/**
+ * The `awslogs-group` of the service's containers (the first container that has one, or `container`).
+ * `described`: the service's DescribeServices already under way, when the caller needs it too.
+ */
+export async function serviceLogGroup(ctx: CheckContext, ref: ServiceRef, container?: string, described?: Promise<Service>): Promise<string> {
+  const service = await (described ?? describeService(ctx, ref));
   const arn = runningTaskDefinitionArn(service);
   if (!arn) throw new AttemptResultError({ outcome: 'fail', message: `ECS service ${ref.service} has no task definition` });
   const definition = await describeTaskDefinition(ctx, arn);

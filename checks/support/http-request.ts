@@ -4,7 +4,9 @@
  * can read; an abort of the signal propagates untouched.
  */
 import type { Socket } from 'node:net';
-import { Agent, buildConnector, interceptors, request, type Dispatcher } from 'undici';
+// Types only here: undici (~110 CommonJS modules) is imported on the first request, so `validate`
+// and runs without http checks do not pay for loading it (see BENCHMARKS.md, figure 5).
+import type { Dispatcher } from 'undici';
 
 /** Milliseconds. dns/connect/tls are phase durations; firstByte/total count from the request start. */
 export interface HttpTiming {
@@ -58,6 +60,8 @@ const MAX_REDIRECTIONS = 10;
 const round = (ms: number) => Math.round(ms * 10) / 10;
 
 export async function timedRequest(options: HttpRequestOptions): Promise<HttpExchange> {
+  // Before the clock starts: the first call pays the module load, which is not request latency.
+  const { Agent, buildConnector, interceptors, request } = await import('undici');
   const timing: HttpTiming = {};
   const start = performance.now();
   const since = () => round(performance.now() - start);

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import type { FilterLogEventsCommandOutput } from '@aws-sdk/client-cloudwatch-logs';
+import type { Service } from '@aws-sdk/client-ecs';
 import { durationSchema, formatDuration } from '../../runner/duration.js';
 import { AttemptResultError, type CheckContext, type Observation } from '../types.js';
 import { awsCall, logsClient } from './aws.js';
@@ -94,8 +95,8 @@ function serviceRef(spec: LogsSpec): ServiceRef {
   return { cluster: spec.cluster, service: spec.service };
 }
 
-async function deploymentStart(ctx: CheckContext, { cluster, service }: ServiceRef): Promise<number> {
-  const primary = primaryDeployment(await describeService(ctx, { cluster, service }));
+async function deploymentStart(ctx: CheckContext, { cluster, service }: ServiceRef, described?: Promise<Service>): Promise<number> {
+  const primary = primaryDeployment(await (described ?? describeService(ctx, { cluster, service })));
   if (!primary?.createdAt) {
     throw new AttemptResultError({
       outcome: 'error',
@@ -108,9 +109,11 @@ async function deploymentStart(ctx: CheckContext, { cluster, service }: ServiceR
 
 async function resolveWindow(spec: LogsSpec, ctx: CheckContext): Promise<SearchWindow> {
   const endTime = Date.now();
+  // One DescribeServices per attempt when both the log group and the window start need the service.
+  const described = spec.logGroup === undefined && spec.since === undefined ? describeService(ctx, serviceRef(spec)) : undefined;
   const [logGroup, startTime] = await Promise.all([
-    spec.logGroup ?? serviceLogGroup(ctx, serviceRef(spec), spec.container),
-    spec.since !== undefined ? endTime - spec.since : deploymentStart(ctx, serviceRef(spec)),
+    spec.logGroup ?? serviceLogGroup(ctx, serviceRef(spec), spec.container, described),
+    spec.since !== undefined ? endTime - spec.since : deploymentStart(ctx, serviceRef(spec), described),
   ]);
   return { logGroup, startTime, endTime };
 }

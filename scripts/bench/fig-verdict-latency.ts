@@ -24,6 +24,12 @@ import { delayInForce, detectionDelay, fixedPoll, sdkWaiter, seededRandom, type 
 import { median, percentile } from './stats.js';
 
 export const FLIP_AT_MS = 3_000;
+/**
+ * The flip comes FLIP_AT_MS + uniform[0, FLIP_JITTER_MS) after every contender polls: without the
+ * jitter it would land at a fixed phase of the 1 s runner's polls (its first poll starts the
+ * 3 s clock when it is the last to start) and flatter it. Seeded, so rounds are reproducible.
+ */
+const FLIP_JITTER_MS = 1_000;
 const ROUNDS = 5;
 /** Rounds (1-based) that also run the slower contenders. */
 const DEFAULTS_ROUNDS = 3;
@@ -70,6 +76,7 @@ export interface SimulatedRow {
 
 export interface VerdictLatencyResult {
   flipAtMs: number;
+  flipJitterMs: number;
   rounds: number;
   flipDurationsMs: number[];
   /** Per round: how long until every contender had polled both resources once. */
@@ -200,6 +207,7 @@ export async function measureVerdictLatency(ctx: BenchContext): Promise<VerdictL
   const byId = (id: ContenderResult['id']) => contenders.find((c) => c.id === id)!;
   const flipDurationsMs: number[] = [];
   const pollingAfterMs: number[] = [];
+  const jitter = seededRandom(42);
 
   for (let round = 1; round <= ROUNDS; round++) {
     await ctx.fixture.setUnhealthy();
@@ -216,7 +224,7 @@ export async function measureVerdictLatency(ctx: BenchContext): Promise<VerdictL
     while (!polling() && performance.now() - started < 30_000) await sleep(20);
     const pollingAt = performance.now();
     pollingAfterMs.push(pollingAt - started);
-    await sleep(FLIP_AT_MS);
+    await sleep(FLIP_AT_MS + jitter() * FLIP_JITTER_MS);
     const flipAt = performance.now();
     const flipAtWall = Date.now();
     await ctx.fixture.setHealthy();
@@ -246,7 +254,7 @@ export async function measureVerdictLatency(ctx: BenchContext): Promise<VerdictL
     ctx.log(`  round ${round}/${ROUNDS}: runner (1 s) ${(fast.latencyMs / 1000).toFixed(2)} s after T${[...running.keys()].length > 1 ? ` (+${[...running.keys()].length - 1} other contenders)` : ''}`);
   }
 
-  return { flipAtMs: FLIP_AT_MS, rounds: ROUNDS, flipDurationsMs, pollingAfterMs, contenders, simulated: simulate(fastPolicies, defaultPolicies) };
+  return { flipAtMs: FLIP_AT_MS, flipJitterMs: FLIP_JITTER_MS, rounds: ROUNDS, flipDurationsMs, pollingAfterMs, contenders, simulated: simulate(fastPolicies, defaultPolicies) };
 }
 
 /**

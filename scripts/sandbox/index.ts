@@ -13,7 +13,7 @@ import { startModelApi, type ModelApi } from './model-api.js';
 import { createIncidentResources, HEALTH_CHECK, type SandboxResources } from './resources.js';
 import { pinEcsTaskStates, startMotoServer, startRedisServer, type MotoService, type RedisService } from './services.js';
 import { startSgGate, type SgGate } from './sg-gate.js';
-import { applyState, currentState, findApiToRedisRule, primaryDeployment, type SandboxState } from './states.js';
+import { applyState, currentState, deploy, findApiToRedisRule, primaryDeployment, type SandboxState } from './states.js';
 
 export interface SandboxOptions {
   state?: SandboxState;
@@ -36,6 +36,8 @@ export interface Sandbox {
   vars: Record<string, string>;
   aws: SandboxClients;
   setState(state: SandboxState): Promise<void>;
+  /** A new deployment of the task definition the service runs now (a fresh `sinceDeployment` window). */
+  redeploy(): Promise<void>;
   state(): Promise<SandboxState>;
   targetState(): TargetState;
   waitForTarget(state: TargetState, timeoutMs: number): Promise<void>;
@@ -107,6 +109,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         return applyState(aws, resources, state);
       },
       state: () => currentState(aws, resources),
+      redeploy: async () => {
+        const current = await primaryDeployment(aws);
+        await deploy(aws, resources, current.taskDefinition ?? resources.taskDefinitionWithSecret);
+      },
       targetState: () => checker.state(),
       waitForTarget: (state, timeoutMs) => checker.waitFor(state, timeoutMs),
       stop,

@@ -57,7 +57,7 @@ export async function primaryDeployment(aws: SandboxClients): Promise<{ id?: str
 }
 
 /** A redeploy as ECS does it: new deployment, a task of it RUNNING, the old tasks STOPPED. */
-async function deploy(aws: SandboxClients, resources: SandboxResources, taskDefinition: string): Promise<void> {
+export async function deploy(aws: SandboxClients, resources: SandboxResources, taskDefinition: string): Promise<void> {
   const previous = await aws.ecs.send(new ListTasksCommand({ cluster: INCIDENT.cluster }));
   await aws.ecs.send(new UpdateServiceCommand({ cluster: INCIDENT.cluster, service: INCIDENT.service, taskDefinition, forceNewDeployment: true }));
   const deployment = await primaryDeployment(aws);

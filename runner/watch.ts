@@ -1,0 +1,71 @@
+/**
+ * Runbook mode: run, then re-run only what is not passing until everything passes or the deadline
+ * expires — the incident's "wait for health checks to pass" step, without retyping commands.
+ */
+import { analyzeRootCause } from './root-cause.js';
+import type { RunReport } from './result.js';
+import { runScenario, type RunOptions } from './run.js';
+import type { Scenario } from './scenario.js';
+
+export interface WatchOptions extends RunOptions {
+  /** Pause between rounds, ms. */
+  intervalMs: number;
+  /** When to give up, ms from the start. */
+  deadlineMs: number;
+  /** After each round, with the merged report and the wait before the next round (none after the last). */
+  onRound?(round: number, report: RunReport, nextInMs?: number): void;
+}
+
+/** The earlier report with the re-run checks replaced by their new results. */
+export function mergeReports(previous: RunReport, next: RunReport, rerun: ReadonlySet<string>, scenario: Scenario): RunReport {
+  const checks = previous.checks.map((old) => (rerun.has(old.name) ? next.checks.find((c) => c.name === old.name) ?? old : old));
+  const summary = {
+    passed: checks.filter((c) => c.status === 'passed').length,
+    failed: checks.filter((c) => c.status === 'failed').length,
+    errored: checks.filter((c) => c.status === 'error').length,
+    skipped: checks.filter((c) => c.status === 'skipped').length,
+  };
+  const merged: RunReport = {
+    ...previous,
+    status: summary.failed + summary.errored === 0 && !next.interrupted ? 'passed' : 'failed',
+    durationMs: previous.durationMs + next.durationMs,
+    summary,
+    checks,
+    ...(next.interrupted ? { interrupted: next.interrupted } : {}),
+  };
+  delete merged.rootCause;
+  const rootCause = analyzeRootCause(merged, [...new Set(scenario.checks.map((c) => c.checkType))]);
+  if (rootCause) merged.rootCause = scenario.masker.maskDeep(rootCause);
+  return merged;
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => {
+      clearTimeout(timer);
+      resolve();
+    }, { once: true });
+  });
+}
+
+export async function watchScenario(scenario: Scenario, options: WatchOptions): Promise<RunReport> {
+  const started = Date.now();
+  const remaining = () => options.deadlineMs - (Date.now() - started);
+  let report = await runScenario(scenario, { ...options, timeoutMs: Math.max(1, Math.min(options.timeoutMs ?? Infinity, remaining())) });
+  const selected = new Set(options.only ?? scenario.checks.map((c) => c.name));
+  for (let round = 1; ; round++) {
+    const pending = report.checks.filter((c) => selected.has(c.name) && c.status !== 'passed').map((c) => c.name);
+    const done = pending.length === 0 || report.interrupted === 'SIGINT' || report.interrupted === 'SIGTERM' || options.signal?.aborted;
+    const wait = Math.min(options.intervalMs, remaining());
+    if (done || remaining() - wait < 1000) {
+      options.onRound?.(round, report);
+      return report;
+    }
+    options.onRound?.(round, report, wait);
+    await sleep(wait, options.signal);
+    if (options.signal?.aborted) return { ...report, interrupted: (options.signal.reason as 'SIGINT' | 'SIGTERM') ?? 'SIGINT', status: 'failed' };
+    const next = await runScenario(scenario, { ...options, only: pending, timeoutMs: Math.max(1, remaining()) });
+    report = mergeReports(report, next, new Set(pending), scenario);
+  }
+}
