@@ -5,7 +5,7 @@
  * because an earlier apply failed on unrelated resources.
  */
 import { mkdtemp, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { constants as osConstants, tmpdir } from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { formatDuration } from '../runner/duration.js';
@@ -122,6 +122,15 @@ function planOutput(stdout: string): string {
   return stdout.split(/\n─{10,}\n/)[0] ?? stdout;
 }
 
+/**
+ * The shell that runs terraform reports a child killed by signal N as exit 128+N (terraform itself
+ * exits 0, 1 or 2): the OOM killer's SIGKILL is exit 137.
+ */
+function signalOfShellExit(exitCode: number): string | undefined {
+  if (exitCode <= 128) return undefined;
+  return Object.entries(osConstants.signals).find(([, number]) => number === exitCode - 128)?.[0];
+}
+
 type Step = 'init' | 'workspace list' | 'plan' | 'show';
 
 /** The result when a terraform command could not do its job; undefined when it ran and exited as expected. */
@@ -137,9 +146,11 @@ function commandProblem(step: Step, run: TerraformRun, dir: string, expected: re
       details: stepDetails,
     };
   }
-  if (run.exitCode === null) {
-    return { outcome: 'error', message: `terraform ${step} in ${dir} was killed by ${run.signal}`, details: stepDetails };
+  const killedBy = run.exitCode === null ? run.signal : signalOfShellExit(run.exitCode);
+  if (killedBy) {
+    return { outcome: 'error', message: `terraform ${step} in ${dir} was killed by ${killedBy}`, details: stepDetails };
   }
+  if (run.exitCode === null) return { outcome: 'error', message: `terraform ${step} in ${dir} ended without an exit code`, details: stepDetails };
   if (expected.includes(run.exitCode)) return undefined;
   return {
     outcome: 'error',
