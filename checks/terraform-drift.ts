@@ -9,7 +9,7 @@ import { constants as osConstants, tmpdir } from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { formatDuration } from '../runner/duration.js';
-import { tail } from './exec.js';
+import { displayCommand, tail } from './exec.js';
 import {
   applyCommand,
   changedOutputs,
@@ -227,37 +227,38 @@ export const terraformDrift = defineCheck({
       ...(spec.workspace ? { TF_WORKSPACE: spec.workspace } : {}),
     };
     const terraform = (args: string[]) => {
-      ctx.log.debug(`terraform ${args[0]} in ${dir}`);
+      // Masked like all output: sensitive variable values do not reach the log.
+      ctx.log.debug(`running ${displayCommand(['terraform', ...args])} in ${dir}`);
       return runTerraform(args, { cwd: dir, env, signal: ctx.signal });
     };
 
+    if (!(await exists(path.join(dir, '.terraform')))) {
+      const init = await terraform(['init', '-input=false', '-lock=false', '-no-color']);
+      const problem = commandProblem('init', init, dir, [0], details);
+      if (problem) return problem;
+      details.initialized = true;
+    }
+
+    if (spec.workspace) {
+      const list = await terraform(['workspace', 'list']);
+      const problem = commandProblem('workspace list', list, dir, [0], details);
+      if (problem) return problem;
+      const workspaces = parseWorkspaces(list.stdout);
+      if (!workspaces.includes(spec.workspace)) {
+        // An unknown TF_WORKSPACE plans against empty state: every resource would show as "create".
+        return {
+          outcome: 'error',
+          message: `Terraform workspace "${spec.workspace}" does not exist in ${dir} (workspaces: ${workspaces.join(', ') || 'none'})`,
+          details: { ...details, workspaces },
+          nextSteps: [`terraform -chdir=${dir} workspace list`],
+        };
+      }
+    }
+
     // The plan file holds every planned value, sensitive ones included: a private (0700) directory,
-    // removed whatever happens.
+    // removed whatever happens (an abort included).
     const planDir = await mkdtemp(path.join(tmpdir(), 'vd-terraform-drift-'));
     try {
-      if (!(await exists(path.join(dir, '.terraform')))) {
-        const init = await terraform(['init', '-input=false', '-lock=false', '-no-color']);
-        const problem = commandProblem('init', init, dir, [0], details);
-        if (problem) return problem;
-        details.initialized = true;
-      }
-
-      if (spec.workspace) {
-        const list = await terraform(['workspace', 'list']);
-        const problem = commandProblem('workspace list', list, dir, [0], details);
-        if (problem) return problem;
-        const workspaces = parseWorkspaces(list.stdout);
-        if (!workspaces.includes(spec.workspace)) {
-          // An unknown TF_WORKSPACE plans against empty state: every resource would show as "create".
-          return {
-            outcome: 'error',
-            message: `Terraform workspace "${spec.workspace}" does not exist in ${dir} (workspaces: ${workspaces.join(', ') || 'none'})`,
-            details: { ...details, workspaces },
-            nextSteps: [`terraform -chdir=${dir} workspace list`],
-          };
-        }
-      }
-
       const planFile = path.join(planDir, 'drift.tfplan');
       const plan = await terraform(planArgs(inputs, planFile));
       const problem = commandProblem('plan', plan, dir, [0, 2], details);

@@ -4,7 +4,7 @@
  * The real binary is exercised in __tests__/integration/terraform-drift.test.ts.
  */
 import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { z } from 'zod';
@@ -184,9 +184,7 @@ describe('root-cause relations', () => {
 describe('terraform-drift against a fake terraform', () => {
   let root: string;
   let scenarioDir: string;
-  let planTmp: string;
   const originalPath = process.env.PATH;
-  const originalTmp = process.env.TMPDIR;
 
   beforeAll(() => {
     root = mkdtempSync(path.join(tmpdir(), 'vd-tf-unit-'));
@@ -194,16 +192,10 @@ describe('terraform-drift against a fake terraform', () => {
     mkdirSync(path.join(scenarioDir, 'infra', '.terraform'), { recursive: true });
     mkdirSync(path.join(scenarioDir, 'fresh'), { recursive: true });
     mkdirSync(path.join(root, 'empty-bin'));
-    // Plan files go to os.tmpdir(): point it at a directory of our own to see what is left behind.
-    planTmp = path.join(root, 'tmp');
-    mkdirSync(planTmp);
-    process.env.TMPDIR = planTmp;
   });
 
   afterAll(() => {
     process.env.PATH = originalPath;
-    if (originalTmp === undefined) delete process.env.TMPDIR;
-    else process.env.TMPDIR = originalTmp;
     rmSync(root, { recursive: true, force: true });
   });
 
@@ -231,7 +223,7 @@ describe('terraform-drift against a fake terraform', () => {
       ].join('\n'),
       { mode: 0o755 },
     );
-    const calls = () =>
+    const calls = (): { env: string; args: string[] }[] =>
       existsSync(log)
         ? readFileSync(log, 'utf8')
             .split('CALL ')
@@ -242,6 +234,13 @@ describe('terraform-drift against a fake terraform', () => {
             })
         : [];
     return { bin, calls };
+  }
+
+  /** The -out plan file terraform was given (from the fake's log). */
+  function planFileOf(calls: { args: string[] }[]): string {
+    const out = calls.flatMap((c) => c.args).find((a) => a.startsWith('-out='));
+    if (!out) throw new Error('terraform plan was not called with -out');
+    return out.slice('-out='.length);
   }
 
   async function withPath<T>(dir: string, body: () => Promise<T>): Promise<T> {
@@ -273,7 +272,7 @@ describe('terraform-drift against a fake terraform', () => {
     expect(calls.map((c) => c.args.slice(0, 2).join(' '))).toEqual(['workspace list', 'plan -detailed-exitcode', 'show -json']);
     for (const call of calls) expect(call.env).toBe(`TF_WORKSPACE=staging TF_IN_AUTOMATION=1 PWD=${path.join(scenarioDir, 'infra')}`);
     const planArgs = calls[1]?.args ?? [];
-    const out = planArgs.find((a) => a.startsWith('-out='))?.slice('-out='.length) ?? '';
+    const out = planFileOf(calls);
     expect(planArgs).toEqual([
       'plan', '-detailed-exitcode', '-input=false', '-lock=false', '-no-color', `-out=${out}`,
       '-var', 'image=api:151; touch injected', '-var', 'replicas=2',
@@ -281,9 +280,8 @@ describe('terraform-drift against a fake terraform', () => {
       '-target=aws_ecs_task_definition.api',
     ]);
     expect(calls[2]?.args).toEqual(['show', '-json', out]);
-    expect(path.dirname(path.dirname(out))).toBe(planTmp);
-    expect(existsSync(out)).toBe(false);
-    expect(readdirSync(planTmp)).toEqual([]);
+    expect(path.basename(path.dirname(out))).toMatch(/^vd-terraform-drift-/);
+    expect(existsSync(path.dirname(out))).toBe(false);
     expect(existsSync(path.join(scenarioDir, 'infra', 'injected'))).toBe(false);
 
     expect(result.outcome).toBe('fail');
@@ -334,7 +332,7 @@ describe('terraform-drift against a fake terraform', () => {
       expect.arrayContaining(['plan']),
     ]);
     expect(result).toMatchObject({ outcome: 'pass', facts: { drift: false }, details: { initialized: true } });
-    expect(readdirSync(planTmp)).toEqual([]);
+    expect(existsSync(path.dirname(planFileOf(fake.calls())))).toBe(false);
   });
 
   it('reports a workspace that does not exist instead of planning against empty state', async () => {
@@ -349,7 +347,6 @@ describe('terraform-drift against a fake terraform', () => {
     const result = await withPath(path.join(root, 'empty-bin'), () => runCheck({ dir: 'infra' }));
     expect(result.outcome).toBe('error');
     expect(result.message).toMatch(/^terraform is not installed or not on PATH/);
-    expect(readdirSync(planTmp)).toEqual([]);
   });
 
   it('reports a missing directory as an error naming it', async () => {
@@ -379,7 +376,7 @@ describe('terraform-drift against a fake terraform', () => {
     const sleeper = Number(readFileSync(pidFile, 'utf8'));
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(isRunning(sleeper)).toBe(false);
-    expect(readdirSync(planTmp)).toEqual([]);
+    expect(existsSync(path.dirname(planFileOf(fake.calls())))).toBe(false);
   });
 
   it('does not start terraform when the signal has already aborted', async () => {
@@ -390,7 +387,6 @@ describe('terraform-drift against a fake terraform', () => {
       withPath(`${fake.bin}:${originalPath}`, () => runCheck({ dir: 'infra' }, fakeContext({ scenarioDir, signal: controller.signal }))),
     ).rejects.toThrow('run interrupted');
     expect(fake.calls()).toEqual([]);
-    expect(readdirSync(planTmp)).toEqual([]);
   });
 });
 

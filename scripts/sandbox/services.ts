@@ -26,12 +26,18 @@ export const INSTALL_HINTS = {
   redis: 'redis-server is not installed: apt-get install -y redis-server (Debian/Ubuntu) — it need not be running',
 } as const;
 
+// Each probe starts a process (python importing moto takes a second or two): ask once per process.
+let motoProbe: boolean | undefined;
+let redisProbe: boolean | undefined;
+
 export function motoAvailable(): boolean {
-  return spawnSync('python3', ['-c', 'import moto.server, flask'], { stdio: 'ignore' }).status === 0;
+  motoProbe ??= spawnSync('python3', ['-c', 'import moto.server, flask'], { stdio: 'ignore' }).status === 0;
+  return motoProbe;
 }
 
 export function redisAvailable(): boolean {
-  return spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0;
+  redisProbe ??= spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0;
+  return redisProbe;
 }
 
 export interface LocalService {
