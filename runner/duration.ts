@@ -26,4 +26,9 @@ export const durationSchema = z
     error: (issue) => `expected a duration like "500ms", "15s" or "2m", got ${JSON.stringify(issue.input)}`,
   })
   .transform((text) => parseDuration(text) as number)
-  .meta({ description: 'A duration with a unit: "250ms", "5s", "2m", "1h".', examples: ['500ms', '15s', '2m'] });
+  .meta({
+    description: 'A duration with a unit: "250ms", "5s", "2m", "1h".',
+    examples: ['500ms', '15s', '2m'],
+    // For editors, which see the file before interpolation: a ${...} expression is accepted too.
+    pattern: '^(\\d+(\\.\\d+)?(ms|s|m|h)|.*\\$\\{[^}]+\\}.*)$',
+  });

@@ -25,11 +25,14 @@ import { median, percentile } from './stats.js';
 
 export const FLIP_AT_MS = 3_000;
 /**
- * The flip comes FLIP_AT_MS + uniform[0, FLIP_JITTER_MS) after every contender polls: without the
- * jitter it would land at a fixed phase of the 1 s runner's polls (its first poll starts the
- * 3 s clock when it is the last to start) and flatter it. Seeded, so rounds are reproducible.
+ * The flip comes FLIP_AT_MS + a jitter in [0, FLIP_JITTER_MS) after every contender polls: without
+ * it the flip would land at a fixed phase of the 1 s runner's polls (its own first poll starts the
+ * clock when it is the last to start) and flatter or hurt it. With only ROUNDS samples the jitter
+ * is stratified, not random: round r gets the middle of its own fifth of the interval (in a
+ * shuffled order), so the rounds cover every phase evenly and the median is the mid-phase case.
  */
 const FLIP_JITTER_MS = 1_000;
+const jitterFor = (round: number) => (((round * 3) % ROUNDS) + 0.5) / ROUNDS;
 const ROUNDS = 5;
 /** Rounds (1-based) that also run the slower contenders. */
 const DEFAULTS_ROUNDS = 3;
@@ -207,7 +210,6 @@ export async function measureVerdictLatency(ctx: BenchContext): Promise<VerdictL
   const byId = (id: ContenderResult['id']) => contenders.find((c) => c.id === id)!;
   const flipDurationsMs: number[] = [];
   const pollingAfterMs: number[] = [];
-  const jitter = seededRandom(42);
 
   for (let round = 1; round <= ROUNDS; round++) {
     await ctx.fixture.setUnhealthy();
@@ -224,7 +226,7 @@ export async function measureVerdictLatency(ctx: BenchContext): Promise<VerdictL
     while (!polling() && performance.now() - started < 30_000) await sleep(20);
     const pollingAt = performance.now();
     pollingAfterMs.push(pollingAt - started);
-    await sleep(FLIP_AT_MS + jitter() * FLIP_JITTER_MS);
+    await sleep(FLIP_AT_MS + jitterFor(round) * FLIP_JITTER_MS);
     const flipAt = performance.now();
     const flipAtWall = Date.now();
     await ctx.fixture.setHealthy();

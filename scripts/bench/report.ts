@@ -112,7 +112,7 @@ function renderLatency(r: VerdictLatencyResult): string {
   return [
     '## 1. Verdict latency',
     '',
-    `The environment turns healthy at T = ${s(r.flipAtMs)} + uniform(0, ${s(r.flipJitterMs)}) (seeded; the jitter keeps the flip off a fixed phase of the 1 s polls) after every contender has polled both resources once ` +
+    `The environment turns healthy at T = ${s(r.flipAtMs)} + uniform(0, ${s(r.flipJitterMs)}) (stratified over the rounds: 0.1, 0.3, … 0.9 of it, so the flip meets the 1 s polls at every phase) after every contender has polled both resources once ` +
       `(that took ${s(median(r.pollingAfterMs))} median from spawn; ${s(max(r.pollingAfterMs))} at most, in the round with the AWS CLI): ` +
       `service 0/2 IN_PROGRESS → 2/2 COMPLETED (ext_ecs tags) and both targets \`initial\` → \`healthy\` (ext_elbv2 tag), one flip of ${ms(median(r.flipDurationsMs))} median. ` +
       'T is when the flip was *sent*, so every latency is an upper bound by the flip\'s own duration. ' +
@@ -147,7 +147,7 @@ function renderFailures(r: DefinitiveFailuresResult): string {
   return [
     '## 2. Time to a definitive failure',
     '',
-    'Budget: `retry: { interval: 2s, backoff: 1, within: 30s }`, timeout 10 s. Time = runScenario call → report, in-process against moto (the first run of each case includes the lazy SDK import). ' +
+    'Budget: `retry: { interval: 2s, backoff: 1, within: 30s }`, timeout 10 s. Time = runScenario call → report, in-process against moto directly (the SDK modules are already loaded in this process by the set-up; each run creates its own clients, as the CLI does). ' +
       'Target: the verdict comes from the first attempt (attempts = 1), not after the budget.',
     '',
     table(['case', 'budget', 'time to verdict: median', 'attempts', 'status', 'time / budget', 'target'], rows),
@@ -168,7 +168,7 @@ function renderCalls(r: ApiCallsResult, latency: VerdictLatencyResult | undefine
         return [c.label, `**${median(totals)}**`, callsText(medianSample.calls), String(perResource), s(median(c.samples.map((x) => x.latencyMs)))];
       });
     parts.push(
-      `Counted at a proxy in front of moto, one proxy per contender, for the verdict of figure 1 (flip at T = ${s(latency.flipAtMs)}). ` +
+      `Counted at a proxy in front of moto, one proxy per contender, for the verdicts of figure 1 (flip at T = ${s(latency.flipAtMs)} + 0–${s(latency.flipJitterMs)} after all poll). ` +
         'Both ways answer the same question (service stable and targets healthy); the runner polls more often, so it makes more calls and answers sooner.',
       '',
       table(['contender', 'calls per verdict (median)', 'by action (median round)', 'most calls of one action', 'latency after T'], rows),
@@ -186,6 +186,9 @@ function renderCalls(r: ApiCallsResult, latency: VerdictLatencyResult | undefine
       'Target: at most one Describe call per resource per round (each case names one resource of each kind).',
     '',
     table(['check (how the resource is named)', 'status, attempts', 'calls per round', 'duplicate Describe calls'], rows),
+    '',
+    'alb-targets-healthy makes two different Describe calls about each target group every round: DescribeTargetGroups (its health-check settings, quoted in the message) and DescribeTargetHealth (its targets); ' +
+      'each is one call per resource per round. ecs-task-running\'s two ListTasks per round are the RUNNING and the STOPPED lists.',
   );
   return parts.join('\n');
 }
