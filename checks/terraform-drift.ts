@@ -134,7 +134,12 @@ function signalOfShellExit(exitCode: number): string | undefined {
 type Step = 'init' | 'workspace list' | 'plan' | 'show';
 
 /** The result when a terraform command could not do its job; undefined when it ran and exited as expected. */
-function commandProblem(step: Step, run: TerraformRun, dir: string, expected: readonly number[], details: Record<string, unknown>): AttemptResult | undefined {
+function commandProblem(
+  step: Step,
+  run: TerraformRun,
+  expected: readonly number[],
+  { dir, details, rerun }: { dir: string; details: Record<string, unknown>; rerun: string },
+): AttemptResult | undefined {
   const stepDetails = { ...details, step, exitCode: run.exitCode, signal: run.signal, durationMs: run.durationMs, stderrTail: tail(run.stderr) };
   if (run.cause) {
     return { outcome: 'error', message: `could not start terraform ${step} (${String(run.cause)})`, details: stepDetails };
@@ -156,7 +161,7 @@ function commandProblem(step: Step, run: TerraformRun, dir: string, expected: re
     outcome: 'error',
     message: `terraform ${step} failed in ${dir} (exit ${run.exitCode}): ${errorSummary(run.stderr) || 'no error output'}`,
     details: stepDetails,
-    nextSteps: [`terraform -chdir=${dir} ${step === 'show' ? 'plan' : step}`],
+    nextSteps: [rerun],
   };
 }
 
@@ -226,6 +231,7 @@ export const terraformDrift = defineCheck({
       TF_IN_AUTOMATION: '1',
       ...(spec.workspace ? { TF_WORKSPACE: spec.workspace } : {}),
     };
+    const byHand = (...args: string[]) => displayCommand(['terraform', `-chdir=${dir}`, ...args]);
     const terraform = (args: string[]) => {
       // Masked like all output: sensitive variable values do not reach the log.
       ctx.log.debug(`running ${displayCommand(['terraform', ...args])} in ${dir}`);
@@ -234,14 +240,14 @@ export const terraformDrift = defineCheck({
 
     if (!(await exists(path.join(dir, '.terraform')))) {
       const init = await terraform(['init', '-input=false', '-lock=false', '-no-color']);
-      const problem = commandProblem('init', init, dir, [0], details);
+      const problem = commandProblem('init', init, [0], { dir, details, rerun: byHand('init') });
       if (problem) return problem;
       details.initialized = true;
     }
 
     if (spec.workspace) {
-      const list = await terraform(['workspace', 'list']);
-      const problem = commandProblem('workspace list', list, dir, [0], details);
+      const list = await terraform(['workspace', 'list', '-no-color']);
+      const problem = commandProblem('workspace list', list, [0], { dir, details, rerun: byHand('workspace', 'list') });
       if (problem) return problem;
       const workspaces = parseWorkspaces(list.stdout);
       if (!workspaces.includes(spec.workspace)) {
@@ -250,7 +256,7 @@ export const terraformDrift = defineCheck({
           outcome: 'error',
           message: `Terraform workspace "${spec.workspace}" does not exist in ${dir} (workspaces: ${workspaces.join(', ') || 'none'})`,
           details: { ...details, workspaces },
-          nextSteps: [`terraform -chdir=${dir} workspace list`],
+          nextSteps: [byHand('workspace', 'list')],
         };
       }
     }
@@ -261,7 +267,7 @@ export const terraformDrift = defineCheck({
     try {
       const planFile = path.join(planDir, 'drift.tfplan');
       const plan = await terraform(planArgs(inputs, planFile));
-      const problem = commandProblem('plan', plan, dir, [0, 2], details);
+      const problem = commandProblem('plan', plan, [0, 2], { dir, details, rerun: planCommand(inputs) });
       if (problem) return problem;
       const planDetails = {
         ...details,
@@ -283,7 +289,7 @@ export const terraformDrift = defineCheck({
       }
 
       const show = await terraform(['show', '-json', planFile]);
-      const showProblem = commandProblem('show', show, dir, [0], details);
+      const showProblem = commandProblem('show', show, [0], { dir, details, rerun: planCommand(inputs) });
       if (showProblem) return showProblem;
       let parsed: PlanJson;
       try {

@@ -7,7 +7,7 @@ import { realpathSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseCliArgs, UsageError, USAGE, type ServiceTarget } from './cli/args.js';
+import { parseCliArgs, UsageError, USAGE, type CliArgs, type ServiceTarget } from './cli/args.js';
 import { EXIT } from './cli/exit-codes.js';
 import { runCommand } from './cli/run-command.js';
 import { packageRoot } from './package-root.js';
@@ -42,6 +42,45 @@ async function validate(files: string[], vars: Record<string, string>): Promise<
     }
   }
   return ok ? EXIT.passed : EXIT.usage;
+}
+
+async function sandbox(args: Extract<CliArgs, { command: 'sandbox' }>): Promise<number> {
+  const control = await import('./sandbox/control.js');
+  const { isSandboxState, SANDBOX_STATES } = await import('./sandbox/states.js');
+  const { INSTALL_HINTS, motoAvailable, redisAvailable } = await import('./sandbox/services.js');
+  try {
+    switch (args.action) {
+      case 'up': {
+        if (!isSandboxState(args.state)) throw new UsageError(`--state expects one of ${SANDBOX_STATES.join(', ')}, got "${args.state}"`);
+        const missing = [!motoAvailable() && INSTALL_HINTS.moto, !redisAvailable() && INSTALL_HINTS.redis].filter(Boolean);
+        if (missing.length > 0) throw new UsageError(missing.join('; '));
+        const stop = new AbortController();
+        const onSignal = () => stop.abort();
+        process.once('SIGINT', onSignal);
+        process.once('SIGTERM', onSignal);
+        await control.sandboxUp(args.state, process.stdout, stop.signal);
+        return EXIT.passed;
+      }
+      case 'break':
+        process.stdout.write(`sandbox state: ${await control.sandboxSetState({ break: args.what })}\n`);
+        return EXIT.passed;
+      case 'fix':
+        process.stdout.write(`sandbox state: ${await control.sandboxSetState('healthy')}\n`);
+        return EXIT.passed;
+      case 'status': {
+        const { state, record } = await control.sandboxStatus();
+        process.stdout.write(`sandbox state: ${state}\nAWS_ENDPOINT_URL=${record.motoEndpoint}\nmodel API: ${record.apiUrl}\n`);
+        return EXIT.passed;
+      }
+      case 'down':
+        await control.sandboxDown();
+        process.stdout.write('sandbox stopped\n');
+        return EXIT.passed;
+    }
+  } catch (error) {
+    if (error instanceof control.SandboxNotRunning) throw new UsageError(error.message);
+    throw error;
+  }
 }
 
 /** Prints the discovered standard chain as a scenario, after checking that it validates. */
@@ -103,6 +142,8 @@ export async function main(argv: string[]): Promise<number> {
         return await init(args.target);
       case 'schema':
         return await schema();
+      case 'sandbox':
+        return await sandbox(args);
       case 'demo': {
         const { runDemo } = await import('./demo.js');
         return await runDemo({ keep: args.keep });

@@ -21,6 +21,8 @@ import {
   type PlanJson,
 } from '../../checks/support/terraform.js';
 import type { FailureView } from '../../checks/types.js';
+import type { CheckReport } from '../../runner/result.js';
+import { analyzeRootCause } from '../../runner/root-cause.js';
 import { fakeContext } from '../support/context.js';
 
 const FIXTURES = path.resolve('__tests__/fixtures/terraform');
@@ -173,6 +175,27 @@ describe('root-cause relations', () => {
     ['ecs-task-definition', [], false],
   ])('%s is explained by drift of %j: %s', (type, changedTypes, explained) => {
     expect(relation(type)?.when?.(cause(changedTypes), effect(type))).toBe(explained);
+  });
+
+  it('makes the drift the root cause of the incident: missing SG rule, then Redis errors', () => {
+    const check = (name: string, type: string, facts: Record<string, unknown>, extra: Partial<CheckReport> = {}): CheckReport => ({
+      name, type, status: 'failed', attempts: 1, durationMs: 1, message: `${name} failed`, observations: [], details: {}, flaky: false, description: name, facts, ...extra,
+    });
+    const fix = { summary: 'apply the pending changes', command: 'terraform -chdir=/infra apply -target=aws_security_group_rule.redis_from_data_pipeline_ecs' };
+    const cause = analyzeRootCause(
+      {
+        version: 1, scenario: 's', file: 's.yaml', status: 'failed', startedAt: '2026-01-01T00:00:00.000Z', durationMs: 1,
+        summary: { passed: 0, failed: 3, errored: 0, skipped: 0 },
+        checks: [
+          check('infrastructure applied', 'terraform-drift', { drift: true, changedTypes: ['aws_security_group_rule'] }, { fix }),
+          check('redis ingress', 'sg-ingress', { missingRule: true, port: 6379 }),
+          check('no redis errors', 'logs-absent', { logMatches: 4 }),
+        ],
+      },
+      checkTypes,
+    );
+    expect(cause).toMatchObject({ check: 'infrastructure applied', consequences: ['redis ingress', 'no redis errors'], fix });
+    expect(cause?.otherCauses).toBeUndefined();
   });
 
   it('needs the drift facts: a terraform error explains nothing', () => {

@@ -5,11 +5,12 @@
  * it, and the check passes.
  */
 import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { terraformDrift } from '../../checks/terraform-drift.js';
 import { fakeContext } from '../support/context.js';
 
@@ -203,6 +204,7 @@ suite('terraform-drift with real terraform', () => {
       expect(result.outcome).toBe('error');
       expect(result.message).toBe(`terraform plan failed in ${dir} (exit 1): Reference to undeclared input variable`);
       expect((result.details as { stderrTail: string }).stderrTail).toContain('var.missing');
+      expect(result.nextSteps).toEqual([`terraform -chdir=${dir} plan`]);
       expect(existsSync(path.dirname(planFileOf(ctx.debugLines)))).toBe(false);
     });
   });
@@ -229,11 +231,15 @@ suite('terraform-drift with real terraform', () => {
       cpSync(path.join(root, 'fixtures', 'basic'), dir, { recursive: true });
       const { port } = server.address() as { port: number };
       writeFileSync(path.join(dir, 'backend.tf'), `terraform {\n  backend "http" {\n    address = "http://127.0.0.1:${port}/state"\n  }\n}\n`);
-      tf(dir, 'init', '-input=false', '-no-color');
+      // Not execFileSync: the backend answers from this process's event loop.
+      await promisify(execFile)('terraform', ['init', '-input=false', '-no-color'], { cwd: dir, timeout: 20_000 });
       hang = true;
       const started = Date.now();
       const ctx = fakeContext({ scenarioDir: root, signal: AbortSignal.timeout(1000), timeoutMs: 1000 });
-      await expect(terraformDrift.run(terraformDrift.schema.parse({ dir: 'hanging' }), ctx)).rejects.toThrow();
+      const attempt = terraformDrift.run(terraformDrift.schema.parse({ dir: 'hanging' }), ctx);
+      await new Promise((resolve) => setTimeout(resolve, 700));
+      expect(terraformProcessesIn(dir)).toHaveLength(1);
+      await expect(attempt).rejects.toThrow();
       expect(Date.now() - started).toBeLessThan(3000);
       await new Promise((resolve) => setTimeout(resolve, 200));
       expect(terraformProcessesIn(dir)).toEqual([]);

@@ -22,6 +22,8 @@ Usage:
                                                   check files only, no network; exit 0 or 2
   verify-deployment schema                        print the scenario JSON Schema
   verify-deployment demo                          run the bundled demo (local, no AWS account)
+  verify-deployment sandbox up [--state S] | break [sg-rule|secret|both] | fix | status | down
+                                                  the demo's local environment, by hand
   verify-deployment --version | --help
 
 --watch re-runs what is not passing every --interval (default 5s) until all pass or --timeout
@@ -66,6 +68,9 @@ export type CliArgs =
   | { command: 'init'; target: ServiceTarget }
   | { command: 'schema' }
   | { command: 'demo'; keep: boolean }
+  | { command: 'sandbox'; action: 'up'; state: string }
+  | { command: 'sandbox'; action: 'break'; what: 'sg-rule' | 'secret' | 'both' }
+  | { command: 'sandbox'; action: 'fix' | 'status' | 'down' }
   | { command: 'version' }
   | { command: 'help' };
 
@@ -115,6 +120,7 @@ export function parseCliArgs(argv: string[]): CliArgs {
         'no-color': { type: 'boolean' },
         keep: { type: 'boolean' },
         from: { type: 'string' },
+        state: { type: 'string' },
         watch: { type: 'boolean' },
         interval: { type: 'string' },
         cluster: { type: 'string' },
@@ -182,7 +188,29 @@ export function parseCliArgs(argv: string[]): CliArgs {
       return { command: 'schema' };
     case 'demo':
       return { command: 'demo', keep: values.keep ?? false };
+    case 'sandbox': {
+      const [action, what, ...extra] = rest;
+      if (extra.length > 0) throw new UsageError(`sandbox ${action}: unexpected "${extra.join(' ')}"`);
+      if (values.state && action !== 'up') throw new UsageError('--state only applies to sandbox up');
+      switch (action) {
+        case 'up':
+          if (what) throw new UsageError('sandbox up takes --state, not an argument');
+          return { command: 'sandbox', action, state: values.state ?? 'missing-sg-rule' };
+        case 'break':
+          if (what !== undefined && what !== 'sg-rule' && what !== 'secret' && what !== 'both') {
+            throw new UsageError(`sandbox break sg-rule|secret|both, got "${what}"`);
+          }
+          return { command: 'sandbox', action, what: what ?? 'sg-rule' };
+        case 'fix':
+        case 'status':
+        case 'down':
+          if (what) throw new UsageError(`sandbox ${action} takes no argument`);
+          return { command: 'sandbox', action };
+        default:
+          throw new UsageError(`sandbox up|break|fix|status|down, got "${action ?? ''}"`);
+      }
+    }
     default:
-      throw new UsageError(`unknown command "${command}" (commands: run, init, validate, schema, demo)`);
+      throw new UsageError(`unknown command "${command}" (commands: run, init, validate, schema, demo, sandbox)`);
   }
 }

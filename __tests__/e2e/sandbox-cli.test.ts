@@ -1,0 +1,50 @@
+/** `verify-deployment sandbox up|break|fix|status|down` through the built binary. */
+import { afterAll, describe, expect, it } from '@jest/globals';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { motoAvailable, redisAvailable } from '../../scripts/sandbox/services.js';
+
+const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
+const CLI = path.join(ROOT, 'dist/scripts/verify-deployment.js');
+const available = motoAvailable() && redisAvailable();
+if (!available && process.env.CI === 'true') throw new Error('the sandbox needs moto and redis-server: see .ci/run');
+
+(available ? describe : describe.skip)('verify-deployment sandbox', () => {
+  let up: ChildProcess | undefined;
+  afterAll(() => {
+    if (up && up.exitCode === null) up.kill('SIGKILL');
+  });
+
+  it('comes up, switches states from another process, reports them, and goes down cleanly', async () => {
+    const file = path.join(await mkdtemp(path.join(tmpdir(), 'vd-sandbox-')), 'sandbox.json');
+    const env = { ...process.env, VERIFY_DEPLOYMENT_SANDBOX_FILE: file };
+    const cli = (...args: string[]) => spawnSync(process.execPath, [CLI, 'sandbox', ...args], { env, encoding: 'utf8' });
+
+    expect(cli('status').status).toBe(2);
+    up = spawn(process.execPath, [CLI, 'sandbox', 'up', '--state', 'healthy'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    let errors = '';
+    up.stdout!.on('data', (c: Buffer) => (output += c.toString()));
+    up.stderr!.on('data', (c: Buffer) => (errors += c.toString()));
+    const exited = new Promise<number | null>((resolve) => up!.on('close', resolve));
+    for (let i = 0; i < 120 && !existsSync(file); i++) await new Promise((r) => setTimeout(r, 250));
+    expect(existsSync(file)).toBe(true);
+    expect(output).toMatch(/export AWS_ENDPOINT_URL=http:\/\/127\.0\.0\.1:\d+/);
+
+    expect(cli('status').stdout).toContain('sandbox state: healthy');
+    expect(cli('break', 'secret').stdout).toBe('sandbox state: missing-secret\n');
+    expect(cli('break', 'sg-rule').stdout).toBe('sandbox state: both\n');
+    expect(cli('status').stdout).toContain('sandbox state: both');
+    expect(cli('fix').stdout).toBe('sandbox state: healthy\n');
+    expect(cli('break', 'nonsense').status).toBe(2);
+
+    const down = cli('down');
+    expect({ status: down.status, stderr: down.stderr, upStderr: errors }).toEqual({ status: 0, stderr: '', upStderr: '' });
+    expect(await exited).toBe(0);
+    expect(output).toContain('Sandbox stopped.');
+    expect(existsSync(file)).toBe(false);
+  }, 90_000);
+});
