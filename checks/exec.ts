@@ -117,7 +117,8 @@ export const exec = defineCheck({
     }
     const { $ } = await import('zx/core');
     const started = performance.now();
-    const output = await $({
+    if (ctx.signal.aborted) throw ctx.signal.reason;
+    const command = $({
       cwd,
       // The one place a check reads process.env: the child inherits the environment
       // verify-deployment runs with, as any command run by hand would.
@@ -125,10 +126,25 @@ export const exec = defineCheck({
       nothrow: true,
       quiet: true,
       verbose: false,
-      signal: ctx.signal,
-      // Own process group: an abort kills the command and everything it started.
+      // Own process group, so an abort can end the command and everything it started.
       detached: true,
     })`${spec.command}`;
+    // SIGKILL to the whole group (zx's own abort sends SIGTERM to it, which a command may ignore):
+    // the attempt is over either way, and nothing it started may outlive it.
+    const killGroup = () => {
+      try {
+        if (command.pid) process.kill(-command.pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    };
+    ctx.signal.addEventListener('abort', killGroup, { once: true });
+    let output;
+    try {
+      output = await command;
+    } finally {
+      ctx.signal.removeEventListener('abort', killGroup);
+    }
     if (ctx.signal.aborted) throw ctx.signal.reason;
     const durationMs = Math.round(performance.now() - started);
     const { exitCode, signal, stdout, stderr } = output;

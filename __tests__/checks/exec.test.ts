@@ -151,6 +151,18 @@ describe('exec running commands', () => {
     expect(isRunning(childPid)).toBe(false);
   });
 
+  it('kills a command that ignores SIGTERM when the signal aborts', async () => {
+    const pidFile = path.join(scenarioDir, 'stubborn.pid');
+    const attempt = runCheck(
+      { command: ['sh', '-c', `trap '' TERM; echo $$ > '${pidFile}'; while :; do sleep 0.05; done`] },
+      fakeContext({ scenarioDir, signal: AbortSignal.timeout(300), timeoutMs: 300 }),
+    );
+    await expect(attempt).rejects.toThrow();
+    const pid = Number(readFileSync(pidFile, 'utf8'));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(isRunning(pid)).toBe(false);
+  });
+
   it('keeps only the last lines of long output', () => {
     const output = Array.from({ length: 50 }, (_, i) => `line ${i + 1}`).join('\n');
     expect(tail(output).split('\n')).toEqual(Array.from({ length: 20 }, (_, i) => `line ${i + 31}`));
