@@ -19,11 +19,20 @@ export function formatDuration(ms: number): string {
   return seconds ? `${minutes}m${seconds}s` : `${minutes}m`;
 }
 
+/**
+ * The longest duration a timer can wait: Node turns a longer setTimeout delay into 1 ms (with a
+ * TimeoutOverflowWarning), so "1000h" would end an attempt at once instead of never.
+ */
+export const MAX_DURATION_MS = 2 ** 31 - 1;
+
 /** A duration string with a unit, validated and turned into milliseconds. */
 export const durationSchema = z
   .string({ error: 'expected a duration like "500ms", "15s" or "2m"' })
   .refine((text) => parseDuration(text) !== undefined, {
     error: (issue) => `expected a duration like "500ms", "15s" or "2m", got ${JSON.stringify(issue.input)}`,
+  })
+  .refine((text) => (parseDuration(text) ?? 0) <= MAX_DURATION_MS, {
+    error: (issue) => `expected a duration of at most 596h (about 24 days), got ${JSON.stringify(issue.input)}`,
   })
   .transform((text) => parseDuration(text) as number)
   .meta({

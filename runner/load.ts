@@ -4,7 +4,7 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { isMap, isNode, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
 import { z } from 'zod';
 import type { CheckType, RetryPolicy } from '../checks/types.js';
 import { interpolateTree, type VarValue } from './interpolate.js';
@@ -15,6 +15,8 @@ import type { PlannedCheck, Scenario } from './scenario.js';
 
 export const MAX_SCENARIO_BYTES = 1024 * 1024;
 const MAX_ALIAS_COUNT = 100;
+/** Nesting levels a scenario may use in one place; real ones need fewer than 10. */
+const MAX_NESTING = 100;
 
 export const BUILTIN_DEFAULTS = {
   timeoutMs: 10_000,
@@ -159,26 +161,156 @@ function collectSensitiveValues(tree: unknown, into: Masker): void {
   }
 }
 
+/** Whether a value made by toJS contains itself (through an alias to an enclosing anchor). */
+function isCircular(value: unknown, path = new Set<object>(), clean = new WeakSet<object>()): boolean {
+  if (!value || typeof value !== 'object' || clean.has(value)) return false;
+  if (path.has(value)) return true;
+  path.add(value);
+  const found = Object.values(value).some((child) => isCircular(child, path, clean));
+  path.delete(value);
+  if (!found) clean.add(value);
+  return found;
+}
+
 function findCycle(checks: { name: string; needs: string[] }[]): string[] | undefined {
   const needs = new Map(checks.map((c) => [c.name, c.needs]));
   const state = new Map<string, 'visiting' | 'done'>();
-  const stack: string[] = [];
-  const visit = (name: string): string[] | undefined => {
-    if (state.get(name) === 'done') return undefined;
-    if (state.get(name) === 'visiting') return [...stack.slice(stack.indexOf(name)), name];
-    state.set(name, 'visiting');
-    stack.push(name);
-    for (const need of needs.get(name) ?? []) {
-      const cycle = visit(need);
-      if (cycle) return cycle;
-    }
-    stack.pop();
-    state.set(name, 'done');
-    return undefined;
-  };
+  // Depth-first with an explicit stack, not recursion: a needs chain thousands of checks long must be
+  // a validation result, not a RangeError (stack overflow) that escapes as an internal error.
   for (const check of checks) {
-    const cycle = visit(check.name);
-    if (cycle) return cycle;
+    if (state.has(check.name)) continue;
+    const stack: { name: string; next: number }[] = [{ name: check.name, next: 0 }];
+    state.set(check.name, 'visiting');
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1]!;
+      const list = needs.get(top.name) ?? [];
+      if (top.next >= list.length) {
+        state.set(top.name, 'done');
+        stack.pop();
+        continue;
+      }
+      const need = list[top.next++]!;
+      const seen = state.get(need);
+      if (seen === 'done') continue;
+      if (seen === 'visiting') {
+        const names = stack.map((frame) => frame.name);
+        return [...names.slice(names.indexOf(need)), need];
+      }
+      state.set(need, 'visiting');
+      stack.push({ name: need, next: 0 });
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Offset where the text nests deeper than MAX_NESTING levels (indentation levels, compact block
+ * entries on one line like `- - -` or `? ? ?`, and flow collections `[` `{` together), or undefined.
+ * The YAML parser takes seconds on 100,000 levels (it recurses until the stack overflows, at every
+ * level) and fails with "Maximum call stack size exceeded" from ~900: this scan takes milliseconds.
+ * Quoted scalars, comments and block scalars are skipped; brackets inside a plain scalar in block
+ * context are not flow collections and are not counted. It over-counts a little (a `- ` entry and
+ * the indentation of its mapping count twice), never under-counts what the parser nests.
+ */
+function excessiveNestingAt(text: string): number | undefined {
+  let flow = 0;
+  let compact = 0;
+  let quote: string | undefined;
+  let valueStart = true;
+  let lineIndent = 0;
+  let atLineStart = true;
+  /** Indentation of the line that started a block scalar (| or >): deeper lines are its content. */
+  let blockScalarIndent: number | undefined;
+  /** Indentations of the enclosing block lines. */
+  const indents: number[] = [];
+  const depth = () => indents.length + compact + flow;
+  const isBlank = (c: string | undefined) => c === undefined || c === ' ' || c === '\t' || c === '\n' || c === '\r';
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (quote) {
+      if (quote === '"' && c === '\\') i++;
+      else if (c === quote) {
+        if (quote === "'" && text[i + 1] === "'") i++;
+        else quote = undefined;
+      }
+      continue;
+    }
+    if (c === '\n') {
+      atLineStart = true;
+      lineIndent = 0;
+      compact = 0;
+      if (flow === 0) valueStart = true;
+      continue;
+    }
+    if (atLineStart) {
+      if (c === ' ') {
+        lineIndent++;
+        continue;
+      }
+      atLineStart = false;
+      if (blockScalarIndent !== undefined) {
+        if (lineIndent > blockScalarIndent || c === '\r') {
+          const end = text.indexOf('\n', i);
+          i = end === -1 ? text.length : end - 1;
+          continue;
+        }
+        blockScalarIndent = undefined;
+      }
+      if (flow === 0 && c !== '#' && c !== '\r') {
+        while (indents.length > 0 && indents[indents.length - 1]! >= lineIndent) indents.pop();
+        indents.push(lineIndent);
+        if (depth() > MAX_NESTING) return i;
+      }
+    }
+    if (c === ' ' || c === '\t' || c === '\r') continue;
+    if (c === '#' && (i === 0 || isBlank(text[i - 1]))) {
+      const end = text.indexOf('\n', i);
+      i = end === -1 ? text.length : end - 1;
+      continue;
+    }
+    if (flow === 0 && c === '-' && text.startsWith('---', i) && isBlank(text[i + 3])) {
+      // A document start marker: its content may follow on the same line.
+      i += 2;
+      valueStart = true;
+      continue;
+    }
+    if (flow === 0 && valueStart && (c === '-' || c === '?') && isBlank(text[i + 1])) {
+      compact++;
+      if (depth() > MAX_NESTING) return i;
+      continue;
+    }
+    if (c === '[' || c === '{') {
+      if (flow > 0 || valueStart) {
+        flow++;
+        if (depth() > MAX_NESTING) return i;
+        valueStart = true;
+        continue;
+      }
+    } else if ((c === ']' || c === '}') && flow > 0) {
+      flow--;
+      valueStart = false;
+      continue;
+    } else if (c === ',' && flow > 0) {
+      valueStart = true;
+      continue;
+    } else if (c === ':' && (isBlank(text[i + 1]) || (flow > 0 && ',[]{}'.includes(text[i + 1] ?? '')))) {
+      valueStart = true;
+      continue;
+    } else if ((c === '"' || c === "'") && valueStart) {
+      quote = c;
+      valueStart = false;
+      continue;
+    } else if ((c === '|' || c === '>') && valueStart && flow === 0) {
+      blockScalarIndent = lineIndent;
+      const end = text.indexOf('\n', i);
+      i = end === -1 ? text.length : end - 1;
+      continue;
+    } else if ((c === '&' || c === '!') && valueStart) {
+      // An anchor or a tag: the value itself comes after it.
+      while (i + 1 < text.length && !isBlank(text[i + 1]) && !(flow > 0 && ',[]{}'.includes(text[i + 1]!))) i++;
+      continue;
+    }
+    valueStart = false;
   }
   return undefined;
 }
@@ -211,6 +343,12 @@ export function parseScenario(text: string, options: LoadOptions & { displayName
     throw new ScenarioError([{ file, line, column, path: '', message }]);
   };
   if (text.includes('\u0000')) fail('is not a text file (contains NUL bytes): expected a YAML scenario');
+  const tooDeep = excessiveNestingAt(text);
+  if (tooDeep !== undefined) {
+    const before = text.slice(0, tooDeep);
+    const line = before.split('\n').length;
+    fail(`YAML nested more than ${MAX_NESTING} levels deep: flatten it (is this the right file?)`, line, tooDeep - before.lastIndexOf('\n'));
+  }
 
   const lines = new LineCounter();
   let doc: Document;
@@ -236,7 +374,35 @@ export function parseScenario(text: string, options: LoadOptions & { displayName
     raw = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
   } catch (error) {
     const message = (error as Error).message;
-    return fail(/alias/i.test(message) ? `too many YAML alias expansions (limit ${MAX_ALIAS_COUNT}): ${message}` : `cannot read YAML: ${message}`);
+    if (/excessive alias count/i.test(message)) return fail(`too many YAML alias expansions (limit ${MAX_ALIAS_COUNT}): ${message}`);
+    // An alias to an anchor that is not defined (before it): point at the alias.
+    const unresolved = /^Unresolved alias.*: (.*)$/.exec(message)?.[1];
+    let where = { line: 1, col: 1 };
+    if (unresolved !== undefined) {
+      visit(doc, {
+        Alias(_, node) {
+          if (node.source !== unresolved || !node.range) return undefined;
+          where = lines.linePos(node.range[0]);
+          return visit.BREAK;
+        },
+      });
+    }
+    return fail(`cannot read YAML: ${message}`, where.line, where.col);
+  }
+  if (isCircular(raw)) {
+    // An alias inside the node its anchor names (`checks: &c [*c]`) makes a value that contains itself:
+    // every walk over it would recurse until the stack overflows.
+    let where = { line: 1, col: 1 };
+    let name = '';
+    visit(doc, {
+      Alias(_, node, ancestors) {
+        if (!ancestors.some((ancestor) => isNode(ancestor) && ancestor.anchor === node.source)) return undefined;
+        name = node.source;
+        if (node.range) where = lines.linePos(node.range[0]);
+        return visit.BREAK;
+      },
+    });
+    fail(`YAML alias ${name ? `*${name} ` : ''}is inside the node its anchor names, which makes the scenario contain itself: remove the alias`, where.line, where.col);
   }
   if (raw === null || raw === undefined) fail('the file is empty: expected a scenario with name: and checks:');
   if (typeof raw !== 'object' || Array.isArray(raw)) fail(`expected a mapping with name: and checks:, got ${Array.isArray(raw) ? 'a list' : typeof raw}`);

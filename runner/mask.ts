@@ -29,14 +29,22 @@ function tryEncode(encode: (text: string) => string, value: string): string {
 }
 
 function variantsOf(value: string): string[] {
-  const variants = new Set<string>([value]);
-  variants.add(tryEncode(encodeURIComponent, value));
-  variants.add(tryEncode(encodeURI, value));
-  variants.add(JSON.stringify(value).slice(1, -1));
+  // The regex matches case-insensitively, but only letter by letter: a secret whose upper or lower
+  // case changes length ("ß" → "SS", "ﬁ" → "FI", "ΐ" → "Ϊ́") needs those forms spelled out.
+  // Each casing is matched URL-encoded and JSON-escaped too.
+  const variants = new Set<string>();
+  for (const cased of new Set([value, value.toUpperCase(), value.toLowerCase()])) {
+    variants.add(cased);
+    variants.add(tryEncode(encodeURIComponent, cased));
+    variants.add(tryEncode(encodeURI, cased));
+    variants.add(JSON.stringify(cased).slice(1, -1));
+  }
   variants.add(Buffer.from(value).toString('base64').replace(/=+$/, ''));
-  // "Bearer abc": mask the credential itself too, wherever it appears alone.
-  const scheme = /^(bearer|basic|token)\s+(.+)$/i.exec(value);
-  if (scheme?.[2]) variants.add(scheme[2]);
+  // "Bearer abc": mask the credential itself too, wherever it appears alone, in each of its forms
+  // (a check that echoes the token URL-encoded or inside JSON must not leak it either). `s`: a line
+  // separator (U+2028) in the token must not stop the match.
+  const scheme = /^(bearer|basic|token)\s+(.+)$/is.exec(value);
+  if (scheme?.[2]) for (const variant of variantsOf(scheme[2])) variants.add(variant);
   return [...variants].filter((v) => v.length > 0);
 }
 
@@ -88,8 +96,10 @@ export class Masker {
 
   private buildPattern(): RegExp {
     const all = [...this.values].flatMap(variantsOf);
-    // Longest first so a secret containing another secret is masked whole.
+    // Longest first so a secret containing another secret is masked whole. The `u` flag: without it
+    // V8 misses alternatives that differ by a case-folded letter ("aϴ|Aϴ|aθ" does not match "aθ"),
+    // and case-insensitive matching ignores letters outside the BMP.
     all.sort((a, b) => b.length - a.length);
-    return new RegExp([...new Set(all)].map(escapeRegExp).join('|'), 'gi');
+    return new RegExp([...new Set(all)].map(escapeRegExp).join('|'), 'giu');
   }
 }

@@ -119,6 +119,12 @@ export function describeIssue(issue: z.core.$ZodIssue, allowedKeys: readonly str
       }
       return [issue.message];
     }
+    case 'invalid_key': {
+      // A record key the key schema rejected: its own message ("not a valid HTTP header name"), not
+      // zod's generic "Invalid key in record".
+      const inner = issue.issues[0];
+      return [inner ? `invalid key: ${describeIssue(inner)[0] ?? inner.message}` : issue.message];
+    }
     default:
       return [issue.message];
   }

@@ -189,16 +189,26 @@ export function orderByNeeds(checks: readonly PlannedCheck[]): PlannedCheck[] {
   const byName = new Map(checks.map((c) => [c.name, c]));
   const placed = new Set<string>();
   const ordered: PlannedCheck[] = [];
-  const visit = (check: PlannedCheck, path: Set<string>) => {
-    if (placed.has(check.name) || path.has(check.name)) return;
-    path.add(check.name);
-    for (const need of check.needs) {
-      const dependency = byName.get(need);
-      if (dependency) visit(dependency, path);
+  // Depth-first with an explicit stack, not recursion: a needs chain thousands of checks long must
+  // not overflow the call stack.
+  for (const check of checks) {
+    if (placed.has(check.name)) continue;
+    const path = new Set([check.name]);
+    const stack = [{ check, next: 0 }];
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1]!;
+      if (top.next < top.check.needs.length) {
+        const dependency = byName.get(top.check.needs[top.next++]!);
+        if (dependency && !placed.has(dependency.name) && !path.has(dependency.name)) {
+          path.add(dependency.name);
+          stack.push({ check: dependency, next: 0 });
+        }
+        continue;
+      }
+      stack.pop();
+      placed.add(top.check.name);
+      ordered.push(top.check);
     }
-    placed.add(check.name);
-    ordered.push(check);
-  };
-  for (const check of checks) visit(check, new Set());
+  }
   return ordered;
 }

@@ -16,6 +16,9 @@ export const retrySchema = z
   })
   .meta({ description: 'Retry policy. Precedence: check > scenario defaults > check type defaults.' });
 
+/** A per-attempt timeout: "0s" would end every attempt at once ("no answer within 0ms"), never a verdict. */
+const attemptTimeout = durationSchema.refine((ms) => ms > 0, { error: 'must be greater than 0: an attempt needs time to answer' });
+
 export const commonCheckShape = {
   name: z.string().min(1).max(200).meta({ description: 'Unique name of the check; used by needs, --only and reports.' }),
   type: z.string().meta({ description: 'The check type.' }),
@@ -24,7 +27,7 @@ export const commonCheckShape = {
     .array(z.string().min(1))
     .optional()
     .meta({ description: 'Names of checks that must pass first; otherwise this check is skipped with the reason.' }),
-  timeout: durationSchema.optional().meta({ description: 'Time budget of one attempt ("10s").' }),
+  timeout: attemptTimeout.optional().meta({ description: 'Time budget of one attempt ("10s").' }),
   retry: retrySchema.optional(),
 };
 export const COMMON_CHECK_KEYS = Object.keys(commonCheckShape);
@@ -52,7 +55,7 @@ export const scenarioShape = {
     .meta({ description: 'AWS settings for every AWS check (standard credential chain; AWS_ENDPOINT_URL honoured).' }),
   defaults: z
     .strictObject({
-      timeout: durationSchema.optional().meta({ description: 'Default per-attempt timeout.' }),
+      timeout: attemptTimeout.optional().meta({ description: 'Default per-attempt timeout.' }),
       retry: retrySchema.optional(),
     })
     .optional()

@@ -14,9 +14,15 @@ if (!available && process.env.CI === 'true') throw new Error('the sandbox needs 
 
 (available ? describe : describe.skip)('verify-deployment sandbox', () => {
   let up: ChildProcess | undefined;
-  afterAll(() => {
-    if (up && up.exitCode === null) up.kill('SIGKILL');
-  });
+  afterAll(async () => {
+    if (!up || up.exitCode !== null) return;
+    // SIGTERM first: `up` then stops its moto and redis-server; SIGKILL would orphan them.
+    const exited = new Promise((resolve) => up!.once('close', resolve));
+    up.kill('SIGTERM');
+    const timer = setTimeout(() => up!.kill('SIGKILL'), 20_000);
+    await exited;
+    clearTimeout(timer);
+  }, 30_000);
 
   it('comes up, switches states from another process, reports them, and goes down cleanly', async () => {
     const file = path.join(await mkdtemp(path.join(tmpdir(), 'vd-sandbox-')), 'sandbox.json');

@@ -21,7 +21,7 @@ export async function runCommand(args: RunArgs, io: RunIo = {}): Promise<number>
   const stdout = io.stdout ?? process.stdout;
   const stderr = io.stderr ?? process.stderr;
   const env = io.env ?? process.env;
-  const [{ loadScenario, parseScenario }, { ScenarioError, formatProblem }, { checkTypes }, { runScenario }, reporters, { createProgress }, { parseDuration }] =
+  const [{ loadScenario, parseScenario }, { ScenarioError, formatProblem }, { checkTypes }, { runScenario }, reporters, { createProgress }, { parseDuration, MAX_DURATION_MS }] =
     await Promise.all([
       import('../../runner/load.js'),
       import('../../runner/problems.js'),
@@ -42,12 +42,15 @@ export async function runCommand(args: RunArgs, io: RunIo = {}): Promise<number>
   }
   const timeoutMs = args.timeout === undefined ? undefined : parseDuration(args.timeout);
   // 0 (or a value that rounds to 0 ms) would silently mean "no deadline" in runScenario.
-  if (args.timeout !== undefined && (timeoutMs === undefined || timeoutMs <= 0)) {
-    throw new UsageError(`--timeout expects a duration greater than zero like "90s" or "5m", got "${args.timeout}"`);
+  // Above MAX_DURATION_MS a timer fires after 1 ms: "--timeout 1000h" would end the run at once.
+  if (args.timeout !== undefined && (timeoutMs === undefined || timeoutMs <= 0 || timeoutMs > MAX_DURATION_MS)) {
+    throw new UsageError(`--timeout expects a duration greater than zero and at most 596h like "90s" or "5m", got "${args.timeout}"`);
   }
 
   const intervalMs = args.interval === undefined ? 5_000 : parseDuration(args.interval);
-  if (intervalMs === undefined || intervalMs < 100) throw new UsageError(`--interval expects a duration of at least 100ms like "5s", got "${args.interval}"`);
+  if (intervalMs === undefined || intervalMs < 100 || intervalMs > MAX_DURATION_MS) {
+    throw new UsageError(`--interval expects a duration of at least 100ms and at most 596h like "5s", got "${args.interval}"`);
+  }
 
   let scenario;
   try {

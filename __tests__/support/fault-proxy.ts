@@ -1,0 +1,156 @@
+/**
+ * A fault-injecting HTTP proxy in front of the AWS emulator (moto has no throttling, no AccessDenied,
+ * no expired credentials). Every request is recorded with its AWS action; a test can make the next N
+ * matching requests fail the way AWS fails them, in the request's own protocol, after which requests
+ * pass through to the emulator unchanged:
+ *
+ * - JSON 1.0/1.1 (ECS, CloudWatch Logs; `X-Amz-Target`): HTTP 400 (or the given status) with
+ *   `x-amzn-errortype: <Code>` and body `{"__type":"<Code>","message":"..."}`.
+ * - EC2 query (`Version=2016-11-15`): `<Response><Errors><Error><Code>…` (EC2's own shape).
+ * - Other query services (ELBv2, ElastiCache): `<ErrorResponse><Error><Type>Sender</Type><Code>…`.
+ *
+ * The SDK parses each of these into an error whose `name` is the code (checked by the reliability
+ * tests through the real SDK, not assumed). `drop` instead destroys the connection without answering.
+ */
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { classifyRequest } from '../../scripts/bench/counting-proxy.js';
+
+export interface AwsFault {
+  /** The AWS error code, e.g. `ThrottlingException`, `Throttling`, `AccessDeniedException`. */
+  code: string;
+  message: string;
+  /** HTTP status of the error answer (default 400). */
+  status?: number;
+}
+
+export type Fault = AwsFault | 'drop';
+
+export interface ProxiedRequest {
+  /** e.g. `DescribeServices`. */
+  action: string;
+  /** `ecs`, `logs`, `elbv2`, `ec2`, `elasticache`, or `?`. */
+  service: string;
+  /** performance.now() when the request arrived. */
+  at: number;
+  /** The fault it was answered with, if any. */
+  fault?: string;
+}
+
+export interface FaultProxy {
+  /** `http://127.0.0.1:PORT`: use it as AWS_ENDPOINT_URL. */
+  endpoint: string;
+  /** Answers the next `count` requests whose action is `action` (any action: '*') with `fault`. */
+  failNext(count: number, fault: Fault, action?: string): void;
+  /** Every request so far, in arrival order. */
+  requests: ProxiedRequest[];
+  /** Requests for `action` (every request without it). */
+  count(action?: string): number;
+  stop(): Promise<void>;
+}
+
+interface Rule {
+  remaining: number;
+  fault: Fault;
+  action: string;
+}
+
+const EC2_VERSION = '2016-11-15';
+let requestCounter = 0;
+
+function escapeXml(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/** Writes `fault` the way the service of this request would. */
+function answer(res: ServerResponse, fault: AwsFault, headers: http.IncomingHttpHeaders, body: string): void {
+  const status = fault.status ?? 400;
+  const requestId = `fault-proxy-${++requestCounter}`;
+  if (typeof headers['x-amz-target'] === 'string') {
+    res.writeHead(status, {
+      'content-type': String(headers['content-type'] ?? 'application/x-amz-json-1.1'),
+      'x-amzn-errortype': fault.code,
+      'x-amzn-requestid': requestId,
+    });
+    res.end(JSON.stringify({ __type: fault.code, message: fault.message }));
+    return;
+  }
+  const version = new URLSearchParams(body).get('Version');
+  const xml =
+    version === EC2_VERSION
+      ? `<?xml version="1.0" encoding="UTF-8"?>\n<Response><Errors><Error><Code>${escapeXml(fault.code)}</Code><Message>${escapeXml(fault.message)}</Message></Error></Errors><RequestID>${requestId}</RequestID></Response>`
+      : `<?xml version="1.0" encoding="UTF-8"?>\n<ErrorResponse><Error><Type>Sender</Type><Code>${escapeXml(fault.code)}</Code><Message>${escapeXml(fault.message)}</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>`;
+  res.writeHead(status, { 'content-type': 'text/xml', 'x-amzn-requestid': requestId });
+  res.end(xml);
+}
+
+export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
+  const target = new URL(upstream);
+  const requests: ProxiedRequest[] = [];
+  const rules: Rule[] = [];
+  const sockets = new Set<Socket>();
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
+
+  const handle = (req: IncomingMessage, res: ServerResponse) => {
+    const at = performance.now();
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('error', () => res.destroy());
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      const text = body.toString('utf8');
+      const { action, service } = classifyRequest(req.method ?? 'GET', req.url ?? '/', req.headers, text);
+      const record: ProxiedRequest = { action, service, at };
+      requests.push(record);
+      const rule = rules.find((r) => r.remaining > 0 && (r.action === '*' || r.action === action));
+      if (rule) {
+        rule.remaining -= 1;
+        if (rule.fault === 'drop') {
+          record.fault = 'drop';
+          req.socket.destroy();
+          return;
+        }
+        record.fault = rule.fault.code;
+        answer(res, rule.fault, req.headers, text);
+        return;
+      }
+      const forward = http.request(
+        { hostname: target.hostname, port: target.port, method: req.method, path: req.url, headers: { ...req.headers, host: target.host }, agent },
+        (upstreamRes) => {
+          res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.headers);
+          upstreamRes.pipe(res);
+        },
+      );
+      forward.on('error', (error) => {
+        if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' });
+        res.end(`fault proxy: upstream error: ${error.message}`);
+      });
+      forward.end(body);
+    });
+  };
+
+  const server = http.createServer(handle);
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    requests,
+    failNext(count, fault, action = '*') {
+      rules.push({ remaining: count, fault, action });
+    },
+    count: (action) => requests.filter((r) => action === undefined || r.action === action).length,
+    async stop() {
+      for (const socket of sockets) socket.destroy();
+      agent.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
