@@ -12,9 +12,9 @@
  * The SDK parses each of these into an error whose `name` is the code (checked by the reliability
  * tests through the real SDK, not assumed). `drop` instead destroys the connection without answering.
  */
-import http, { type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
-import { classifyRequest } from '../../scripts/bench/counting-proxy.js';
+import type http from 'node:http';
+import type { ServerResponse } from 'node:http';
+import { startAwsProxy } from '../../scripts/bench/counting-proxy.js';
 
 export interface AwsFault {
   /** The AWS error code, e.g. `ThrottlingException`, `Throttling`, `AccessDeniedException`. */
@@ -85,72 +85,31 @@ function answer(res: ServerResponse, fault: AwsFault, headers: http.IncomingHttp
 }
 
 export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
-  const target = new URL(upstream);
-  const requests: ProxiedRequest[] = [];
   const rules: Rule[] = [];
-  const sockets = new Set<Socket>();
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
-
-  const handle = (req: IncomingMessage, res: ServerResponse) => {
-    const at = performance.now();
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('error', () => res.destroy());
-    req.on('end', () => {
-      const body = Buffer.concat(chunks);
-      const text = body.toString('utf8');
-      const { action, service } = classifyRequest(req.method ?? 'GET', req.url ?? '/', req.headers, text);
-      const record: ProxiedRequest = { action, service, at };
-      requests.push(record);
-      const rule = rules.find((r) => r.remaining > 0 && (r.action === '*' || r.action === action));
-      if (rule) {
-        rule.remaining -= 1;
-        if (rule.fault === 'drop') {
-          record.fault = 'drop';
-          req.socket.destroy();
-          return;
-        }
-        record.fault = rule.fault.code;
-        answer(res, rule.fault, req.headers, text);
-        return;
+  const proxy = await startAwsProxy(upstream, {
+    maxSockets: 16,
+    intercept(call, req, res, body) {
+      const rule = rules.find((r) => r.remaining > 0 && (r.action === '*' || r.action === call.action));
+      if (!rule) return false;
+      rule.remaining -= 1;
+      if (rule.fault === 'drop') {
+        (call as ProxiedRequest).fault = 'drop';
+        req.socket.destroy();
+        return true;
       }
-      const forward = http.request(
-        { hostname: target.hostname, port: target.port, method: req.method, path: req.url, headers: { ...req.headers, host: target.host }, agent },
-        (upstreamRes) => {
-          res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.headers);
-          upstreamRes.pipe(res);
-        },
-      );
-      forward.on('error', (error) => {
-        if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' });
-        res.end(`fault proxy: upstream error: ${error.message}`);
-      });
-      forward.end(body);
-    });
-  };
-
-  const server = http.createServer(handle);
-  server.on('connection', (socket: Socket) => {
-    sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
+      (call as ProxiedRequest).fault = rule.fault.code;
+      answer(res, rule.fault, req.headers, body);
+      return true;
+    },
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-
+  const requests = proxy.calls as ProxiedRequest[];
   return {
-    endpoint: `http://127.0.0.1:${port}`,
+    endpoint: proxy.endpoint,
     requests,
     failNext(count, fault, action = '*') {
       rules.push({ remaining: count, fault, action });
     },
     count: (action) => requests.filter((r) => action === undefined || r.action === action).length,
-    async stop() {
-      for (const socket of sockets) socket.destroy();
-      agent.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
+    stop: () => proxy.stop(),
   };
 }

@@ -64,11 +64,26 @@ export function classifyRequest(method: string, url: string, headers: http.Incom
   return { action: `other:${method} ${path}`, service: '?' };
 }
 
-export async function startCountingProxy(upstream: string): Promise<CountingProxy> {
+/** Answers a request itself (returning true) instead of forwarding it, e.g. with an injected fault. */
+export type Intercept = (call: RecordedCall, req: IncomingMessage, res: ServerResponse, body: string) => boolean;
+
+export interface AwsProxy {
+  endpoint: string;
+  /** Every request so far, in arrival order. */
+  calls: RecordedCall[];
+  stop(): Promise<void>;
+}
+
+/**
+ * The proxy both the benchmarks (counting) and the reliability tests (fault injection) put in front
+ * of the emulator: records every request with its AWS action, lets `intercept` answer it, else
+ * forwards it unchanged.
+ */
+export async function startAwsProxy(upstream: string, options: { intercept?: Intercept; maxSockets?: number } = {}): Promise<AwsProxy> {
   const target = new URL(upstream);
   const calls: RecordedCall[] = [];
   const sockets = new Set<Socket>();
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 32 });
+  const agent = new http.Agent({ keepAlive: true, maxSockets: options.maxSockets ?? 32 });
 
   const handle = (req: IncomingMessage, res: ServerResponse) => {
     const at = performance.now();
@@ -77,8 +92,10 @@ export async function startCountingProxy(upstream: string): Promise<CountingProx
     req.on('error', () => res.destroy());
     req.on('end', () => {
       const body = Buffer.concat(chunks);
-      const { action, service } = classifyRequest(req.method ?? 'GET', req.url ?? '/', req.headers, body.toString('utf8'));
-      calls.push({ action, service, at });
+      const text = body.toString('utf8');
+      const call: RecordedCall = { ...classifyRequest(req.method ?? 'GET', req.url ?? '/', req.headers, text), at };
+      calls.push(call);
+      if (options.intercept?.(call, req, res, text)) return;
       const headers = { ...req.headers, host: target.host };
       const forward = http.request(
         { protocol: target.protocol, hostname: target.hostname, port: target.port, method: req.method, path: req.url, headers, agent },
@@ -89,7 +106,7 @@ export async function startCountingProxy(upstream: string): Promise<CountingProx
       );
       forward.on('error', (error) => {
         if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' });
-        res.end(`counting proxy: upstream error: ${error.message}`);
+        res.end(`proxy: upstream error: ${error.message}`);
       });
       forward.end(body);
     });
@@ -105,9 +122,22 @@ export async function startCountingProxy(upstream: string): Promise<CountingProx
     server.listen(0, '127.0.0.1', () => resolve());
   });
   const { port } = server.address() as AddressInfo;
-
   return {
     endpoint: `http://127.0.0.1:${port}`,
+    calls,
+    async stop() {
+      for (const socket of sockets) socket.destroy();
+      agent.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+export async function startCountingProxy(upstream: string): Promise<CountingProxy> {
+  const proxy = await startAwsProxy(upstream);
+  const { calls } = proxy;
+  return {
+    endpoint: proxy.endpoint,
     calls,
     counts() {
       const counts: Record<string, number> = {};
@@ -118,10 +148,6 @@ export async function startCountingProxy(upstream: string): Promise<CountingProx
     clear() {
       calls.length = 0;
     },
-    async stop() {
-      for (const socket of sockets) socket.destroy();
-      agent.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
+    stop: () => proxy.stop(),
   };
 }
