@@ -6,6 +6,7 @@ import { logsAbsent } from '../../checks/logs-absent.js';
 import { logsPresent } from '../../checks/logs-present.js';
 import { AttemptResultError, type CheckType } from '../../checks/types.js';
 import { fakeContext } from '../support/context.js';
+import { describeSearch } from '../../checks/support/logs.js';
 
 const logs = mockClient(CloudWatchLogsClient);
 const ecs = mockClient(ECSClient);
@@ -121,6 +122,10 @@ describe('logs-absent', () => {
     expect((result.details?.evidence as unknown[]).length).toBe(2);
     expect(result.observations).toHaveLength(1 + 2);
     expect(result.message).toMatch(/^8 events match /);
+  });
+
+  it('shows an already quoted pattern as it is, not escaped again', async () => {
+    expect(describeSearch({ pattern: '"Redis connection failed"', logGroup: GROUP, startTime: 0, endTime: 1000 } as never)).toMatch(/^"Redis connection failed" in /);
   });
 
   it('says "1 event matches" for a single match', async () => {
@@ -328,7 +333,7 @@ describe('logs-present', () => {
     expect(logs.commandCalls(FilterLogEventsCommand)).toHaveLength(2);
     expect(filterInputs().map((input) => input.limit)).toEqual([5, 5]);
     expect(result.outcome).toBe('pass');
-    expect(result.message).toBe(`found "\\"Application startup complete\\"" in ${GROUP} since 14:03:41Z: 14:06:02.100Z ecs/api/abc123: INFO: Application startup complete.`);
+    expect(result.message).toBe(`found "Application startup complete" in ${GROUP} since 14:03:41Z: 14:06:02.100Z ecs/api/abc123: INFO: Application startup complete.`);
     expect(result.facts).toMatchObject({ logMatched: true });
   });
 
@@ -337,7 +342,7 @@ describe('logs-present', () => {
     const result = await runCheck(logsPresent, spec);
     expect(logs.commandCalls(FilterLogEventsCommand)).toHaveLength(2);
     expect(result.outcome).toBe('retry');
-    expect(result.message).toBe(`no event matches "\\"Application startup complete\\"" in ${GROUP} since 14:03:41Z yet`);
+    expect(result.message).toBe(`no event matches "Application startup complete" in ${GROUP} since 14:03:41Z yet`);
     expect(result.nextSteps?.[0]).toBe(`aws logs tail ${GROUP} --since 10m --filter-pattern '"Application startup complete"'`);
   });
 

@@ -208,9 +208,14 @@ export function formatEvidence(evidence: LogEvidence, now: number): string {
   return `${when} ${evidence.logStream}: ${evidence.message}`;
 }
 
+/** A pattern as people read it: quoted once (`"Redis connection failed"`), never `"\"…\""`. */
+function shownPattern(pattern: string): string {
+  return /^".*"$/s.test(pattern) ? pattern : JSON.stringify(pattern);
+}
+
 /** `"Redis connection failed" in /ecs/api since 14:08:41Z`. */
 export function describeSearch(search: LogSearch): string {
-  return `${JSON.stringify(search.pattern)} in ${search.logGroup} since ${formatTime(search.startTime, search.endTime)}`;
+  return `${shownPattern(search.pattern)} in ${search.logGroup} since ${formatTime(search.startTime, search.endTime)}`;
 }
 
 /** Quotes for a POSIX shell: bare when safe, else single quotes. */
@@ -245,7 +250,7 @@ export function describeLogsSpec(spec: LogsSpec): string {
   const where = spec.logGroup ?? `the awslogs group of ECS service ${spec.service} (cluster ${spec.cluster})`;
   const prefix = spec.logStreamPrefix ? ` (streams ${spec.logStreamPrefix}*)` : '';
   const since = spec.since !== undefined ? `in the last ${formatDuration(spec.since)} before each attempt` : 'since the PRIMARY deployment started';
-  return `${JSON.stringify(spec.pattern)} in ${where}${prefix} ${since}`;
+  return `${shownPattern(spec.pattern)} in ${where}${prefix} ${since}`;
 }
 
 export function searchDetails(search: LogSearch): Record<string, unknown> {
