@@ -3,7 +3,7 @@
  * moto reports every registered target healthy; scripts/moto/ext_elbv2.py lets a target-group tag
  * set a target's health, which replays the incident's `unhealthy Target.Timeout`.
  */
-import { describe, it, expect, beforeAll, afterAll, beforeEach } from '@jest/globals';
+import { it, expect, beforeAll, afterAll, beforeEach } from '@jest/globals';
 import { CreateSubnetCommand, CreateVpcCommand, EC2Client } from '@aws-sdk/client-ec2';
 import {
   AddTagsCommand,
@@ -18,12 +18,9 @@ import { CreateClusterCommand, CreateServiceCommand, ECSClient, RegisterTaskDefi
 import { albTargetsHealthy } from '../../checks/alb-targets-healthy.js';
 import { ClientPool } from '../../runner/clients.js';
 import { fakeContext } from '../support/context.js';
-import { motoAvailable, requireMoto, startMoto, useMotoEnv, type Moto } from '../support/moto.js';
+import { describeWithMoto, startMoto, useMotoEnv, type Moto } from '../support/moto.js';
 
-if (process.env.CI === 'true') requireMoto();
-const available = motoAvailable();
-if (!available) console.warn('SKIPPED alb-targets-healthy integration tests: moto is not installed (pip install "moto[server]")');
-const suite = available ? describe : describe.skip;
+const suite = describeWithMoto('alb-targets-healthy integration tests');
 
 const TARGETS = [
   { Id: '10.0.1.23', Port: 8000 },

@@ -1,14 +1,11 @@
-import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
+import { it, expect, beforeAll, afterAll } from '@jest/globals';
 import { CreateReplicationGroupCommand, ElastiCacheClient } from '@aws-sdk/client-elasticache';
 import { elasticacheAvailable } from '../../checks/elasticache-available.js';
 import { ClientPool } from '../../runner/clients.js';
 import { fakeContext } from '../support/context.js';
-import { motoAvailable, requireMoto, startMoto, useMotoEnv, type Moto } from '../support/moto.js';
+import { describeWithMoto, startMoto, useMotoEnv, type Moto } from '../support/moto.js';
 
-if (process.env.CI === 'true') requireMoto();
-const available = motoAvailable();
-if (!available) console.warn('SKIPPED elasticache integration tests: moto is not installed (pip install "moto[server]")');
-const suite = available ? describe : describe.skip;
+const suite = describeWithMoto('elasticache integration tests');
 
 const ID = 'hokusai-redis-development';
 

@@ -4,19 +4,16 @@
  * so those semantics are unit-tested with mocks), the since window, and nextToken pagination.
  * moto ignores logStreamNamePrefix in FilterLogEvents, so logStreamPrefix is unit-tested only.
  */
-import { describe, it, expect, beforeAll, afterAll, beforeEach } from '@jest/globals';
+import { it, expect, beforeAll, afterAll, beforeEach } from '@jest/globals';
 import { CloudWatchLogsClient, CreateLogGroupCommand, CreateLogStreamCommand, PutLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { logsAbsent } from '../../checks/logs-absent.js';
 import { logsPresent } from '../../checks/logs-present.js';
 import type { CheckType } from '../../checks/types.js';
 import { ClientPool } from '../../runner/clients.js';
 import { fakeContext } from '../support/context.js';
-import { motoAvailable, requireMoto, startMoto, useMotoEnv, type Moto } from '../support/moto.js';
+import { describeWithMoto, startMoto, useMotoEnv, type Moto } from '../support/moto.js';
 
-if (process.env.CI === 'true') requireMoto();
-const available = motoAvailable();
-if (!available) console.warn('SKIPPED logs-absent/logs-present integration tests: moto is not installed (pip install "moto[server]")');
-const suite = available ? describe : describe.skip;
+const suite = describeWithMoto('logs-absent/logs-present integration tests');
 
 const GROUP = '/ecs/hokusai-api-development';
 const STREAM = 'ecs/api/3f9c2b7e';

@@ -2,7 +2,7 @@
  * sg-ingress against moto: the Redis incident replayed — the rule is missing, the check's own fix
  * command is applied, and the check passes.
  */
-import { describe, it, expect, beforeAll, afterAll, beforeEach } from '@jest/globals';
+import { it, expect, beforeAll, afterAll, beforeEach } from '@jest/globals';
 import {
   AuthorizeSecurityGroupIngressCommand,
   CreateSecurityGroupCommand,
@@ -14,12 +14,9 @@ import { CreateClusterCommand, CreateServiceCommand, ECSClient, RegisterTaskDefi
 import { sgIngress } from '../../checks/sg-ingress.js';
 import { ClientPool } from '../../runner/clients.js';
 import { fakeContext } from '../support/context.js';
-import { motoAvailable, requireMoto, startMoto, useMotoEnv, type Moto } from '../support/moto.js';
+import { describeWithMoto, startMoto, useMotoEnv, type Moto } from '../support/moto.js';
 
-if (process.env.CI === 'true') requireMoto();
-const available = motoAvailable();
-if (!available) console.warn('SKIPPED sg-ingress integration tests: moto is not installed (pip install "moto[server]")');
-const suite = available ? describe : describe.skip;
+const suite = describeWithMoto('sg-ingress integration tests');
 
 const REDIS_SG = 'sg-0454e74e2924a7754';
 const API_SG = 'sg-0864e6f6aee2a5cf4';

@@ -2,6 +2,7 @@
  * Starts a real moto_server (with the extensions in scripts/moto/) on 127.0.0.1 for
  * integration tests. Under CI=true a missing moto is a loud failure, never a silent skip.
  */
+import { describe } from '@jest/globals';
 import { INSTALL_HINTS, motoAvailable, startMotoServer } from '../../scripts/sandbox/services.js';
 
 export interface Moto {
@@ -19,6 +20,17 @@ export { motoAvailable };
 /** Throws with install instructions when moto is missing (so CI fails loudly). */
 export function requireMoto(): void {
   if (!motoAvailable()) throw new Error(INSTALL_HINTS.moto);
+}
+
+/**
+ * `describe` when moto is installed. Without it: a loud failure under CI=true, else `describe.skip`
+ * with a console line saying which tests were skipped and how to install moto.
+ */
+export function describeWithMoto(what: string): typeof describe | typeof describe.skip {
+  if (process.env.CI === 'true') requireMoto();
+  if (motoAvailable()) return describe;
+  console.warn(`SKIPPED ${what}: moto is not installed (pip install "moto[server]")`);
+  return describe.skip;
 }
 
 export async function startMoto(extraEnv: Record<string, string> = {}): Promise<Moto> {
