@@ -1,5 +1,5 @@
 /** Creates the incident's AWS resources in the emulator: network, Redis, logs, ALB, ECS. */
-import { AuthorizeSecurityGroupIngressCommand, CreateSecurityGroupCommand, CreateSubnetCommand, CreateVpcCommand, ModifyVpcAttributeCommand } from '@aws-sdk/client-ec2';
+import { CreateSecurityGroupCommand, CreateSubnetCommand, CreateVpcCommand, ModifyVpcAttributeCommand } from '@aws-sdk/client-ec2';
 import { CreateClusterCommand, CreateServiceCommand, RegisterTaskDefinitionCommand, type ContainerDefinition } from '@aws-sdk/client-ecs';
 import { CreateReplicationGroupCommand } from '@aws-sdk/client-elasticache';
 import {
@@ -11,6 +11,7 @@ import {
 import { CreateLogGroupCommand } from '@aws-sdk/client-cloudwatch-logs';
 import type { SandboxClients } from './aws.js';
 import { INCIDENT } from './incident.js';
+import { authorizeRedisIngress } from './states.js';
 
 export interface SandboxResources {
   vpcId: string;
@@ -66,19 +67,7 @@ export async function createIncidentResources(
   await group(INCIDENT.originalEcsSecurityGroup, 'hokusai-ecs-tasks', 'Original ECS tasks');
   await group(INCIDENT.apiSecurityGroup, 'hokusai-data-pipeline-ecs-tasks', 'API service tasks');
   await group(INCIDENT.redisSecurityGroup, 'hokusai-redis-development', 'Redis queue');
-  await aws.ec2.send(
-    new AuthorizeSecurityGroupIngressCommand({
-      GroupId: INCIDENT.redisSecurityGroup,
-      IpPermissions: [
-        {
-          IpProtocol: 'tcp',
-          FromPort: INCIDENT.redisPort,
-          ToPort: INCIDENT.redisPort,
-          UserIdGroupPairs: [{ GroupId: INCIDENT.originalEcsSecurityGroup, Description: 'Redis access from the original ECS tasks' }],
-        },
-      ],
-    }),
-  );
+  await authorizeRedisIngress(aws, INCIDENT.originalEcsSecurityGroup, 'Redis access from the original ECS tasks');
 
   await aws.elasticache.send(
     new CreateReplicationGroupCommand({

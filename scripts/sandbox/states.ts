@@ -27,22 +27,22 @@ export async function findApiToRedisRule(aws: SandboxClients): Promise<string | 
   return rule?.SecurityGroupRuleId;
 }
 
+/** An ingress rule on Redis's group for 6379 from `sourceGroup` (what the Terraform rule defines). */
+export async function authorizeRedisIngress(aws: SandboxClients, sourceGroup: string, description: string): Promise<void> {
+  await aws.ec2.send(
+    new AuthorizeSecurityGroupIngressCommand({
+      GroupId: INCIDENT.redisSecurityGroup,
+      IpPermissions: [
+        { IpProtocol: 'tcp', FromPort: INCIDENT.redisPort, ToPort: INCIDENT.redisPort, UserIdGroupPairs: [{ GroupId: sourceGroup, Description: description }] },
+      ],
+    }),
+  );
+}
+
 async function setRedisIngress(aws: SandboxClients, present: boolean): Promise<void> {
   const ruleId = await findApiToRedisRule(aws);
   if (present && !ruleId) {
-    await aws.ec2.send(
-      new AuthorizeSecurityGroupIngressCommand({
-        GroupId: INCIDENT.redisSecurityGroup,
-        IpPermissions: [
-          {
-            IpProtocol: 'tcp',
-            FromPort: INCIDENT.redisPort,
-            ToPort: INCIDENT.redisPort,
-            UserIdGroupPairs: [{ GroupId: INCIDENT.apiSecurityGroup, Description: 'Redis access from data pipeline ECS tasks' }],
-          },
-        ],
-      }),
-    );
+    await authorizeRedisIngress(aws, INCIDENT.apiSecurityGroup, 'Redis access from data pipeline ECS tasks');
   } else if (!present && ruleId) {
     await aws.ec2.send(new RevokeSecurityGroupIngressCommand({ GroupId: INCIDENT.redisSecurityGroup, SecurityGroupRuleIds: [ruleId] }));
   }
