@@ -103,16 +103,92 @@ export function awsErrorResult(error: unknown, action: string): AttemptResult {
   return { outcome: 'error', message: `AWS ${action} failed: ${name}: ${detail}`, details: { awsError: name, action } };
 }
 
+/** The kind of value a response field must hold. */
+export type FieldKind = 'array' | 'string' | 'number' | 'boolean' | 'object';
+
+/**
+ * The fields an API always returns, as paths to kinds: `{ services: 'array', 'services[].status':
+ * 'string' }`. `a[].b` applies to every element of the array `a`. A response missing one of them
+ * (an empty or foreign body from a proxy, a middlebox or an emulator) is not evidence of anything.
+ */
+export type ResponseShape = Readonly<Record<string, FieldKind>>;
+
+function kindOf(value: unknown): FieldKind | 'missing' | 'other' {
+  if (value === undefined || value === null) return 'missing';
+  if (Array.isArray(value)) return 'array';
+  if (value instanceof Date) return 'other';
+  const type = typeof value;
+  return type === 'string' || type === 'number' || type === 'boolean' || type === 'object' ? type : 'other';
+}
+
+function valuesAt(root: unknown, path: string): { where: string; value: unknown }[] {
+  let found: { where: string; value: unknown }[] = [{ where: '', value: root }];
+  for (const part of path.split('.')) {
+    const each = part.endsWith('[]');
+    const key = each ? part.slice(0, -2) : part;
+    const next: { where: string; value: unknown }[] = [];
+    for (const { where, value } of found) {
+      const child = value && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined;
+      const at = where ? `${where}.${key}` : key;
+      if (!each) next.push({ where: at, value: child });
+      else if (Array.isArray(child)) child.forEach((item, i) => next.push({ where: `${at}[${i}]`, value: item }));
+    }
+    found = next;
+  }
+  return found;
+}
+
+/**
+ * The fields of `response` that do not match `shape` ("services: missing", "events[2].message:
+ * expected string, got number"); empty when it matches. Pure.
+ */
+export function shapeProblems(response: unknown, shape: ResponseShape): string[] {
+  const problems: string[] = [];
+  for (const [path, kind] of Object.entries(shape)) {
+    for (const { where, value } of valuesAt(response, path)) {
+      const actual = kindOf(value);
+      if (actual === kind) continue;
+      problems.push(actual === 'missing' ? `${where}: missing` : `${where}: expected ${kind}, got ${actual}`);
+    }
+  }
+  return problems;
+}
+
+/** The attempt result for a response that lacks what the API always returns: an error, never a verdict. */
+export function unexpectedResponseResult(action: string, problems: readonly string[]): AttemptResult {
+  const shown = problems.slice(0, 3).join('; ') + (problems.length > 3 ? `; and ${problems.length - 3} more` : '');
+  return {
+    outcome: 'error',
+    message: `unexpected response from ${action}: ${shown} (a proxy or endpoint that does not speak the AWS API?)`,
+    details: { action, responseProblems: problems.slice(0, 20) },
+    nextSteps: ['check AWS_ENDPOINT_URL / HTTPS_PROXY and the region: the answer did not come from the AWS API'],
+  };
+}
+
 /**
  * Runs one SDK call with the attempt's abort signal: `awsCall(ctx, 'ecs:DescribeServices',
- * (abortSignal) => client.send(cmd, { abortSignal }))`. SDK errors become an AttemptResultError the
- * runner reports as-is; an abort propagates untouched so the runner can tell timeout from failure.
+ * (abortSignal) => client.send(cmd, { abortSignal }), { services: 'array' })`. SDK errors become an
+ * AttemptResultError the runner reports as-is; a response that does not match `shape` becomes an
+ * `error` ("unexpected response from …"); an abort propagates untouched so the runner can tell
+ * timeout from failure.
+ * @throws AttemptResultError for SDK errors and malformed responses.
  */
-export async function awsCall<Out>(ctx: CheckContext, action: string, call: (abortSignal: AbortSignal) => Promise<Out>): Promise<Out> {
+export async function awsCall<Out>(
+  ctx: CheckContext,
+  action: string,
+  call: (abortSignal: AbortSignal) => Promise<Out>,
+  shape?: ResponseShape,
+): Promise<Out> {
+  let out: Out;
   try {
-    return await call(ctx.signal);
+    out = await call(ctx.signal);
   } catch (error) {
     if (ctx.signal.aborted) throw error;
     throw new AttemptResultError(awsErrorResult(error, action));
   }
+  if (shape) {
+    const problems = shapeProblems(out, shape);
+    if (problems.length > 0) throw new AttemptResultError(unexpectedResponseResult(action, problems));
+  }
+  return out;
 }
