@@ -1,6 +1,7 @@
 /**
  * Some log event matches a pattern in a time window: "`Application startup complete` since the
- * deployment". Stops reading at the first page with a match; no match yet is a `retry`.
+ * deployment". Stops reading at the first page with a match (that is the evidence); no match yet
+ * is a `retry`, and so is a scan that could not read the whole window.
  */
 import { defineCheck } from './types.js';
 import {
@@ -12,6 +13,7 @@ import {
   logsSchema,
   searchDetails,
   searchLogs,
+  unfinishedScanResult,
 } from './support/logs.js';
 
 export const logsPresent = defineCheck({
@@ -24,26 +26,15 @@ export const logsPresent = defineCheck({
     const search = await searchLogs(spec, ctx, { stopAtFirstMatch: true });
     const where = describeSearch(search);
     const observations = [
-      { what: `events matching ${where}`, expected: 'at least 1', actual: String(search.matches), ok: search.matches > 0 },
+      { what: `events matching ${where}`, expected: 'at least 1', actual: String(search.matchCount), ok: search.matchCount > 0 },
       ...evidenceObservations(search, 'a match', true),
     ];
-    const facts = { logGroup: search.logGroup, logPattern: search.pattern, logMatched: search.matches > 0 };
-    const details = searchDetails(search);
-    const first = search.evidence[0];
+    const facts = { logGroup: search.logGroup, logPattern: search.pattern, logMatched: search.matchCount > 0 };
+    const first = search.matches[0];
     if (first) {
-      return { outcome: 'pass', message: `found ${where}: ${formatEvidence(first, search.endTime)}`, observations, details, facts };
+      return { outcome: 'pass', message: `found ${where}: ${formatEvidence(first, search.endTime)}`, observations, details: searchDetails(search), facts };
     }
-    if (search.cut) {
-      return {
-        outcome: 'error',
-        retryable: true,
-        message: `no event matches ${where} in the ${search.pages} pages read, and the scan was cut (${search.cut}): narrow since or set logStreamPrefix`,
-        observations,
-        details,
-        nextSteps: logsNextSteps(search, spec),
-        facts,
-      };
-    }
-    return { outcome: 'retry', message: `no event matches ${where} yet`, observations, details, nextSteps: logsNextSteps(search, spec), facts };
+    if (!search.complete) return unfinishedScanResult(search, spec, { observations, facts });
+    return { outcome: 'retry', message: `no event matches ${where} yet`, observations, details: searchDetails(search), nextSteps: logsNextSteps(search, spec), facts };
   },
 });

@@ -1,20 +1,20 @@
 /**
  * What logs-absent and logs-present share: the spec, where to search (log group and time window),
- * and one FilterLogEvents scan that keeps only a count and the first few events (flat memory).
- * The filter pattern is evaluated by CloudWatch Logs, never here.
+ * the one FilterLogEvents scan (logs-scan.ts) and how its findings are shown. The filter pattern is
+ * evaluated by CloudWatch Logs, never here.
  */
 import { z } from 'zod';
-import type { FilterLogEventsCommandOutput } from '@aws-sdk/client-cloudwatch-logs';
+import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import type { Service } from '@aws-sdk/client-ecs';
 import { durationSchema, formatDuration } from '../../runner/duration.js';
-import { AttemptResultError, type CheckContext, type Observation } from '../types.js';
-import { awsCall, logsClient } from './aws.js';
+import { AttemptResultError, type AttemptResult, type CheckContext, type Observation } from '../types.js';
+import { logsClient } from './aws.js';
 import { describeService, primaryDeployment, serviceLogGroup, type ServiceRef } from './ecs.js';
+import { LogGroupNotFoundError, scanLogEvents, type LogEvidence, type LogScan } from './logs-scan.js';
 
-export const FILTER_ACTION = 'logs:FilterLogEvents';
+export { FILTER_ACTION } from './logs-scan.js';
 /** Share of the attempt timeout pagination may use, so a long scan ends with a report, not an abort. */
 const TIME_BUDGET_SHARE = 0.8;
-const EVIDENCE_MAX_CHARS = 300;
 
 export const logsSchema = z
   .strictObject({
@@ -65,22 +65,18 @@ export const logsSchema = z
 
 export type LogsSpec = z.output<typeof logsSchema>;
 
-export interface LogEvidence {
-  timestamp: string;
-  logStream: string;
-  message: string;
-}
+export type { LogEvidence } from './logs-scan.js';
 
-export interface LogSearch {
+/** One search of a spec's window: where and when it looked (resolved), and what the scan found. */
+export interface LogSearch extends LogScan {
   logGroup: string;
   pattern: string;
+  /** Epoch ms. */
   startTime: number;
+  /** Epoch ms: "now" at the attempt. */
   endTime: number;
-  matches: number;
-  evidence: LogEvidence[];
-  pages: number;
-  /** Why the scan stopped before the end of the window; undefined when it searched all of it. */
-  cut?: string;
+  /** The AWS region searched (the logs client's). */
+  region: string;
 }
 
 interface SearchWindow {
@@ -118,80 +114,62 @@ async function resolveWindow(spec: LogsSpec, ctx: CheckContext): Promise<SearchW
   return { logGroup, startTime, endTime };
 }
 
-function logGroupMissing(spec: LogsSpec, logGroup: string): AttemptResultError {
+/** The region a client sends to (SDK v3 keeps it as a provider). */
+async function clientRegion(client: CloudWatchLogsClient): Promise<string> {
+  const region: unknown = client.config.region;
+  const value = typeof region === 'function' ? await (region as () => Promise<string>)() : region;
+  return typeof value === 'string' && value ? value : 'the default region';
+}
+
+function logGroupMissing(spec: LogsSpec, logGroup: string, region: string): AttemptResultError {
   const source = spec.logGroup ? '' : ` (awslogs-group of ECS service ${spec.service})`;
   const parent = logGroup.slice(0, logGroup.lastIndexOf('/') + 1);
+  const regionFlag = /^[a-z0-9-]+$/.test(region) ? ` --region ${region}` : '';
   return new AttemptResultError({
     outcome: 'fail',
-    message: `log group ${logGroup}${source} does not exist`,
-    observations: [{ what: `log group ${logGroup}`, expected: 'exists', actual: 'ResourceNotFoundException', ok: false }],
+    message: `log group ${logGroup}${source} does not exist in ${region}`,
+    observations: [{ what: `log group ${logGroup} in ${region}`, expected: 'exists', actual: 'ResourceNotFoundException', ok: false }],
     nextSteps: [
       parent.length > 1
-        ? `aws logs describe-log-groups --log-group-name-prefix ${shellQuote(parent)} --query 'logGroups[*].logGroupName'`
-        : `aws logs describe-log-groups --query 'logGroups[*].logGroupName'`,
+        ? `aws logs describe-log-groups${regionFlag} --log-group-name-prefix ${shellQuote(parent)} --query 'logGroups[*].logGroupName'`
+        : `aws logs describe-log-groups${regionFlag} --query 'logGroups[*].logGroupName'`,
     ],
+    facts: { logGroup, region },
   });
 }
 
-function evidenceOf(event: { timestamp?: number; logStreamName?: string; message?: string }): LogEvidence {
-  const text = (event.message ?? '').replace(/\s*\n\s*/g, ' ').trim();
-  return {
-    timestamp: event.timestamp !== undefined ? new Date(event.timestamp).toISOString() : 'unknown time',
-    logStream: event.logStreamName ?? '?',
-    message: text.length > EVIDENCE_MAX_CHARS ? `${text.slice(0, EVIDENCE_MAX_CHARS)}…` : text,
-  };
-}
-
 /**
- * Scans the window with FilterLogEvents, following nextToken to the end (pages can be empty and
- * still carry a token). With `stopAtFirstMatch` it returns as soon as a page has a match.
+ * Resolves the spec's window (log group, start, "now") and scans it with FilterLogEvents (see
+ * `scanLogEvents`). Pages stop at 80 % of the attempt timeout so a long scan ends with a report,
+ * not an abort. With `stopAtFirstMatch` it returns at the first page with a match.
+ * APIs called: logs:FilterLogEvents; ecs:DescribeServices and ecs:DescribeTaskDefinition with
+ * cluster + service.
+ * @throws AttemptResultError for a missing log group (fail) and for ECS look-up failures.
  */
 export async function searchLogs(spec: LogsSpec, ctx: CheckContext, { stopAtFirstMatch = false } = {}): Promise<LogSearch> {
   const started = Date.now();
   const window = await resolveWindow(spec, ctx);
-  const { FilterLogEventsCommand } = await import('@aws-sdk/client-cloudwatch-logs');
   const client = await ctx.clients.get(logsClient);
-  const search: LogSearch = { ...window, pattern: spec.pattern, matches: 0, evidence: [], pages: 0 };
-  const budgetEnds = started + ctx.timeoutMs * TIME_BUDGET_SHARE;
-  let nextToken: string | undefined;
-  do {
-    if (search.pages >= spec.maxPages) {
-      search.cut = `stopped after maxPages (${spec.maxPages}) pages`;
-      break;
-    }
-    if (search.pages > 0 && Date.now() > budgetEnds) {
-      search.cut = `stopped after ${search.pages} pages to finish within the attempt timeout`;
-      break;
-    }
-    const input = {
-      logGroupName: window.logGroup,
-      filterPattern: spec.pattern,
-      startTime: window.startTime,
-      endTime: window.endTime,
-      ...(spec.logStreamPrefix ? { logStreamNamePrefix: spec.logStreamPrefix } : {}),
-      // Counting needs full pages; stopping at the first match only needs the evidence.
-      ...(stopAtFirstMatch ? { limit: spec.maxEvidence } : {}),
-      ...(nextToken ? { nextToken } : {}),
-    };
-    const page: FilterLogEventsCommandOutput | undefined = await awsCall(ctx, FILTER_ACTION, async (abortSignal) => {
-      try {
-        return await client.send(new FilterLogEventsCommand(input), { abortSignal });
-      } catch (error) {
-        if ((error as { name?: string })?.name === 'ResourceNotFoundException' && !abortSignal.aborted) return undefined;
-        throw error;
-      }
+  const region = await clientRegion(client);
+  const budgetMs = ctx.timeoutMs * TIME_BUDGET_SHARE;
+  try {
+    const scan = await scanLogEvents(client, ctx, {
+      ...window,
+      pattern: spec.pattern,
+      ...(spec.logStreamPrefix ? { logStreamPrefix: spec.logStreamPrefix } : {}),
+      maxEvidence: spec.maxEvidence,
+      maxPages: spec.maxPages,
+      deadline: started + budgetMs,
+      deadlineLabel: `${Math.round(TIME_BUDGET_SHARE * 100)}% (${formatDuration(budgetMs)}) of the ${formatDuration(ctx.timeoutMs)} attempt timeout`,
+      stopAtFirstMatch,
     });
-    if (!page) throw logGroupMissing(spec, window.logGroup);
-    search.pages += 1;
-    const events = page.events ?? [];
-    search.matches += events.length;
-    for (const event of events.slice(0, spec.maxEvidence - search.evidence.length)) search.evidence.push(evidenceOf(event));
-    if (stopAtFirstMatch && search.matches > 0) break;
-    // A repeated token would loop forever; CloudWatch ends with no token, but be safe.
-    nextToken = page.nextToken && page.nextToken !== nextToken ? page.nextToken : undefined;
-  } while (nextToken);
-  ctx.log.debug(`FilterLogEvents ${window.logGroup}: ${search.matches} matches in ${search.pages} pages${search.cut ? ` (${search.cut})` : ''}`);
-  return search;
+    const search: LogSearch = { ...window, pattern: spec.pattern, region, ...scan };
+    ctx.log.debug(`FilterLogEvents ${window.logGroup}: ${scan.matchCount} matches in ${scan.pages} pages${scan.reasonIncomplete ? ` (${scan.reasonIncomplete})` : ''}`);
+    return search;
+  } catch (error) {
+    if (error instanceof LogGroupNotFoundError && !ctx.signal.aborted) throw logGroupMissing(spec, window.logGroup, region);
+    throw error;
+  }
 }
 
 /** `14:08:41Z` when on the same UTC day as `now`, else the full ISO time. */
@@ -241,8 +219,9 @@ export function logsNextSteps(search: LogSearch, spec: LogsSpec): string[] {
   ];
 }
 
+/** One observation per evidence event (the log text already neutralized). */
 export function evidenceObservations(search: LogSearch, expected: string, ok: boolean): Observation[] {
-  return search.evidence.map((e) => ({ what: `event at ${e.timestamp} in ${e.logStream}`, expected, actual: e.message, ok }));
+  return search.matches.map((e) => ({ what: `event at ${e.timestamp} in ${e.logStream}`, expected, actual: e.message, ok }));
 }
 
 /** For describe(): where and since when a spec searches, before anything is resolved. */
@@ -253,15 +232,52 @@ export function describeLogsSpec(spec: LogsSpec): string {
   return `${shownPattern(spec.pattern)} in ${where}${prefix} ${since}`;
 }
 
+/**
+ * The report's `details`: `{ logGroup, pattern, region, startTime, endTime, matches (count), pages,
+ * evidence, complete, cut?, throttled?, emptyPages? }`. `cut` says why a scan ended before the end of
+ * the window (absent when it read it all, or stopped at a match on purpose).
+ */
 export function searchDetails(search: LogSearch): Record<string, unknown> {
   return {
     logGroup: search.logGroup,
     pattern: search.pattern,
+    region: search.region,
     startTime: new Date(search.startTime).toISOString(),
     endTime: new Date(search.endTime).toISOString(),
-    matches: search.matches,
+    matches: search.matchCount,
     pages: search.pages,
-    evidence: search.evidence,
-    ...(search.cut ? { cut: search.cut } : {}),
+    evidence: search.matches,
+    complete: search.complete,
+    ...(search.reasonIncomplete && !search.stoppedAtMatch ? { cut: search.reasonIncomplete } : {}),
+    ...(search.throttled > 0 ? { throttled: search.throttled } : {}),
+    ...(search.emptyPages > 0 ? { emptyPages: search.emptyPages } : {}),
+  };
+}
+
+/**
+ * The result of a scan that ended before the end of the window without a match: never a pass.
+ * An AWS error that ended it keeps its own outcome (throttling → retry, AccessDenied → error, …);
+ * a deadline or page limit is a `retry` that says the scan was incomplete. `unproven` ends the
+ * message's first clause (e.g. ", so absence is not proven").
+ */
+export function unfinishedScanResult(search: LogSearch, spec: LogsSpec, shared: Pick<AttemptResult, 'observations' | 'facts'>, unproven = ''): AttemptResult {
+  const details = searchDetails(search);
+  const pages = `${search.pages} page${search.pages === 1 ? '' : 's'}`;
+  const failure = search.failure;
+  if (failure) {
+    return {
+      ...failure,
+      message: search.pages > 0 ? `scan incomplete after ${pages}: ${failure.message}` : failure.message,
+      ...shared,
+      details: { ...failure.details, ...details },
+      nextSteps: failure.nextSteps ?? logsNextSteps(search, spec),
+    };
+  }
+  return {
+    outcome: 'retry',
+    message: `scan incomplete after ${pages} (${search.reasonIncomplete}): no event matches ${describeSearch(search)} in the pages read${unproven}; narrow since or set logStreamPrefix`,
+    ...shared,
+    details,
+    nextSteps: logsNextSteps(search, spec),
   };
 }
