@@ -172,7 +172,7 @@ describe('logs-absent', () => {
     expect(logs.commandCalls(FilterLogEventsCommand)).toHaveLength(3);
     expect(result).toMatchObject({ outcome: 'retry', details: { cut: 'maxPages (3) reached', complete: false, pages: 3 } });
     expect(result.message).toBe(
-      `scan incomplete after 3 pages (maxPages (3) reached): no event matches "Redis connection failed" in ${GROUP} since 14:08:41Z in the pages read, so absence is not proven; narrow since or set logStreamPrefix`,
+      `scan incomplete after 3 pages (maxPages (3) reached): no event matches "Redis connection failed" in ${GROUP} since 14:08:41Z in the pages read, so absence is not proven; narrow since, set logStreamPrefix or raise maxPages`,
     );
     expect(result.observations?.[0]).toMatchObject({ actual: 'at least 0', ok: false });
     expect(result.facts).toMatchObject({ logMatches: 0, logScanComplete: false });
@@ -358,7 +358,7 @@ describe('logs-present', () => {
     const result = await runCheck(logsPresent, { ...spec, maxPages: 2 });
     expect(result).toMatchObject({ outcome: 'retry', details: { complete: false, cut: 'maxPages (2) reached' } });
     expect(result.message).toBe(
-      `scan incomplete after 2 pages (maxPages (2) reached): no event matches "Application startup complete" in ${GROUP} since 14:03:41Z in the pages read; narrow since or set logStreamPrefix`,
+      `scan incomplete after 2 pages (maxPages (2) reached): no event matches "Application startup complete" in ${GROUP} since 14:03:41Z in the pages read; narrow since, set logStreamPrefix or raise maxPages`,
     );
   });
 });
@@ -433,6 +433,8 @@ describe('empty pages and repeated tokens never end the scan early', () => {
     expect(logs.commandCalls(FilterLogEventsCommand)).toHaveLength(3);
     expect(result.outcome).toBe('retry');
     expect(result.message).toMatch(/^scan incomplete after 3 pages \(pages stop at 80% \(8s\) of the 10s attempt timeout; the last 2 pages came back empty with the token they were asked for\): no event matches/);
+    expect(result.message).toMatch(/the endpoint kept answering empty pages with the same nextToken: check AWS_ENDPOINT_URL and any proxy, or retry later$/);
+    expect(result.details).toMatchObject({ complete: false, emptyPages: 3, pages: 3 });
   });
 
   it('a repeated token with events stops (paging on would count them twice) and still fails on them', async () => {
@@ -450,7 +452,9 @@ describe('empty pages and repeated tokens never end the scan early', () => {
     const result = await runCheck(logsAbsent, bothSpec, fakeContext({ timeoutMs: 250 }));
     expect(performance.now() - started).toBeLessThan(2_000);
     expect(result.outcome).toBe('retry');
-    expect(result.message).toMatch(/^scan incomplete after 0 pages \(page 1 got no answer before 80% \(200ms\) of the 250ms attempt timeout\)/);
+    expect(result.message).toBe(
+      `scan incomplete after 0 pages (page 1 got no answer before 80% (200ms) of the 250ms attempt timeout): "Redis connection failed" in ${GROUP} since 14:08:41Z was not searched, so absence is not proven; narrow since, set logStreamPrefix or give the check a longer timeout`,
+    );
   });
 
   it('logs-present passes on an early match even when the rest could not be read', async () => {

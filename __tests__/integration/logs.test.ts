@@ -3,15 +3,22 @@
  * and quoted patterns (the only ones moto evaluates: any other syntax matches every event there,
  * so those semantics are unit-tested with mocks), the since window, and nextToken pagination.
  * moto ignores logStreamNamePrefix in FilterLogEvents, so logStreamPrefix is unit-tested only.
+ *
+ * What moto cannot do (an empty body, empty pages that repeat their nextToken, throttling) comes
+ * from a local proxy in front of it (scripts/bench/counting-proxy.ts with an intercept here, and
+ * the fault-injecting proxy): the healthy path still passes and a real match still fails through it.
  */
-import { it, expect, beforeAll, afterAll, beforeEach } from '@jest/globals';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { it, expect, beforeAll, afterAll, beforeEach, describe } from '@jest/globals';
 import { CloudWatchLogsClient, CreateLogGroupCommand, CreateLogStreamCommand, PutLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { logsAbsent } from '../../checks/logs-absent.js';
 import { logsPresent } from '../../checks/logs-present.js';
-import type { CheckType } from '../../checks/types.js';
+import type { CheckContext, CheckType } from '../../checks/types.js';
 import { ClientPool } from '../../runner/clients.js';
 import { fakeContext } from '../support/context.js';
 import { describeWithMoto, startMoto, useMotoEnv, type Moto } from '../support/moto.js';
+import { startAwsProxy, type RecordedCall } from '../../scripts/bench/counting-proxy.js';
+import { startFaultProxy } from '../support/fault-proxy.js';
 
 const suite = describeWithMoto('logs-absent/logs-present integration tests');
 
@@ -53,7 +60,8 @@ suite('logs checks against moto', () => {
     await cwl.send(new CreateLogGroupCommand({ logGroupName: GROUP }));
   });
 
-  const run = (check: CheckType, spec: Record<string, unknown>) => check.run(check.schema.parse(spec), fakeContext({ clients: pool }));
+  const run = (check: CheckType, spec: Record<string, unknown>, overrides: Partial<CheckContext> = {}) =>
+    check.run(check.schema.parse(spec), fakeContext({ clients: pool, ...overrides }));
 
   async function put(events: ReadonlyArray<readonly [number, string]>, stream = STREAM) {
     await cwl.send(new CreateLogStreamCommand({ logGroupName: GROUP, logStreamName: stream })).catch((e: { name?: string }) => {
@@ -78,7 +86,15 @@ suite('logs checks against moto', () => {
   it('logs-absent passes when nothing matches', async () => {
     await put(INCIDENT);
     const result = await run(logsAbsent, { logGroup: GROUP, pattern: 'HuggingFace token not configured', since: '5m' });
-    expect(result).toMatchObject({ outcome: 'pass', details: { matches: 0, pages: 1 } });
+    expect(result).toMatchObject({ outcome: 'pass', details: { matches: 0, pages: 1, complete: true } });
+  });
+
+  it('shows hostile log lines inert in the evidence', async () => {
+    await put([[30_000, 'ERROR \x1b[2Jcleared\r::error::forged ##[stop-commands]tok \u202Eevil']]);
+    const result = await run(logsAbsent, { logGroup: GROUP, pattern: 'ERROR', since: '5m' });
+    expect(result.outcome).toBe('fail');
+    expect(result.message).toContain('ERROR \\x1b[2Jcleared\\r::error::forged ##\\[stop-commands]tok \\u202eevil');
+    expect(result.message).not.toMatch(/[\x1b\r\u202e]|##\[/);
   });
 
   it('searches only the since window', async () => {
@@ -99,7 +115,7 @@ suite('logs checks against moto', () => {
 
   it('fails naming a log group that does not exist', async () => {
     const result = await run(logsAbsent, { logGroup: '/ecs/hokusai-api-typo', pattern: 'ERROR', since: '5m' }).catch((e: { result: unknown }) => e.result);
-    expect(result).toMatchObject({ outcome: 'fail', message: 'log group /ecs/hokusai-api-typo does not exist' });
+    expect(result).toMatchObject({ outcome: 'fail', message: 'log group /ecs/hokusai-api-typo does not exist in us-east-1' });
   });
 
   it('follows nextToken across pages: 12,000 matching events are all counted, 5 kept as evidence', async () => {
@@ -112,5 +128,143 @@ suite('logs checks against moto', () => {
     expect(result.message).toMatch(/^12000 events match /);
     expect(result.details).toMatchObject({ matches: 12_000, pages: 2 });
     expect((result.details?.evidence as unknown[]).length).toBe(5);
+  });
+
+  /** Runs `fn` with SDK clients pointed at `endpoint` (a proxy in front of moto). */
+  async function through<T>(endpoint: string, fn: (runThrough: typeof run) => Promise<T>): Promise<T> {
+    const saved = process.env.AWS_ENDPOINT_URL;
+    process.env.AWS_ENDPOINT_URL = endpoint;
+    const proxied = new ClientPool({ region: 'us-east-1' });
+    try {
+      return await fn((check, spec, overrides = {}) => check.run(check.schema.parse(spec), fakeContext({ clients: proxied, ...overrides })));
+    } finally {
+      await proxied.destroy();
+      process.env.AWS_ENDPOINT_URL = saved;
+    }
+  }
+
+  function answerJson(res: ServerResponse, body: unknown) {
+    res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-requestid': 'local-proxy' });
+    res.end(typeof body === 'string' ? body : JSON.stringify(body));
+  }
+
+  /** Sends the request on to moto with `body` instead of the one the SDK sent (moto does not check signatures). */
+  async function forward(req: IncomingMessage, res: ServerResponse, body: string) {
+    const headers = Object.fromEntries(Object.entries(req.headers).filter(([key]) => !['host', 'content-length', 'connection'].includes(key))) as Record<string, string>;
+    const upstream = await fetch(`${moto.endpoint}${req.url ?? '/'}`, { method: req.method ?? 'POST', headers, body });
+    res.writeHead(upstream.status, { 'content-type': upstream.headers.get('content-type') ?? 'application/x-amz-json-1.1' });
+    res.end(await upstream.text());
+  }
+
+  describe('through a local proxy that answers what moto cannot', () => {
+    const isFilter = (call: RecordedCall) => call.action === 'FilterLogEvents';
+
+    it.each([
+      ['an empty JSON body', '{}', 'events: missing'],
+      ['an empty HTTP body', '', 'events: missing'],
+      ['a foreign JSON body', '{"status":"ok"}', 'events: missing'],
+    ])('%s from the endpoint is an error, never "no event matches"', async (_what, body, problem) => {
+      const proxy = await startAwsProxy(moto.endpoint, { intercept: (call, _req, res) => isFilter(call) && (answerJson(res, body), true) });
+      try {
+        const [absent, present] = await through(proxy.endpoint, (runThrough) =>
+          Promise.all([runThrough(logsAbsent, { logGroup: GROUP, pattern: 'ERROR', since: '5m' }), runThrough(logsPresent, { logGroup: GROUP, pattern: 'ERROR', since: '5m' })]),
+        );
+        for (const result of [absent, present]) {
+          expect(result.outcome).toBe('error');
+          expect(result.message).toContain(`unexpected response from logs:FilterLogEvents: ${problem}`);
+        }
+      } finally {
+        await proxy.stop();
+      }
+    });
+
+    /**
+     * Answers the first `repeats` FilterLogEvents requests with an empty page carrying the token
+     * `pending` (the same token the request sent, from the second on), then forwards the request
+     * to moto without the token: a slow first stretch of pages, then the real answer.
+     */
+    async function emptyPagesFirst(repeats: number) {
+      let served = 0;
+      return startAwsProxy(moto.endpoint, {
+        intercept(call, req, res, body) {
+          if (!isFilter(call)) return false;
+          if (served < repeats) {
+            served += 1;
+            answerJson(res, { events: [], nextToken: 'pending', searchedLogStreams: [] });
+            return true;
+          }
+          const { nextToken: _dropped, ...input } = JSON.parse(body) as Record<string, unknown>;
+          forward(req, res, JSON.stringify(input)).catch(() => res.destroy());
+          return true;
+        },
+      });
+    }
+
+    it('empty pages with the same nextToken do not end the scan: the match after them fails logs-absent (it passed before)', async () => {
+      await put(INCIDENT);
+      const proxy = await emptyPagesFirst(4);
+      try {
+        const result = await through(proxy.endpoint, (runThrough) => runThrough(logsAbsent, { logGroup: GROUP, pattern: 'Redis connection failed', since: '5m' }));
+        expect(result).toMatchObject({ outcome: 'fail', details: { matches: 2, pages: 5, emptyPages: 4, complete: true } });
+        expect(proxy.calls.filter(isFilter)).toHaveLength(5);
+      } finally {
+        await proxy.stop();
+      }
+    });
+
+    it('the healthy path still passes through the same proxy', async () => {
+      await put(INCIDENT);
+      const proxy = await emptyPagesFirst(3);
+      try {
+        const result = await through(proxy.endpoint, (runThrough) => runThrough(logsAbsent, { logGroup: GROUP, pattern: 'HuggingFace token not configured', since: '5m' }));
+        expect(result).toMatchObject({ outcome: 'pass', details: { matches: 0, pages: 4, complete: true } });
+      } finally {
+        await proxy.stop();
+      }
+    });
+
+    it('a token repeated forever ends as an incomplete scan within the attempt, never a pass', async () => {
+      await put(INCIDENT);
+      const proxy = await emptyPagesFirst(Number.POSITIVE_INFINITY);
+      try {
+        const started = performance.now();
+        const result = await through(proxy.endpoint, (runThrough) =>
+          runThrough(logsAbsent, { logGroup: GROUP, pattern: 'HuggingFace token not configured', since: '5m' }, { timeoutMs: 1_500 }),
+        );
+        expect(performance.now() - started).toBeLessThan(1_500);
+        expect(result.outcome).toBe('retry');
+        expect(result.message).toMatch(/^scan incomplete after \d+ pages \((pages stop at|page \d+ got no answer before) 80% \(1\.2s\) of the 1\.5s attempt timeout; the last \d+ pages came back empty with the token they were asked for\)/);
+      } finally {
+        await proxy.stop();
+      }
+    });
+  });
+
+  describe('throttled FilterLogEvents (fault-injecting proxy)', () => {
+    it('throttled answers the SDK retried through are counted in the result', async () => {
+      await put(INCIDENT);
+      const proxy = await startFaultProxy(moto.endpoint);
+      try {
+        proxy.failNext(2, { code: 'ThrottlingException', message: 'Rate exceeded' }, 'FilterLogEvents');
+        const result = await through(proxy.endpoint, (runThrough) => runThrough(logsAbsent, { logGroup: GROUP, pattern: 'HuggingFace token not configured', since: '5m' }));
+        expect(result).toMatchObject({ outcome: 'pass', details: { throttled: 2, pages: 1 } });
+        expect(proxy.count('FilterLogEvents')).toBe(3);
+      } finally {
+        await proxy.stop();
+      }
+    });
+
+    it.each([logsAbsent, logsPresent])('throttling that eats the attempt says so (%#), not "no answer"', async (check) => {
+      await put(INCIDENT);
+      const proxy = await startFaultProxy(moto.endpoint);
+      try {
+        proxy.failNext(1_000, { code: 'ThrottlingException', message: 'Rate exceeded' }, 'FilterLogEvents');
+        const result = await through(proxy.endpoint, (runThrough) => runThrough(check, { logGroup: GROUP, pattern: 'HuggingFace', since: '5m' }, { timeoutMs: 1_000 }));
+        expect(result.outcome).toBe('retry');
+        expect(result.message).toMatch(/throttled logs:FilterLogEvents/);
+      } finally {
+        await proxy.stop();
+      }
+    });
   });
 });

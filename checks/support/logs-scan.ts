@@ -72,6 +72,8 @@ export interface LogScan {
   pages: number;
   /** Why the scan ended before the end of the window; set whenever `complete` is false. */
   reasonIncomplete?: string;
+  /** What ended an incomplete scan, as data (`reasonIncomplete` says it in words). */
+  stoppedBy?: ScanStop;
   /** True when it ended early because `stopAtFirstMatch` found a match (evidence, not a fault). */
   stoppedAtMatch: boolean;
   /** The AWS error (as an attempt result) that ended the scan, when one did. */
@@ -80,7 +82,12 @@ export interface LogScan {
   throttled: number;
   /** Pages that came back empty with a nextToken. */
   emptyPages: number;
+  /** Of those, the last ones in a row that returned the very token they were asked for. */
+  repeatedTokenPages: number;
 }
+
+/** What can end a scan before the end of the window. */
+export type ScanStop = 'match' | 'max-pages' | 'deadline' | 'repeated-token' | 'error';
 
 /** FilterLogEvents answered ResourceNotFoundException: the log group does not exist. */
 export class LogGroupNotFoundError extends Error {
@@ -198,9 +205,9 @@ async function readPage(client: CloudWatchLogsClient, ctx: CheckContext, input: 
 }
 
 /** Why no further page may be requested now, if so. */
-function stopBefore(scan: LogScan, request: ScanRequest): string | undefined {
-  if (scan.pages >= request.maxPages) return `maxPages (${request.maxPages}) reached`;
-  if (Date.now() >= request.deadline) return `pages stop at ${request.deadlineLabel}`;
+function stopBefore(scan: LogScan, request: ScanRequest): [ScanStop, string] | undefined {
+  if (scan.pages >= request.maxPages) return ['max-pages', `maxPages (${request.maxPages}) reached`];
+  if (Date.now() >= request.deadline) return ['deadline', `pages stop at ${request.deadlineLabel}`];
   return undefined;
 }
 
@@ -211,18 +218,19 @@ function stopBefore(scan: LogScan, request: ScanRequest): string | undefined {
  * @throws LogGroupNotFoundError when the log group does not exist; the abort when the attempt ends.
  */
 export async function scanLogEvents(client: CloudWatchLogsClient, ctx: CheckContext, request: ScanRequest): Promise<LogScan> {
-  const scan: LogScan = { matches: [], matchCount: 0, complete: false, pages: 0, stoppedAtMatch: false, throttled: 0, emptyPages: 0 };
+  const scan: LogScan = { matches: [], matchCount: 0, complete: false, pages: 0, stoppedAtMatch: false, throttled: 0, emptyPages: 0, repeatedTokenPages: 0 };
   let nextToken: string | undefined;
-  let repeats = 0;
-  const end = (reason: string) => {
+  const end = (stoppedBy: ScanStop, reason: string) => {
+    scan.stoppedBy = stoppedBy;
     const throttled = scan.throttled > 0 ? `; AWS throttled ${FILTER_ACTION} ${scan.throttled} time${scan.throttled === 1 ? '' : 's'}` : '';
+    const repeats = scan.repeatedTokenPages;
     const looping = repeats > 0 ? `; the last ${repeats} pages came back empty with the token they were asked for` : '';
     scan.reasonIncomplete = `${reason}${throttled}${looping}`;
     return scan;
   };
   for (;;) {
     const stop = stopBefore(scan, request);
-    if (stop) return end(stop);
+    if (stop) return end(...stop);
     const input: FilterLogEventsCommandInput = {
       logGroupName: request.logGroup,
       filterPattern: request.pattern,
@@ -234,10 +242,10 @@ export async function scanLogEvents(client: CloudWatchLogsClient, ctx: CheckCont
       ...(nextToken ? { nextToken } : {}),
     };
     const read = await beforeDeadline(ctx, request.deadline, (signal) => readPage(client, { ...ctx, signal }, input, () => (scan.throttled += 1)));
-    if (read === TIMED_OUT) return end(`page ${scan.pages + 1} got no answer before ${request.deadlineLabel}`);
+    if (read === TIMED_OUT) return end('deadline', `page ${scan.pages + 1} got no answer before ${request.deadlineLabel}`);
     if (read.failure || !read.page) {
       scan.failure = read.failure;
-      return end(read.failure?.message ?? 'no answer');
+      return end('error', read.failure?.message ?? 'no answer');
     }
     const events = read.page.events ?? [];
     scan.pages += 1;
@@ -252,18 +260,18 @@ export async function scanLogEvents(client: CloudWatchLogsClient, ctx: CheckCont
     if (events.length === 0) scan.emptyPages += 1;
     if (request.stopAtFirstMatch && scan.matchCount > 0) {
       scan.stoppedAtMatch = true;
-      return end('stopped at the first page with a match');
+      return end('match', 'stopped at the first page with a match');
     }
     if (nextToken !== sent) {
-      repeats = 0;
+      scan.repeatedTokenPages = 0;
       continue;
     }
     // The token we sent came back. With events, asking again would count them twice.
-    if (events.length > 0) return end('the service returned the token it was asked for with events (paging on would count them twice)');
-    repeats += 1;
-    const pause = Math.min(REPEAT_PAUSE_MS.first * 2 ** (repeats - 1), REPEAT_PAUSE_MS.max);
+    if (events.length > 0) return end('repeated-token', 'the service returned the token it was asked for with events (paging on would count them twice)');
+    scan.repeatedTokenPages += 1;
+    const pause = Math.min(REPEAT_PAUSE_MS.first * 2 ** (scan.repeatedTokenPages - 1), REPEAT_PAUSE_MS.max);
     if ((await beforeDeadline(ctx, request.deadline, (signal) => sleep(pause, undefined, { signal }))) === TIMED_OUT) {
-      return end(`pages stop at ${request.deadlineLabel}`);
+      return end('deadline', `pages stop at ${request.deadlineLabel}`);
     }
   }
 }

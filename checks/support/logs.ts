@@ -43,7 +43,7 @@ export const logsSchema = z
       .min(1)
       .max(1000)
       .default(100)
-      .meta({ description: 'Most FilterLogEvents pages read per attempt (up to 10,000 events each); a longer scan is reported as cut.' }),
+      .meta({ description: 'Most FilterLogEvents pages read per attempt (up to 10,000 events each); a scan that needs more is incomplete, never a pass.' }),
   })
   .refine((spec) => (spec.cluster === undefined) === (spec.service === undefined), {
     error: 'cluster and service go together: set both',
@@ -254,6 +254,14 @@ export function searchDetails(search: LogSearch): Record<string, unknown> {
   };
 }
 
+/** What to change so the next scan can finish. */
+function scanAdvice(search: LogSearch): string {
+  if (search.throttled > 0) return 'AWS is throttling FilterLogEvents (an account-wide quota): retry later or give the check a longer timeout';
+  if (search.stoppedBy === 'max-pages') return 'narrow since, set logStreamPrefix or raise maxPages';
+  if (search.repeatedTokenPages > 0) return 'the endpoint kept answering empty pages with the same nextToken: check AWS_ENDPOINT_URL and any proxy, or retry later';
+  return 'narrow since, set logStreamPrefix or give the check a longer timeout';
+}
+
 /**
  * The result of a scan that ended before the end of the window without a match: never a pass.
  * An AWS error that ended it keeps its own outcome (throttling → retry, AccessDenied → error, …);
@@ -273,9 +281,10 @@ export function unfinishedScanResult(search: LogSearch, spec: LogsSpec, shared: 
       nextSteps: failure.nextSteps ?? logsNextSteps(search, spec),
     };
   }
+  const found = search.pages > 0 ? `no event matches ${describeSearch(search)} in the pages read` : `${describeSearch(search)} was not searched`;
   return {
     outcome: 'retry',
-    message: `scan incomplete after ${pages} (${search.reasonIncomplete}): no event matches ${describeSearch(search)} in the pages read${unproven}; narrow since or set logStreamPrefix`,
+    message: `scan incomplete after ${pages} (${search.reasonIncomplete}): ${found}${unproven}; ${scanAdvice(search)}`,
     ...shared,
     details,
     nextSteps: logsNextSteps(search, spec),
