@@ -5,17 +5,7 @@
  * Passing needs proof of absence: a scan that did not read the whole window never passes.
  */
 import { defineCheck, type FailureView } from './types.js';
-import {
-  describeLogsSpec,
-  describeSearch,
-  evidenceObservations,
-  formatEvidence,
-  logsNextSteps,
-  logsSchema,
-  searchDetails,
-  searchLogs,
-  unfinishedScanResult,
-} from './support/logs.js';
+import { describeLogsSpec, logsSchema, searchLogs, searchReport, unfinishedScanResult } from './support/logs.js';
 import { httpTimedOutOrSlow } from './support/relations.js';
 
 /** Only events actually found explain anything: an incomplete or failed scan is not evidence. */
@@ -38,26 +28,19 @@ export const logsAbsent = defineCheck({
   ],
   async run(spec, ctx) {
     const search = await searchLogs(spec, ctx);
-    const where = describeSearch(search);
+    const report = searchReport(search, spec);
     const count = search.complete ? String(search.matchCount) : `at least ${search.matchCount}`;
     const observations = [
-      { what: `events matching ${where}`, expected: '0', actual: count, ok: search.complete && search.matchCount === 0 },
-      ...evidenceObservations(search, 'no match', false),
+      { what: `events matching ${report.where}`, expected: '0', actual: count, ok: search.complete && search.matchCount === 0 },
+      ...report.evidence('no match', false),
     ];
     const facts = { logGroup: search.logGroup, logPattern: search.pattern, logMatches: search.matchCount, logScanComplete: search.complete };
-    const first = search.matches[0];
-    if (first) {
+    if (report.first) {
       const verb = search.matchCount === 1 ? 'event matches' : 'events match';
-      return {
-        outcome: 'fail',
-        message: `${count} ${verb} ${where}; first: ${formatEvidence(first, search.endTime)}`,
-        observations,
-        details: searchDetails(search),
-        nextSteps: logsNextSteps(search, spec),
-        facts,
-      };
+      const message = `${count} ${verb} ${report.where}; first: ${report.first}`;
+      return { outcome: 'fail', message, observations, details: report.details, nextSteps: report.nextSteps, facts };
     }
     if (!search.complete) return unfinishedScanResult(search, spec, { observations, facts }, ', so absence is not proven');
-    return { outcome: 'pass', message: `no event matches ${where}`, observations, details: searchDetails(search), facts };
+    return { outcome: 'pass', message: `no event matches ${report.where}`, observations, details: report.details, facts };
   },
 });

@@ -4,17 +4,7 @@
  * is a `retry`, and so is a scan that could not read the whole window.
  */
 import { defineCheck } from './types.js';
-import {
-  describeLogsSpec,
-  describeSearch,
-  evidenceObservations,
-  formatEvidence,
-  logsNextSteps,
-  logsSchema,
-  searchDetails,
-  searchLogs,
-  unfinishedScanResult,
-} from './support/logs.js';
+import { describeLogsSpec, logsSchema, searchLogs, searchReport, unfinishedScanResult } from './support/logs.js';
 
 export const logsPresent = defineCheck({
   type: 'logs-present',
@@ -24,17 +14,14 @@ export const logsPresent = defineCheck({
   describe: (spec) => `an event matches ${describeLogsSpec(spec)}`,
   async run(spec, ctx) {
     const search = await searchLogs(spec, ctx, { stopAtFirstMatch: true });
-    const where = describeSearch(search);
+    const report = searchReport(search, spec);
     const observations = [
-      { what: `events matching ${where}`, expected: 'at least 1', actual: String(search.matchCount), ok: search.matchCount > 0 },
-      ...evidenceObservations(search, 'a match', true),
+      { what: `events matching ${report.where}`, expected: 'at least 1', actual: String(search.matchCount), ok: search.matchCount > 0 },
+      ...report.evidence('a match', true),
     ];
     const facts = { logGroup: search.logGroup, logPattern: search.pattern, logMatched: search.matchCount > 0 };
-    const first = search.matches[0];
-    if (first) {
-      return { outcome: 'pass', message: `found ${where}: ${formatEvidence(first, search.endTime)}`, observations, details: searchDetails(search), facts };
-    }
+    if (report.first) return { outcome: 'pass', message: `found ${report.where}: ${report.first}`, observations, details: report.details, facts };
     if (!search.complete) return unfinishedScanResult(search, spec, { observations, facts });
-    return { outcome: 'retry', message: `no event matches ${where} yet`, observations, details: searchDetails(search), nextSteps: logsNextSteps(search, spec), facts };
+    return { outcome: 'retry', message: `no event matches ${report.where} yet`, observations, details: report.details, nextSteps: report.nextSteps, facts };
   },
 });

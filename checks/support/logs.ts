@@ -254,6 +254,29 @@ export function searchDetails(search: LogSearch): Record<string, unknown> {
   };
 }
 
+/** The parts of a logs result both checks build from a search. */
+export interface SearchReport {
+  /** `"Redis connection failed" in /ecs/api since 14:08:41Z`. */
+  where: string;
+  /** The first match as one line (`14:10:43.692Z ecs/api/3f9c2b7e: ERROR: …`), if any. */
+  first?: string;
+  details: Record<string, unknown>;
+  nextSteps: string[];
+  /** One observation per evidence event, each expected `expected` and judged `ok`. */
+  evidence(expected: string, ok: boolean): Observation[];
+}
+
+export function searchReport(search: LogSearch, spec: LogsSpec): SearchReport {
+  const first = search.matches[0];
+  return {
+    where: describeSearch(search),
+    ...(first ? { first: formatEvidence(first, search.endTime) } : {}),
+    details: searchDetails(search),
+    nextSteps: logsNextSteps(search, spec),
+    evidence: (expected, ok) => evidenceObservations(search, expected, ok),
+  };
+}
+
 /** What to change so the next scan can finish. */
 function scanAdvice(search: LogSearch): string {
   if (search.throttled > 0) return 'AWS is throttling FilterLogEvents (an account-wide quota): retry later or give the check a longer timeout';
