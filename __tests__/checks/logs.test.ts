@@ -572,3 +572,20 @@ describe('root cause: only events actually found explain other failures', () => 
     expect(alb?.when?.(cause(facts), unhealthy)).toBe(explains);
   });
 });
+
+describe('without a region', () => {
+  it('the missing region is reported by the call as an error, not a crash', async () => {
+    const saved = process.env.AWS_REGION;
+    delete process.env.AWS_REGION;
+    try {
+      // A real send (the SDK resolves the region before any request); this describe stays last in the file.
+      logs.restore();
+      const result = await runCheck(logsAbsent, bothSpec, fakeContext({ clients: new ClientPool({}) }));
+      expect(result.outcome).toBe('error');
+      expect(result.message).toMatch(/logs:FilterLogEvents/);
+      expect(result.message).toMatch(/region/i);
+    } finally {
+      process.env.AWS_REGION = saved;
+    }
+  });
+});

@@ -114,11 +114,18 @@ async function resolveWindow(spec: LogsSpec, ctx: CheckContext): Promise<SearchW
   return { logGroup, startTime, endTime };
 }
 
-/** The region a client sends to (SDK v3 keeps it as a provider). */
+/**
+ * The region a client sends to (SDK v3 keeps it as a provider). Never throws: a missing region is
+ * reported by the first call, through awsCall, with the SDK's own words.
+ */
 async function clientRegion(client: CloudWatchLogsClient): Promise<string> {
-  const region: unknown = client.config.region;
-  const value = typeof region === 'function' ? await (region as () => Promise<string>)() : region;
-  return typeof value === 'string' && value ? value : 'the default region';
+  try {
+    const region: unknown = client.config.region;
+    const value = typeof region === 'function' ? await (region as () => Promise<string>)() : region;
+    return typeof value === 'string' && value ? value : 'an unknown region';
+  } catch {
+    return 'an unknown region';
+  }
 }
 
 function logGroupMissing(spec: LogsSpec, logGroup: string, region: string): AttemptResultError {
