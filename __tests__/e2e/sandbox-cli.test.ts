@@ -1,18 +1,15 @@
 /** `verify-deployment sandbox up|break|fix|status|down` through the built binary. */
-import { afterAll, describe, expect, it } from '@jest/globals';
+import { afterAll, expect, it } from '@jest/globals';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { motoAvailable, redisAvailable } from '../../scripts/sandbox/services.js';
+import { requireTool } from '../support/tools.js';
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
 const CLI = path.join(ROOT, 'dist/scripts/verify-deployment.js');
-const available = motoAvailable() && redisAvailable();
-if (!available && process.env.CI === 'true') throw new Error('the sandbox needs moto and redis-server: see .ci/run');
-
-(available ? describe : describe.skip)('verify-deployment sandbox', () => {
+requireTool(['moto', 'redis-server'], 'the sandbox CLI tests')('verify-deployment sandbox', () => {
   let up: ChildProcess | undefined;
   afterAll(async () => {
     if (!up || up.exitCode !== null) return;

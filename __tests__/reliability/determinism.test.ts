@@ -8,7 +8,7 @@
  * fit the time budget; the CLI over the sandbox is covered by __tests__/e2e/sandbox.test.ts.
  * process.env points the SDK at the sandbox's emulator during the runs and is restored afterwards.
  */
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { checkTypes } from '../../checks/index.js';
@@ -16,7 +16,7 @@ import { loadScenario } from '../../runner/load.js';
 import type { RunReport } from '../../runner/result.js';
 import { runScenario } from '../../runner/run.js';
 import { startSandbox, type Sandbox } from '../../scripts/sandbox/index.js';
-import { INSTALL_HINTS, motoAvailable, redisAvailable } from '../../scripts/sandbox/services.js';
+import { requireTool } from '../support/tools.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const SCENARIO = path.join(ROOT, 'scenarios/hokusai-api-development.yaml');
@@ -24,13 +24,7 @@ const RUNS = 20;
 const LOG_WINDOW_S = 4;
 const ALB_WAIT_S = 6;
 
-const available = motoAvailable() && redisAvailable();
-if (!available && process.env.CI === 'true') {
-  // CI must never pass by skipping: say exactly what is missing.
-  throw new Error(`the determinism test needs the sandbox: ${[!motoAvailable() && INSTALL_HINTS.moto, !redisAvailable() && INSTALL_HINTS.redis].filter(Boolean).join('; ')}`);
-}
-if (!available) console.warn('SKIPPED: the determinism test needs python3 moto[server] and redis-server');
-const describeSandbox = available ? describe : describe.skip;
+const describeSandbox = requireTool(['moto', 'redis-server'], 'the determinism test');
 
 const statusOf = (report: RunReport) => Object.fromEntries(report.checks.map((c) => [c.name, c.status]));
 const ALL_PASSED = {
