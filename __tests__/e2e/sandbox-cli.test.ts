@@ -33,7 +33,8 @@ requireTool(['moto', 'redis-server'], 'the sandbox CLI tests')('verify-deploymen
     up.stdout!.on('data', (c: Buffer) => (output += c.toString()));
     up.stderr!.on('data', (c: Buffer) => (errors += c.toString()));
     const exited = new Promise<number | null>((resolve) => up!.on('close', resolve));
-    for (let i = 0; i < 120 && !existsSync(file); i++) await new Promise((r) => setTimeout(r, 250));
+    // `up` writes its state file, then prints the exports: wait for both (the pipe may lag the file).
+    for (let i = 0; i < 120 && !(existsSync(file) && output.includes('Sandbox up')); i++) await new Promise((r) => setTimeout(r, 250));
     expect(existsSync(file)).toBe(true);
     expect(output).toMatch(/export AWS_ENDPOINT_URL=http:\/\/127\.0\.0\.1:\d+/);
 
