@@ -3,13 +3,14 @@
  * (real moto, redis-server, model API, ALB stand-in) in each of the incident's states, switched
  * without restarting anything.
  */
-import { afterAll, beforeAll, expect, it } from '@jest/globals';
+import { beforeAll, expect, it } from '@jest/globals';
 import { spawn } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { RunReport } from '../../runner/result.js';
-import { startSandbox, type Sandbox } from '../../scripts/sandbox/index.js';
+import type { Sandbox } from '../../scripts/sandbox/index.js';
+import { useSandbox } from '../support/sandbox.js';
 import { requireTool } from '../support/tools.js';
 
 const ROOT = path.resolve(import.meta.dirname ?? path.dirname(new URL(import.meta.url).pathname), '../..');
@@ -64,27 +65,12 @@ const statusOf = (report: RunReport) => Object.fromEntries(report.checks.map((c)
 const check = (report: RunReport, name: string) => report.checks.find((c) => c.name === name)!;
 
 describeSandbox('the incident scenario against the sandbox', () => {
+  const twin = useSandbox({ logWindowSeconds: LOG_WINDOW_S });
+  const waitForCleanLogs = () => twin.waitForCleanLogs();
   let sandbox: Sandbox;
-  let lastRedisError = 0;
-  const waitForCleanLogs = async () => {
-    const wait = LOG_WINDOW_S * 1000 + 1000 - (Date.now() - lastRedisError);
-    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-  };
-
-  beforeAll(async () => {
-    sandbox = await startSandbox({
-      state: 'healthy',
-      healthCheckIntervalSeconds: 3,
-      onLog: (line) => {
-        if (line.includes('Redis connection failed')) lastRedisError = Date.now();
-      },
-    });
-    await sandbox.waitForTarget('healthy', 30_000);
-  }, 90_000);
-
-  afterAll(async () => {
-    await sandbox?.stop();
-  }, 30_000);
+  beforeAll(() => {
+    sandbox = twin.sandbox;
+  });
 
   it('healthy: every check passes, exit 0', async () => {
     const run = await runScenario(sandbox);
