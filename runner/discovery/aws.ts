@@ -28,13 +28,16 @@ function lookupContext(pool: ClientPool, signal: AbortSignal, timeoutMs: number)
   return { signal, attempt: 1, timeoutMs, clients: pool, scenarioDir: process.cwd(), log: { debug: () => undefined }, addSecret: () => undefined };
 }
 
-/** Turns what the shared look-ups throw into a DiscoveryError that says what to do. */
-function discoveryError(input: DiscoveryInput, error: unknown, signal: AbortSignal, timeoutMs: number): DiscoveryError {
+/**
+ * Turns what the shared look-ups throw (an abort, or an AttemptResultError from awsCall) into a
+ * DiscoveryError that says what to do; anything else is a bug and is returned as it is.
+ */
+function discoveryError(input: DiscoveryInput, error: unknown, signal: AbortSignal, timeoutMs: number): unknown {
   if (signal.aborted) {
     const timedOut = (signal.reason as { name?: string } | undefined)?.name === 'TimeoutError';
     return new DiscoveryError(`cannot discover ${input.service}: ${timedOut ? `AWS did not answer within ${timeoutMs / 1000}s` : 'interrupted'}`);
   }
-  if (!(error instanceof AttemptResultError)) throw error;
+  if (!(error instanceof AttemptResultError)) return error;
   const { outcome, message, nextSteps } = error.result;
   // A `fail` is a verdict about the names given (no such service); anything else is about reaching AWS.
   if (outcome === 'fail') return new DiscoveryError(`${message}; check the names and the region${nextSteps?.[0] ? ` (${nextSteps[0]})` : ''}`);
