@@ -1,12 +1,29 @@
 import { describe, expect, it } from '@jest/globals';
 import { checkTypes } from '../checks/index.js';
 import { parseScenario } from '../runner/load.js';
-import { DEFAULT_ERROR_PATTERN, scenarioText, type Discovered } from '../scripts/discovery.js';
+import {
+  DEFAULT_ERROR_PATTERN,
+  rolloutBudget,
+  scenarioText,
+  targetsHealthyBudget,
+  worstCaseMs,
+  yamlDuration,
+  type Discovered,
+  type DiscoveredTargetGroup,
+} from '../runner/discovery/index.js';
+import { parseDuration } from '../runner/duration.js';
 
 const FOUND: Discovered = {
   taskDefinition: 'hokusai-api:151',
   containers: [{ name: 'api', secrets: ['HUGGINGFACE_API_KEY'], environment: ['REDIS_URL'], logGroup: '/ecs/hokusai-api-development' }],
-  targetGroups: [{ name: 'hokusai-api-tg', arn: 'arn:aws:elasticloadbalancing:us-east-1:1:targetgroup/hokusai-api-tg/1', healthCheckPath: '/healthz' }],
+  targetGroups: [
+    {
+      name: 'hokusai-api-tg',
+      arn: 'arn:aws:elasticloadbalancing:us-east-1:1:targetgroup/hokusai-api-tg/1',
+      healthCheckPath: '/healthz',
+      healthCheck: { enabled: true, intervalSeconds: 5, healthyThreshold: 2, timeoutSeconds: 2, unhealthyThreshold: 2 },
+    },
+  ],
   securityGroups: ['sg-0864e6f6aee2a5cf4'],
   deploymentStartedAt: '2026-11-26T10:00:00.000Z',
   region: 'us-east-1',
@@ -43,5 +60,71 @@ describe('scenarioText (init / zero-config run)', () => {
     const scenario = load(scenarioText({ cluster: 'prod: blue', service: 'api #2' }, FOUND));
     expect(scenario.name).toBe('api #2');
     expect(scenario.checks[0]!.spec).toEqual({ cluster: 'prod: blue', service: 'api #2' });
+  });
+});
+
+const group = (name: string, healthCheck: DiscoveredTargetGroup['healthCheck']): DiscoveredTargetGroup => ({ name, arn: `arn:tg/${name}`, healthCheck });
+
+describe('budgets derived from what AWS says', () => {
+  it.each([
+    ['the sandbox\'s target group', { intervalSeconds: 5, healthyThreshold: 2, timeoutSeconds: 2 }, 22_000, 5_000],
+    ['the incident\'s target group', { intervalSeconds: 30, healthyThreshold: 3, timeoutSeconds: 5 }, 105_000, 10_000],
+    ['ALB defaults when the group reports none', undefined, 165_000, 10_000],
+    ['a fast check polls no faster than every 2s', { intervalSeconds: 1, healthyThreshold: 2, timeoutSeconds: 1 }, 13_000, 2_000],
+    ['a huge one is capped at 10 minutes', { intervalSeconds: 300, healthyThreshold: 10, timeoutSeconds: 120 }, 600_000, 10_000],
+  ])('targets healthy: %s', (_, healthCheck, withinMs, intervalMs) => {
+    const budget = targetsHealthyBudget([group('tg', healthCheck)]);
+    expect({ withinMs: budget.withinMs, intervalMs: budget.intervalMs, backoff: budget.backoff }).toEqual({ withinMs, intervalMs, backoff: 1 });
+  });
+
+  it('targets healthy waits for the slowest of several target groups, and says which', () => {
+    const budget = targetsHealthyBudget([group('fast', { intervalSeconds: 5, healthyThreshold: 2, timeoutSeconds: 2 }), group('slow', { intervalSeconds: 10, healthyThreshold: 5, timeoutSeconds: 5 })]);
+    expect(budget.withinMs).toBe(65_000);
+    expect(budget.why).toBe('within 65s = 10s interval × 5 healthy threshold + 5s timeout + 10s margin (target group slow)');
+  });
+
+  it.each([
+    ['COMPLETED: replacing a task', { rolloutState: 'COMPLETED' }, 60_000 + 22_000],
+    ['COMPLETED with a grace period', { rolloutState: 'COMPLETED', healthCheckGracePeriodSeconds: 30 }, 60_000 + 30_000 + 22_000],
+    ['IN_PROGRESS: old tasks drain too', { rolloutState: 'IN_PROGRESS' }, 60_000 + 22_000 + 300_000],
+    ['IN_PROGRESS with a long grace period: capped', { rolloutState: 'IN_PROGRESS', healthCheckGracePeriodSeconds: 600 }, 600_000],
+    ['no load balancer: task start only', { rolloutState: 'IN_PROGRESS', targetGroups: [] }, 60_000],
+  ])('service stable: %s', (_, overrides, withinMs) => {
+    expect(rolloutBudget({ ...FOUND, ...overrides }).withinMs).toBe(withinMs);
+  });
+
+  it.each([
+    [90_000, '90s'],
+    [600_000, '10m'],
+    [1_500, '1500ms'],
+  ])('yamlDuration(%d) = %s, which the loader reads back exactly', (ms, text) => {
+    expect(yamlDuration(ms)).toBe(text);
+    expect(parseDuration(text)).toBe(ms);
+  });
+
+  it('every discovered check states its timeout and a bounded retry, with a comment saying where it comes from', () => {
+    const text = scenarioText({ ...INPUT, url: 'https://api.example.com' }, { ...FOUND, rolloutState: 'COMPLETED' });
+    const scenario = load(text);
+    for (const check of scenario.checks) {
+      expect(check.retry.withinMs ?? check.retry.attempts).toBeDefined();
+      expect(check.retry.withinMs === undefined ? check.retry.attempts! * check.timeoutMs : check.retry.withinMs).toBeLessThanOrEqual(82_000);
+    }
+    expect(text.match(/^ {2}# budget: /gm)).toHaveLength(scenario.checks.length);
+    expect(text).toContain('# budget: within 22s = 5s interval × 2 healthy threshold + 2s timeout + 10s margin (target group hokusai-api-tg)');
+    expect(text).toContain('# budget: within 82s = 60s task start + 0s grace period + 22s targets healthy (rollout COMPLETED at discovery)');
+  });
+
+  it.each([
+    ['a deadline', { timeoutMs: 10_000, withinMs: 22_000, intervalMs: 5_000, backoff: 1 }, 22_000],
+    ['one attempt', { timeoutMs: 10_000, attempts: 1, intervalMs: 1_000, backoff: 1 }, 10_000],
+    ['three attempts with backoff', { timeoutMs: 10_000, attempts: 3, intervalMs: 1_000, backoff: 2 }, 33_000],
+  ])('worstCaseMs: %s', (_, budget, ms) => {
+    expect(worstCaseMs({ ...budget, why: '' })).toBe(ms);
+  });
+
+  it('leaves out targets healthy when health checks are disabled: it could never pass, so it would be a false alarm', () => {
+    const text = scenarioText(INPUT, { ...FOUND, targetGroups: [group('lambda-tg', { enabled: false })] });
+    expect(load(text).checks.map((c) => c.name)).not.toContain('targets healthy');
+    expect(text).toContain('# Left out: targets healthy: health checks are disabled on lambda-tg: target health cannot be verified.');
   });
 });

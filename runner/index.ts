@@ -10,3 +10,5 @@ export type { RunReport, CheckReport, CheckStatus, RootCause } from './result.js
 export type { RunEvent, RunEventListener } from './events.js';
 export { checkTypes, findCheckType } from '../checks/index.js';
 export type { CheckType, AttemptResult, CheckContext, Observation } from '../checks/types.js';
+export { discover, scenarioText, plannedChain, DiscoveryError, DEFAULT_ERROR_PATTERN, type DiscoverOptions } from './discovery/index.js';
+export type { Discovered, DiscoveryInput, Budget, Chain, ChainCheck } from './discovery/index.js';

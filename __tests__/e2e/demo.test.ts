@@ -1,15 +1,11 @@
 /** `verify-deployment demo`, the README's first command, end to end through the built binary. */
-import { describe, expect, it } from '@jest/globals';
+import { expect, it } from '@jest/globals';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { motoAvailable, redisAvailable } from '../../scripts/sandbox/services.js';
+import { requireTool } from '../support/tools.js';
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
-const available = motoAvailable() && redisAvailable();
-if (!available && process.env.CI === 'true') throw new Error('the demo needs moto and redis-server: see .ci/run');
-if (!available) console.warn('SKIPPED: the demo test needs python3 moto[server] and redis-server');
-
-(available ? describe : describe.skip)('verify-deployment demo', () => {
+requireTool(['moto', 'redis-server'], 'the demo test')('verify-deployment demo', () => {
   it('shows the failing verdict with the root cause, the fix, and then the passing verdict', async () => {
     const child = spawn(process.execPath, [path.join(ROOT, 'dist/scripts/verify-deployment.js'), 'demo'], {
       cwd: ROOT,

@@ -1,18 +1,15 @@
 /** `verify-deployment sandbox up|break|fix|status|down` through the built binary. */
-import { afterAll, describe, expect, it } from '@jest/globals';
+import { afterAll, expect, it } from '@jest/globals';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { motoAvailable, redisAvailable } from '../../scripts/sandbox/services.js';
+import { requireTool } from '../support/tools.js';
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
 const CLI = path.join(ROOT, 'dist/scripts/verify-deployment.js');
-const available = motoAvailable() && redisAvailable();
-if (!available && process.env.CI === 'true') throw new Error('the sandbox needs moto and redis-server: see .ci/run');
-
-(available ? describe : describe.skip)('verify-deployment sandbox', () => {
+requireTool(['moto', 'redis-server'], 'the sandbox CLI tests')('verify-deployment sandbox', () => {
   let up: ChildProcess | undefined;
   afterAll(async () => {
     if (!up || up.exitCode !== null) return;
@@ -36,7 +33,8 @@ if (!available && process.env.CI === 'true') throw new Error('the sandbox needs 
     up.stdout!.on('data', (c: Buffer) => (output += c.toString()));
     up.stderr!.on('data', (c: Buffer) => (errors += c.toString()));
     const exited = new Promise<number | null>((resolve) => up!.on('close', resolve));
-    for (let i = 0; i < 120 && !existsSync(file); i++) await new Promise((r) => setTimeout(r, 250));
+    // `up` writes its state file, then prints the exports: wait for both (the pipe may lag the file).
+    for (let i = 0; i < 120 && !(existsSync(file) && output.includes('Sandbox up')); i++) await new Promise((r) => setTimeout(r, 250));
     expect(existsSync(file)).toBe(true);
     expect(output).toMatch(/export AWS_ENDPOINT_URL=http:\/\/127\.0\.0\.1:\d+/);
 

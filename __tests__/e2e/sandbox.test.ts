@@ -3,24 +3,22 @@
  * (real moto, redis-server, model API, ALB stand-in) in each of the incident's states, switched
  * without restarting anything.
  */
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { beforeAll, expect, it } from '@jest/globals';
 import { spawn } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { RunReport } from '../../runner/result.js';
-import { startSandbox, type Sandbox } from '../../scripts/sandbox/index.js';
-import { motoAvailable, redisAvailable } from '../../scripts/sandbox/services.js';
+import type { Sandbox } from '../../scripts/sandbox/index.js';
+import { useSandbox } from '../support/sandbox.js';
+import { requireTool } from '../support/tools.js';
 
 const ROOT = path.resolve(import.meta.dirname ?? path.dirname(new URL(import.meta.url).pathname), '../..');
 const CLI = path.join(ROOT, 'dist/scripts/verify-deployment.js');
 const SCENARIO = path.join(ROOT, 'scenarios/hokusai-api-development.yaml');
 const LOG_WINDOW_S = 4;
 const ALB_WAIT_S = 6;
-const available = motoAvailable() && redisAvailable();
-if (!available && process.env.CI === 'true') throw new Error('the sandbox needs moto and redis-server: see .ci/run');
-const describeSandbox = available ? describe : describe.skip;
-if (!available) console.warn('SKIPPED: sandbox end-to-end tests need python3 moto[server] and redis-server');
+const describeSandbox = requireTool(['moto', 'redis-server'], 'the sandbox end-to-end tests');
 
 interface CliRun {
   code: number | null;
@@ -67,27 +65,12 @@ const statusOf = (report: RunReport) => Object.fromEntries(report.checks.map((c)
 const check = (report: RunReport, name: string) => report.checks.find((c) => c.name === name)!;
 
 describeSandbox('the incident scenario against the sandbox', () => {
+  const twin = useSandbox({ logWindowSeconds: LOG_WINDOW_S });
+  const waitForCleanLogs = () => twin.waitForCleanLogs();
   let sandbox: Sandbox;
-  let lastRedisError = 0;
-  const waitForCleanLogs = async () => {
-    const wait = LOG_WINDOW_S * 1000 + 1000 - (Date.now() - lastRedisError);
-    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-  };
-
-  beforeAll(async () => {
-    sandbox = await startSandbox({
-      state: 'healthy',
-      healthCheckIntervalSeconds: 3,
-      onLog: (line) => {
-        if (line.includes('Redis connection failed')) lastRedisError = Date.now();
-      },
-    });
-    await sandbox.waitForTarget('healthy', 30_000);
-  }, 90_000);
-
-  afterAll(async () => {
-    await sandbox?.stop();
-  }, 30_000);
+  beforeAll(() => {
+    sandbox = twin.sandbox;
+  });
 
   it('healthy: every check passes, exit 0', async () => {
     const run = await runScenario(sandbox);
@@ -198,6 +181,23 @@ describeSandbox('the incident scenario against the sandbox', () => {
     expect(report.file).toBe('discovered:hokusai-development/hokusai-api-development');
     expect(report.summary).toEqual({ passed: 5, failed: 0, errored: 0, skipped: 0 });
   }, 60_000);
+
+  it('run --cluster --service on the broken sandbox fails within the bounds it shows, well under a minute', async () => {
+    await sandbox.setState('missing-sg-rule');
+    await sandbox.waitForTarget('unhealthy', 30_000);
+    const args = ['--cluster', 'hokusai-development', '--service', 'hokusai-api-development', '--url', sandbox.apiUrl];
+    const init = await cli(sandbox, ['init', ...args]);
+    // Health check every 3 s, healthy after 2, timeout 2 s: 3 × 2 + 2 + the 10 s margin.
+    expect(init.stdout).toContain('# budget: within 18s = 3s interval × 2 healthy threshold + 2s timeout + 10s margin (target group hokusai-api-development)');
+    const run = await cli(sandbox, ['run', ...args, '--reporter', 'json']);
+    const report = JSON.parse(run.stdout) as RunReport;
+    expect(run.code).toBe(1);
+    expect(check(report, 'targets healthy')).toMatchObject({ status: 'failed' });
+    expect(check(report, 'targets healthy').message).toContain('Target.Timeout');
+    expect(report.durationMs).toBeLessThan(30_000);
+    await sandbox.setState('healthy');
+    await sandbox.waitForTarget('healthy', 30_000);
+  }, 90_000);
 
   it('run --cluster --service names a missing service plainly (exit 2)', async () => {
     const run = await cli(sandbox, ['run', '--cluster', 'hokusai-development', '--service', 'no-such-service']);

@@ -8,15 +8,16 @@
  * fit the time budget; the CLI over the sandbox is covered by __tests__/e2e/sandbox.test.ts.
  * process.env points the SDK at the sandbox's emulator during the runs and is restored afterwards.
  */
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { beforeAll, expect, it } from '@jest/globals';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { checkTypes } from '../../checks/index.js';
 import { loadScenario } from '../../runner/load.js';
 import type { RunReport } from '../../runner/result.js';
 import { runScenario } from '../../runner/run.js';
-import { startSandbox, type Sandbox } from '../../scripts/sandbox/index.js';
-import { INSTALL_HINTS, motoAvailable, redisAvailable } from '../../scripts/sandbox/services.js';
+import type { Sandbox } from '../../scripts/sandbox/index.js';
+import { useSandbox } from '../support/sandbox.js';
+import { requireTool } from '../support/tools.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const SCENARIO = path.join(ROOT, 'scenarios/hokusai-api-development.yaml');
@@ -24,13 +25,7 @@ const RUNS = 20;
 const LOG_WINDOW_S = 4;
 const ALB_WAIT_S = 6;
 
-const available = motoAvailable() && redisAvailable();
-if (!available && process.env.CI === 'true') {
-  // CI must never pass by skipping: say exactly what is missing.
-  throw new Error(`the determinism test needs the sandbox: ${[!motoAvailable() && INSTALL_HINTS.moto, !redisAvailable() && INSTALL_HINTS.redis].filter(Boolean).join('; ')}`);
-}
-if (!available) console.warn('SKIPPED: the determinism test needs python3 moto[server] and redis-server');
-const describeSandbox = available ? describe : describe.skip;
+const describeSandbox = requireTool(['moto', 'redis-server'], 'the determinism test');
 
 const statusOf = (report: RunReport) => Object.fromEntries(report.checks.map((c) => [c.name, c.status]));
 const ALL_PASSED = {
@@ -46,15 +41,12 @@ const ALL_PASSED = {
 };
 
 describeSandbox(`the incident scenario run ${RUNS} times in a row`, () => {
+  const twin = useSandbox({ logWindowSeconds: LOG_WINDOW_S, setProcessEnv: true });
+  const waitForCleanLogs = () => twin.waitForCleanLogs();
   let sandbox: Sandbox;
-  let lastRedisError = 0;
-  const savedEnv: Record<string, string | undefined> = {};
-
-  /** Waits until the logs-absent window holds no Redis error from an earlier state. */
-  const waitForCleanLogs = async () => {
-    const wait = LOG_WINDOW_S * 1000 + 1000 - (Date.now() - lastRedisError);
-    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-  };
+  beforeAll(() => {
+    sandbox = twin.sandbox;
+  });
 
   /** Runs the scenario `RUNS` times, one after another, with the sandbox's variables and API key. */
   const runMany = async (): Promise<RunReport[]> => {
@@ -69,29 +61,6 @@ describeSandbox(`the incident scenario run ${RUNS} times in a row`, () => {
     }
     return reports;
   };
-
-  beforeAll(async () => {
-    sandbox = await startSandbox({
-      state: 'healthy',
-      healthCheckIntervalSeconds: 3,
-      onLog: (line) => {
-        if (line.includes('Redis connection failed')) lastRedisError = Date.now();
-      },
-    });
-    for (const [key, value] of Object.entries(sandbox.env)) {
-      savedEnv[key] = process.env[key];
-      process.env[key] = value;
-    }
-    await sandbox.waitForTarget('healthy', 30_000);
-  }, 90_000);
-
-  afterAll(async () => {
-    for (const [key, value] of Object.entries(savedEnv)) {
-      if (value === undefined) delete process.env[key];
-      else process.env[key] = value;
-    }
-    await sandbox?.stop();
-  }, 30_000);
 
   it('healthy: every check passes, every time', async () => {
     await waitForCleanLogs();

@@ -1,9 +1,11 @@
 /**
- * Starts a real moto_server (with the extensions in scripts/moto/) on 127.0.0.1 for
- * integration tests. Under CI=true a missing moto is a loud failure, never a silent skip.
+ * The AWS emulator for integration tests: a real moto_server (with the extensions in scripts/moto/)
+ * on 127.0.0.1. `useMoto()` is the one way to get it in a test file; gate the suite with
+ * `requireTool('moto')` (support/tools.ts). The older helpers below stay as thin wrappers.
  */
-import { describe } from '@jest/globals';
-import { INSTALL_HINTS, motoAvailable, startMotoServer } from '../../scripts/sandbox/services.js';
+import { afterAll, beforeAll, beforeEach, describe } from '@jest/globals';
+import { INSTALL_HINTS, motoAvailable, pinEcsTaskStates, startMotoServer } from '../../scripts/sandbox/services.js';
+import { requireTool, toolAvailable } from './tools.js';
 
 export interface Moto {
   endpoint: string;
@@ -15,24 +17,71 @@ export interface Moto {
   env: Record<string, string>;
 }
 
-export { motoAvailable };
+export interface UseMotoOptions {
+  /** Wipe every resource before each test (default false). */
+  resetBetweenTests?: boolean;
+  /** Stop moto's ECS tasks from advancing a state on every DescribeTasks (moto-notes.md). */
+  pinEcsTasks?: boolean;
+  /** Extra environment for moto_server itself (e.g. MOTO_ECS_SERVICE_RUNNING). */
+  serverEnv?: Record<string, string>;
+}
 
-/** Throws with install instructions when moto is missing (so CI fails loudly). */
-export function requireMoto(): void {
-  if (!motoAvailable()) throw new Error(INSTALL_HINTS.moto);
+export interface MotoHandle {
+  /** `http://127.0.0.1:PORT`; read it inside hooks and tests (set once beforeAll has run). */
+  readonly endpoint: string;
+  /** What this file's process.env got (AWS_ENDPOINT_URL, region, test credentials). */
+  readonly env: Record<string, string>;
+  /** Wipes every resource now. */
+  reset(): Promise<void>;
 }
 
 /**
- * `describe` when moto is installed. Without it: a loud failure under CI=true, else `describe.skip`
- * with a console line saying which tests were skipped and how to install moto.
+ * Starts one moto_server for the enclosing file or describe block (beforeAll), points this process's
+ * SDK clients at it (AWS_ENDPOINT_URL, AWS_REGION us-east-1, test credentials), optionally resets
+ * it before each test, and stops it and restores the environment in afterAll.
+ * Call it at the top of a suite gated by `requireTool('moto')`.
  */
-export function describeWithMoto(what: string): typeof describe | typeof describe.skip {
-  if (process.env.CI === 'true') requireMoto();
-  if (motoAvailable()) return describe;
-  console.warn(`SKIPPED ${what}: moto is not installed (pip install "moto[server]")`);
-  return describe.skip;
+export function useMoto(options: UseMotoOptions = {}): MotoHandle {
+  let moto: Moto | undefined;
+  let restoreEnv: (() => void) | undefined;
+  const started = (): Moto => {
+    if (!moto) throw new Error('useMoto(): the emulator is not started yet (read it inside a hook or a test)');
+    return moto;
+  };
+  beforeAll(async () => {
+    moto = await startMoto(options.serverEnv);
+    restoreEnv = useMotoEnv(moto);
+    if (options.pinEcsTasks) await pinEcsTaskStates(moto.endpoint);
+  }, 30_000);
+  if (options.resetBetweenTests) beforeEach(() => started().reset());
+  afterAll(async () => {
+    restoreEnv?.();
+    await moto?.stop();
+  });
+  return {
+    get endpoint() {
+      return started().endpoint;
+    },
+    get env() {
+      return started().env;
+    },
+    reset: () => started().reset(),
+  };
 }
 
+export { motoAvailable };
+
+/** Throws with install instructions when moto is missing (startMoto's own guard). */
+export function requireMoto(): void {
+  if (!toolAvailable('moto')) throw new Error(INSTALL_HINTS.moto);
+}
+
+/** Kept for older test files: `requireTool('moto', what)`. */
+export function describeWithMoto(what: string): typeof describe | typeof describe.skip {
+  return requireTool('moto', what);
+}
+
+/** Starts a moto_server by hand (useMoto() does this for a whole file). */
 export async function startMoto(extraEnv: Record<string, string> = {}): Promise<Moto> {
   requireMoto();
   const moto = await startMotoServer(extraEnv);

@@ -1,16 +1,18 @@
 /**
  * A real redis-server on 127.0.0.1 for integration tests, and a TCP server that accepts and never
- * answers. Under CI=true a missing redis-server is a loud failure, never a silent skip.
+ * answers. Gate a suite with `requireTool('redis-server')` (support/tools.ts): under CI=true a
+ * missing redis-server is a loud failure, never a silent skip.
  */
 import { createServer, type Socket } from 'node:net';
 import { INSTALL_HINTS, redisAvailable, startRedisServer, type RedisService } from '../../scripts/sandbox/services.js';
+import { toolAvailable } from './tools.js';
 
 export type RedisServer = RedisService;
 export { redisAvailable };
 
-/** Throws with install instructions when redis-server is missing (so CI fails loudly). */
+/** Throws with install instructions when redis-server is missing (startRedis's own guard; gate suites with requireTool). */
 export function requireRedis(): void {
-  if (!redisAvailable()) throw new Error(INSTALL_HINTS.redis);
+  if (!toolAvailable('redis-server')) throw new Error(INSTALL_HINTS.redis);
 }
 
 /** Starts redis-server on a free port (with `--requirepass` when `password` is given) and waits until it is ready. */

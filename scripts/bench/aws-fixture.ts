@@ -14,6 +14,18 @@ import type { ECSClient } from '@aws-sdk/client-ecs';
 import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import type { EC2Client } from '@aws-sdk/client-ec2';
+import {
+  awslogs,
+  createEcsService,
+  createLogGroup,
+  createNetwork,
+  createSecurityGroup,
+  createTargetGroup,
+  ecsTags,
+  registerTaskDefinition,
+  runServiceTasks,
+  stopTask,
+} from '../fixtures/index.js';
 
 export const REGION = 'us-east-1';
 export const CREDENTIALS = { accessKeyId: 'bench', secretAccessKey: 'bench' };
@@ -66,85 +78,54 @@ export interface AwsFixture {
 }
 
 type Tags = Record<string, string>;
-const ecsTags = (tags: Tags) => Object.entries(tags).map(([key, value]) => ({ key, value }));
 
 export async function createFixture(aws: AwsClients): Promise<AwsFixture> {
   const ecsSdk = await import('@aws-sdk/client-ecs');
   const elbSdk = await import('@aws-sdk/client-elastic-load-balancing-v2');
-  const ec2Sdk = await import('@aws-sdk/client-ec2');
-  const logsSdk = await import('@aws-sdk/client-cloudwatch-logs');
 
   // Network: awsvpc tasks need a VPC with DNS hostnames (moto), the target group needs its VPC.
-  const vpc = (await aws.ec2.send(new ec2Sdk.CreateVpcCommand({ CidrBlock: '10.0.0.0/16' }))).Vpc!.VpcId!;
-  await aws.ec2.send(new ec2Sdk.ModifyVpcAttributeCommand({ VpcId: vpc, EnableDnsHostnames: { Value: true } }));
-  const subnet = (await aws.ec2.send(new ec2Sdk.CreateSubnetCommand({ VpcId: vpc, CidrBlock: '10.0.1.0/24', AvailabilityZone: `${REGION}a` }))).Subnet!.SubnetId!;
-  const group = (await aws.ec2.send(new ec2Sdk.CreateSecurityGroupCommand({ GroupName: 'bench-tasks', Description: 'bench tasks', VpcId: vpc }))).GroupId!;
-  const network = { awsvpcConfiguration: { subnets: [subnet], securityGroups: [group] } };
+  const { vpcId, subnetIds } = await createNetwork(aws.ec2, { subnets: [{ cidr: '10.0.1.0/24', availabilityZone: `${REGION}a` }] });
+  const group = await createSecurityGroup(aws.ec2, { vpcId, name: 'bench-tasks', description: 'bench tasks' });
+  const network = { subnets: subnetIds, securityGroups: [group] };
 
-  const targetGroupArn = (
-    await aws.elbv2.send(
-      new elbSdk.CreateTargetGroupCommand({
-        Name: TARGET_GROUP,
-        Protocol: 'HTTP',
-        Port: 8000,
-        VpcId: vpc,
-        TargetType: 'ip',
-        HealthCheckProtocol: 'HTTP',
-        HealthCheckPath: '/health',
-        HealthCheckIntervalSeconds: 10,
-        HealthCheckTimeoutSeconds: 5,
-      }),
-    )
-  ).TargetGroups![0]!.TargetGroupArn!;
-  await aws.elbv2.send(new elbSdk.RegisterTargetsCommand({ TargetGroupArn: targetGroupArn, Targets: TARGETS }));
+  const targetGroupArn = await createTargetGroup(aws.elbv2, {
+    name: TARGET_GROUP,
+    vpcId,
+    port: 8000,
+    healthCheck: { path: '/health', intervalSeconds: 10, timeoutSeconds: 5 },
+    targets: TARGETS,
+  });
 
-  await aws.logs.send(new logsSdk.CreateLogGroupCommand({ logGroupName: LOG_GROUP }));
-  await aws.logs.send(new logsSdk.CreateLogStreamCommand({ logGroupName: LOG_GROUP, logStreamName: 'ecs/api/bench' }));
   const now = Date.now();
-  await aws.logs.send(
-    new logsSdk.PutLogEventsCommand({
-      logGroupName: LOG_GROUP,
-      logStreamName: 'ecs/api/bench',
-      logEvents: [
-        { timestamp: now - 3000, message: 'INFO: Health check requested' },
-        { timestamp: now - 2000, message: 'INFO: "GET /health HTTP/1.1" 200 OK' },
-      ],
-    }),
-  );
-
-  await aws.ecs.send(new ecsSdk.RegisterTaskDefinitionCommand({
-    family: SERVICE,
-    networkMode: 'awsvpc',
-    requiresCompatibilities: ['FARGATE'],
-    cpu: '256',
-    memory: '512',
-    containerDefinitions: [
-      {
-        name: 'api',
-        image: 'bench/api:latest',
-        memory: 512, // moto's run-task needs container-level memory
-        portMappings: [{ containerPort: 8000 }],
-        logConfiguration: { logDriver: 'awslogs', options: { 'awslogs-group': LOG_GROUP, 'awslogs-region': REGION, 'awslogs-stream-prefix': 'ecs' } },
-      },
+  await createLogGroup(aws.logs, {
+    name: LOG_GROUP,
+    stream: 'ecs/api/bench',
+    events: [
+      { timestamp: now - 3000, message: 'INFO: Health check requested' },
+      { timestamp: now - 2000, message: 'INFO: "GET /health HTTP/1.1" 200 OK' },
     ],
-  }));
+  });
 
-  const createService = async (cluster: string, tags: Tags) => {
-    await aws.ecs.send(new ecsSdk.CreateClusterCommand({ clusterName: cluster }));
-    const out = await aws.ecs.send(
-      new ecsSdk.CreateServiceCommand({
-        cluster,
-        serviceName: SERVICE,
-        taskDefinition: `${SERVICE}:1`,
-        desiredCount: 2,
-        launchType: 'FARGATE',
-        networkConfiguration: network,
-        loadBalancers: [{ targetGroupArn, containerName: 'api', containerPort: 8000 }],
-        tags: ecsTags(tags),
-      }),
-    );
-    return out.service!;
-  };
+  await registerTaskDefinition(aws.ecs, SERVICE, [
+    {
+      name: 'api',
+      image: 'bench/api:latest',
+      memory: 512, // moto's run-task needs container-level memory
+      portMappings: [{ containerPort: 8000 }],
+      logConfiguration: awslogs(LOG_GROUP, REGION),
+    },
+  ]);
+
+  const createService = (cluster: string, tags: Tags) =>
+    createEcsService(aws.ecs, {
+      cluster,
+      service: SERVICE,
+      taskDefinition: `${SERVICE}:1`,
+      desiredCount: 2,
+      ...network,
+      loadBalancer: { targetGroupArn, containerName: 'api', containerPort: 8000 },
+      tags,
+    });
 
   const unhealthyServiceTags = { 'moto:runningCount': '0', 'moto:rolloutState': 'IN_PROGRESS' };
   const service = await createService(CLUSTER, unhealthyServiceTags);
@@ -158,20 +139,15 @@ export async function createFixture(aws: AwsClients): Promise<AwsFixture> {
   // A crash loop: the current deployment's tasks start, one exits (tasks tied to the service the way
   // the ECS scheduler does it; moto ignores ListTasks' serviceName, hence one service per cluster).
   const stoppedService = await createService(STOPPED_CLUSTER, { 'moto:runningCount': '1', 'moto:rolloutState': 'IN_PROGRESS' });
-  const tasks = await aws.ecs.send(
-    new ecsSdk.RunTaskCommand({
-      cluster: STOPPED_CLUSTER,
-      taskDefinition: `${SERVICE}:1`,
-      count: 2,
-      launchType: 'FARGATE',
-      networkConfiguration: network,
-      startedBy: stoppedService.deployments![0]!.id!,
-      group: `service:${SERVICE}`,
-    }),
-  );
-  const crashed = tasks.tasks![0]!.taskArn!;
-  await aws.ecs.send(new ecsSdk.StopTaskCommand({ cluster: STOPPED_CLUSTER, task: crashed, reason: 'Essential container in task exited' }));
-  await aws.ecs.send(new ecsSdk.TagResourceCommand({ resourceArn: crashed, tags: ecsTags({ 'moto:stopCode': 'EssentialContainerExited', 'moto:exitCode': '1' }) }));
+  const [crashed] = await runServiceTasks(aws.ecs, {
+    cluster: STOPPED_CLUSTER,
+    service: SERVICE,
+    taskDefinition: `${SERVICE}:1`,
+    deploymentId: stoppedService.deployments![0]!.id!,
+    count: 2,
+    ...network,
+  });
+  await stopTask(aws.ecs, STOPPED_CLUSTER, crashed!, 'Essential container in task exited', { 'moto:stopCode': 'EssentialContainerExited', 'moto:exitCode': '1' });
 
   const serviceArn = service.serviceArn!;
   const healthTags = TARGETS.map((t) => ({ Key: `moto:health:${t.Id}:${t.Port}`, Value: NOT_YET_HEALTHY }));

@@ -13,7 +13,7 @@ import { startModelApi, type ModelApi } from './model-api.js';
 import { createIncidentResources, HEALTH_CHECK, type SandboxResources } from './resources.js';
 import { pinEcsTaskStates, startMotoServer, startRedisServer, type MotoService, type RedisService } from './services.js';
 import { startSgGate, type SgGate } from './sg-gate.js';
-import { applyState, currentState, deploy, findApiToRedisRule, primaryDeployment, type SandboxState } from './states.js';
+import { applyState, currentState, deploy, findApiToRedisRule, runningDeployment, type SandboxState } from './states.js';
 
 export interface SandboxOptions {
   state?: SandboxState;
@@ -74,7 +74,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       logger,
       hasHuggingFaceToken: async () => {
         if (!tokenCache || Date.now() - tokenCache.at > 500) {
-          const deployment = await primaryDeployment(aws);
+          const deployment = await runningDeployment(aws);
           tokenCache = { value: deployment.taskDefinition === resources.taskDefinitionWithSecret, at: Date.now() };
         }
         return tokenCache.value;
@@ -110,7 +110,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       },
       state: () => currentState(aws, resources),
       redeploy: async () => {
-        const current = await primaryDeployment(aws);
+        const current = await runningDeployment(aws);
         await deploy(aws, resources, current.taskDefinition ?? resources.taskDefinitionWithSecret);
       },
       targetState: () => checker.state(),

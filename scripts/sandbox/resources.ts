@@ -1,14 +1,16 @@
 /** Creates the incident's AWS resources in the emulator: network, Redis, logs, ALB, ECS. */
-import { CreateSecurityGroupCommand, CreateSubnetCommand, CreateVpcCommand, ModifyVpcAttributeCommand } from '@aws-sdk/client-ec2';
-import { CreateClusterCommand, CreateServiceCommand, RegisterTaskDefinitionCommand, type ContainerDefinition } from '@aws-sdk/client-ecs';
-import { CreateReplicationGroupCommand } from '@aws-sdk/client-elasticache';
+import type { ContainerDefinition } from '@aws-sdk/client-ecs';
 import {
-  CreateListenerCommand,
-  CreateLoadBalancerCommand,
-  CreateTargetGroupCommand,
-  RegisterTargetsCommand,
-} from '@aws-sdk/client-elastic-load-balancing-v2';
-import { CreateLogGroupCommand } from '@aws-sdk/client-cloudwatch-logs';
+  awslogs,
+  createEcsService,
+  createLoadBalancer,
+  createLogGroup,
+  createNetwork,
+  createReplicationGroup,
+  createSecurityGroup,
+  createTargetGroup,
+  registerTaskDefinition,
+} from '../fixtures/index.js';
 import type { SandboxClients } from './aws.js';
 import { INCIDENT } from './incident.js';
 import { authorizeRedisIngress } from './states.js';
@@ -35,10 +37,7 @@ function containerDefinition(redisUrl: string, withSecret: boolean): ContainerDe
     portMappings: [{ containerPort: INCIDENT.containerPort, protocol: 'tcp' }],
     environment: [{ name: 'REDIS_URL', value: redisUrl }],
     ...(withSecret ? { secrets: [{ name: INCIDENT.secretName, valueFrom: INCIDENT.secretArn }] } : {}),
-    logConfiguration: {
-      logDriver: 'awslogs',
-      options: { 'awslogs-group': INCIDENT.logGroup, 'awslogs-region': 'us-east-1', 'awslogs-stream-prefix': 'ecs' },
-    },
+    logConfiguration: awslogs(INCIDENT.logGroup),
   };
 }
 
@@ -47,102 +46,47 @@ export async function createIncidentResources(
   redisUrl: string,
   { healthCheckIntervalSeconds = HEALTH_CHECK.intervalSeconds }: { healthCheckIntervalSeconds?: number } = {},
 ): Promise<SandboxResources> {
-  const vpc = await aws.ec2.send(new CreateVpcCommand({ CidrBlock: '10.0.0.0/16' }));
-  const vpcId = vpc.Vpc!.VpcId!;
-  await aws.ec2.send(new ModifyVpcAttributeCommand({ VpcId: vpcId, EnableDnsHostnames: { Value: true } }));
-  const subnetIds: string[] = [];
-  for (const [cidr, az] of [['10.0.1.0/24', 'us-east-1a'], ['10.0.2.0/24', 'us-east-1b']] as const) {
-    const subnet = await aws.ec2.send(new CreateSubnetCommand({ VpcId: vpcId, CidrBlock: cidr, AvailabilityZone: az }));
-    subnetIds.push(subnet.Subnet!.SubnetId!);
-  }
-  const group = (id: string, name: string, description: string) =>
-    aws.ec2.send(
-      new CreateSecurityGroupCommand({
-        GroupName: name,
-        Description: description,
-        VpcId: vpcId,
-        TagSpecifications: [{ ResourceType: 'security-group', Tags: [{ Key: 'moto:id', Value: id }, { Key: 'Name', Value: name }] }],
-      }),
-    );
-  await group(INCIDENT.originalEcsSecurityGroup, 'hokusai-ecs-tasks', 'Original ECS tasks');
-  await group(INCIDENT.apiSecurityGroup, 'hokusai-data-pipeline-ecs-tasks', 'API service tasks');
-  await group(INCIDENT.redisSecurityGroup, 'hokusai-redis-development', 'Redis queue');
+  const { vpcId, subnetIds } = await createNetwork(aws.ec2, {
+    subnets: [
+      { cidr: '10.0.1.0/24', availabilityZone: 'us-east-1a' },
+      { cidr: '10.0.2.0/24', availabilityZone: 'us-east-1b' },
+    ],
+  });
+  await createSecurityGroup(aws.ec2, { vpcId, id: INCIDENT.originalEcsSecurityGroup, name: 'hokusai-ecs-tasks', description: 'Original ECS tasks' });
+  await createSecurityGroup(aws.ec2, { vpcId, id: INCIDENT.apiSecurityGroup, name: 'hokusai-data-pipeline-ecs-tasks', description: 'API service tasks' });
+  await createSecurityGroup(aws.ec2, { vpcId, id: INCIDENT.redisSecurityGroup, name: 'hokusai-redis-development', description: 'Redis queue' });
   await authorizeRedisIngress(aws, INCIDENT.originalEcsSecurityGroup, 'Redis access from the original ECS tasks');
 
-  await aws.elasticache.send(
-    new CreateReplicationGroupCommand({
-      ReplicationGroupId: INCIDENT.replicationGroupId,
-      ReplicationGroupDescription: 'Hokusai Redis queue',
-      Engine: 'redis',
-      CacheNodeType: 'cache.t3.micro',
-      NumCacheClusters: 1,
-      SecurityGroupIds: [INCIDENT.redisSecurityGroup],
-    }),
-  );
-  await aws.logs.send(new CreateLogGroupCommand({ logGroupName: INCIDENT.logGroup }));
+  await createReplicationGroup(aws.elasticache, { id: INCIDENT.replicationGroupId, description: 'Hokusai Redis queue', securityGroupIds: [INCIDENT.redisSecurityGroup] });
+  await createLogGroup(aws.logs, { name: INCIDENT.logGroup });
 
-  const lb = await aws.elbv2.send(
-    new CreateLoadBalancerCommand({ Name: INCIDENT.loadBalancerName, Subnets: subnetIds, SecurityGroups: [INCIDENT.apiSecurityGroup], Scheme: 'internet-facing', Type: 'application' }),
-  );
-  const tg = await aws.elbv2.send(
-    new CreateTargetGroupCommand({
-      Name: INCIDENT.targetGroupName,
-      Protocol: 'HTTP',
-      Port: INCIDENT.containerPort,
-      VpcId: vpcId,
-      TargetType: 'ip',
-      HealthCheckProtocol: 'HTTP',
-      HealthCheckPath: HEALTH_CHECK.path,
-      HealthCheckTimeoutSeconds: HEALTH_CHECK.timeoutSeconds,
-      HealthCheckIntervalSeconds: healthCheckIntervalSeconds,
-      HealthyThresholdCount: HEALTH_CHECK.healthyThreshold,
-      UnhealthyThresholdCount: HEALTH_CHECK.unhealthyThreshold,
-      Matcher: { HttpCode: '200' },
-    }),
-  );
-  const targetGroupArn = tg.TargetGroups![0]!.TargetGroupArn!;
-  await aws.elbv2.send(
-    new CreateListenerCommand({
-      LoadBalancerArn: lb.LoadBalancers![0]!.LoadBalancerArn!,
-      Protocol: 'HTTP',
-      Port: 80,
-      DefaultActions: [{ Type: 'forward', TargetGroupArn: targetGroupArn }],
-    }),
-  );
-  await aws.elbv2.send(new RegisterTargetsCommand({ TargetGroupArn: targetGroupArn, Targets: [{ Id: INCIDENT.targetIp, Port: INCIDENT.containerPort }] }));
-
-  await aws.ecs.send(new CreateClusterCommand({ clusterName: INCIDENT.cluster }));
-  const register = async (withSecret: boolean) => {
-    const out = await aws.ecs.send(
-      new RegisterTaskDefinitionCommand({
-        family: INCIDENT.family,
-        networkMode: 'awsvpc',
-        requiresCompatibilities: ['FARGATE'],
-        cpu: '256',
-        memory: '512',
-        containerDefinitions: [containerDefinition(redisUrl, withSecret)],
-      }),
-    );
-    return out.taskDefinition!.taskDefinitionArn!;
+  const healthCheck = {
+    path: HEALTH_CHECK.path,
+    timeoutSeconds: HEALTH_CHECK.timeoutSeconds,
+    intervalSeconds: healthCheckIntervalSeconds,
+    healthyThreshold: HEALTH_CHECK.healthyThreshold,
+    unhealthyThreshold: HEALTH_CHECK.unhealthyThreshold,
   };
-  const taskDefinitionWithoutSecret = await register(false);
-  const taskDefinitionWithSecret = await register(true);
+  const targetGroupArn = await createTargetGroup(aws.elbv2, {
+    name: INCIDENT.targetGroupName,
+    vpcId,
+    port: INCIDENT.containerPort,
+    healthCheck,
+    targets: [{ Id: INCIDENT.targetIp, Port: INCIDENT.containerPort }],
+  });
+  await createLoadBalancer(aws.elbv2, { name: INCIDENT.loadBalancerName, subnetIds, securityGroups: [INCIDENT.apiSecurityGroup], targetGroupArn });
 
-  await aws.ecs.send(
-    new CreateServiceCommand({
-      cluster: INCIDENT.cluster,
-      serviceName: INCIDENT.service,
-      taskDefinition: taskDefinitionWithSecret,
-      desiredCount: 1,
-      launchType: 'FARGATE',
-      loadBalancers: [{ targetGroupArn, containerName: INCIDENT.container, containerPort: INCIDENT.containerPort }],
-      networkConfiguration: { awsvpcConfiguration: { subnets: subnetIds, securityGroups: [INCIDENT.apiSecurityGroup], assignPublicIp: 'DISABLED' } },
-      tags: [
-        { key: 'moto:runningCount', value: '1' },
-        { key: 'moto:rolloutState', value: 'COMPLETED' },
-      ],
-    }),
-  );
+  const taskDefinitionWithoutSecret = await registerTaskDefinition(aws.ecs, INCIDENT.family, [containerDefinition(redisUrl, false)]);
+  const taskDefinitionWithSecret = await registerTaskDefinition(aws.ecs, INCIDENT.family, [containerDefinition(redisUrl, true)]);
+  await createEcsService(aws.ecs, {
+    cluster: INCIDENT.cluster,
+    service: INCIDENT.service,
+    taskDefinition: taskDefinitionWithSecret,
+    subnets: subnetIds,
+    securityGroups: [INCIDENT.apiSecurityGroup],
+    loadBalancer: { targetGroupArn, containerName: INCIDENT.container, containerPort: INCIDENT.containerPort },
+    tags: { 'moto:runningCount': '1', 'moto:rolloutState': 'COMPLETED' },
+  });
 
   return {
     vpcId,

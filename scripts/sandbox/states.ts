@@ -2,8 +2,10 @@
  * The incident's states, switched by changing the emulated AWS resources only — the sandbox's
  * moving parts (SG gate, model API, ALB stand-in) read them, so nothing restarts.
  */
-import { AuthorizeSecurityGroupIngressCommand, DescribeSecurityGroupRulesCommand, RevokeSecurityGroupIngressCommand } from '@aws-sdk/client-ec2';
-import { DescribeServicesCommand, ListTasksCommand, RunTaskCommand, StopTaskCommand, TagResourceCommand, UpdateServiceCommand } from '@aws-sdk/client-ecs';
+import { DescribeSecurityGroupRulesCommand, RevokeSecurityGroupIngressCommand } from '@aws-sdk/client-ec2';
+import { DescribeServicesCommand, ListTasksCommand, TagResourceCommand, UpdateServiceCommand } from '@aws-sdk/client-ecs';
+import { primaryDeployment, runningTaskDefinitionArn } from '../../checks/support/ecs.js';
+import { authorizeIngress, ecsTags, runServiceTasks, stopTask } from '../fixtures/index.js';
 import type { SandboxClients } from './aws.js';
 import { INCIDENT } from './incident.js';
 import type { SandboxResources } from './resources.js';
@@ -29,14 +31,7 @@ export async function findApiToRedisRule(aws: SandboxClients): Promise<string | 
 
 /** An ingress rule on Redis's group for 6379 from `sourceGroup` (what the Terraform rule defines). */
 export async function authorizeRedisIngress(aws: SandboxClients, sourceGroup: string, description: string): Promise<void> {
-  await aws.ec2.send(
-    new AuthorizeSecurityGroupIngressCommand({
-      GroupId: INCIDENT.redisSecurityGroup,
-      IpPermissions: [
-        { IpProtocol: 'tcp', FromPort: INCIDENT.redisPort, ToPort: INCIDENT.redisPort, UserIdGroupPairs: [{ GroupId: sourceGroup, Description: description }] },
-      ],
-    }),
-  );
+  await authorizeIngress(aws.ec2, { groupId: INCIDENT.redisSecurityGroup, port: INCIDENT.redisPort, sourceGroup, description });
 }
 
 async function setRedisIngress(aws: SandboxClients, present: boolean): Promise<void> {
@@ -49,39 +44,37 @@ async function setRedisIngress(aws: SandboxClients, present: boolean): Promise<v
 }
 
 /** The task definition the service's PRIMARY deployment runs, and that deployment's id. */
-export async function primaryDeployment(aws: SandboxClients): Promise<{ id?: string; taskDefinition?: string }> {
+export async function runningDeployment(aws: SandboxClients): Promise<{ id?: string; taskDefinition?: string }> {
   const out = await aws.ecs.send(new DescribeServicesCommand({ cluster: INCIDENT.cluster, services: [INCIDENT.service] }));
   const service = out.services?.[0];
-  const primary = service?.deployments?.find((d) => d.status === 'PRIMARY');
-  return { id: primary?.id, taskDefinition: primary?.taskDefinition ?? service?.taskDefinition };
+  if (!service) return {};
+  return { id: primaryDeployment(service)?.id, taskDefinition: runningTaskDefinitionArn(service) };
 }
 
 /** A redeploy as ECS does it: new deployment, a task of it RUNNING, the old tasks STOPPED. */
 export async function deploy(aws: SandboxClients, resources: SandboxResources, taskDefinition: string): Promise<void> {
   const previous = await aws.ecs.send(new ListTasksCommand({ cluster: INCIDENT.cluster }));
   await aws.ecs.send(new UpdateServiceCommand({ cluster: INCIDENT.cluster, service: INCIDENT.service, taskDefinition, forceNewDeployment: true }));
-  const deployment = await primaryDeployment(aws);
-  await aws.ecs.send(
-    new RunTaskCommand({
-      cluster: INCIDENT.cluster,
-      taskDefinition,
-      count: 1,
-      launchType: 'FARGATE',
-      group: `service:${INCIDENT.service}`,
-      startedBy: deployment.id,
-      networkConfiguration: { awsvpcConfiguration: { subnets: resources.subnetIds, securityGroups: [INCIDENT.apiSecurityGroup] } },
-      tags: [{ key: 'moto:lastStatus', value: 'RUNNING' }],
-    }),
-  );
+  const deployment = await runningDeployment(aws);
+  await runServiceTasks(aws.ecs, {
+    cluster: INCIDENT.cluster,
+    service: INCIDENT.service,
+    taskDefinition,
+    deploymentId: deployment.id,
+    count: 1,
+    subnets: resources.subnetIds,
+    securityGroups: [INCIDENT.apiSecurityGroup],
+    tags: { 'moto:lastStatus': 'RUNNING' },
+  });
   for (const taskArn of previous.taskArns ?? []) {
-    await aws.ecs.send(new TagResourceCommand({ resourceArn: taskArn, tags: [{ key: 'moto:lastStatus', value: 'STOPPED' }] }));
-    await aws.ecs.send(new StopTaskCommand({ cluster: INCIDENT.cluster, task: taskArn, reason: 'Deployment replaced this task' }));
+    await aws.ecs.send(new TagResourceCommand({ resourceArn: taskArn, tags: ecsTags({ 'moto:lastStatus': 'STOPPED' }) }));
+    await stopTask(aws.ecs, INCIDENT.cluster, taskArn, 'Deployment replaced this task');
   }
 }
 
 async function setSecretDeployed(aws: SandboxClients, resources: SandboxResources, present: boolean): Promise<void> {
   const wanted = present ? resources.taskDefinitionWithSecret : resources.taskDefinitionWithoutSecret;
-  const current = await primaryDeployment(aws);
+  const current = await runningDeployment(aws);
   const tasks = await aws.ecs.send(new ListTasksCommand({ cluster: INCIDENT.cluster, desiredStatus: 'RUNNING' }));
   if (current.taskDefinition !== wanted || (tasks.taskArns ?? []).length === 0) await deploy(aws, resources, wanted);
 }
@@ -94,7 +87,7 @@ export async function applyState(aws: SandboxClients, resources: SandboxResource
 /** What the emulator says now: the state the sandbox is in. */
 export async function currentState(aws: SandboxClients, resources: SandboxResources): Promise<SandboxState> {
   const rule = Boolean(await findApiToRedisRule(aws));
-  const secret = (await primaryDeployment(aws)).taskDefinition === resources.taskDefinitionWithSecret;
+  const secret = (await runningDeployment(aws)).taskDefinition === resources.taskDefinitionWithSecret;
   if (rule && secret) return 'healthy';
   if (!rule && !secret) return 'both';
   return rule ? 'missing-secret' : 'missing-sg-rule';

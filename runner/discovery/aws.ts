@@ -1,0 +1,104 @@
+/**
+ * The AWS look-ups of discovery, through the same ECS and ELBv2 helpers the check types use:
+ * DescribeServices, DescribeTaskDefinition, DescribeTargetGroups.
+ */
+import type { Service, TaskDefinition } from '@aws-sdk/client-ecs';
+import { ecsClient } from '../../checks/support/aws.js';
+import { describeService, findTaskDefinition, primaryDeployment, runningTaskDefinitionArn, serviceSecurityGroups } from '../../checks/support/ecs.js';
+import { describeTargetGroup, healthCheckSettings } from '../../checks/support/elbv2.js';
+import { AttemptResultError, type CheckContext } from '../../checks/types.js';
+import { ClientPool } from '../clients.js';
+import { DiscoveryError, type Discovered, type DiscoveredContainer, type DiscoveredTargetGroup, type DiscoveryInput } from './types.js';
+
+export interface DiscoverOptions {
+  /** Ends discovery early (Ctrl-C). */
+  signal?: AbortSignal;
+  /** Bound on all of discovery's AWS calls together, ms (default 30 s). */
+  timeoutMs?: number;
+}
+
+const DEFAULT_TIMEOUT_MS = 30_000;
+
+function label(arn: string | undefined): string | undefined {
+  return arn?.split('/').pop();
+}
+
+/** A check context for look-ups made outside a check: one "attempt" bounded by `signal`. */
+function lookupContext(pool: ClientPool, signal: AbortSignal, timeoutMs: number): CheckContext {
+  return { signal, attempt: 1, timeoutMs, clients: pool, scenarioDir: process.cwd(), log: { debug: () => undefined }, addSecret: () => undefined };
+}
+
+/**
+ * Turns what the shared look-ups throw (an abort, or an AttemptResultError from awsCall) into a
+ * DiscoveryError that says what to do; anything else is a bug and is returned as it is.
+ */
+function discoveryError(input: DiscoveryInput, error: unknown, signal: AbortSignal, timeoutMs: number): unknown {
+  if (signal.aborted) {
+    const timedOut = (signal.reason as { name?: string } | undefined)?.name === 'TimeoutError';
+    return new DiscoveryError(`cannot discover ${input.service}: ${timedOut ? `AWS did not answer within ${timeoutMs / 1000}s` : 'interrupted'}`);
+  }
+  if (!(error instanceof AttemptResultError)) return error;
+  const { outcome, message, nextSteps } = error.result;
+  // A `fail` is a verdict about the names given (no such service); anything else is about reaching AWS.
+  if (outcome === 'fail') return new DiscoveryError(`${message}; check the names and the region${nextSteps?.[0] ? ` (${nextSteps[0]})` : ''}`);
+  return new DiscoveryError(`cannot discover ${input.service}: ${message}`);
+}
+
+function containersOf(definition: TaskDefinition | undefined): DiscoveredContainer[] {
+  return (definition?.containerDefinitions ?? []).map((c) => ({
+    name: c.name ?? '?',
+    secrets: (c.secrets ?? []).map((s) => s.name).filter((n): n is string => Boolean(n)),
+    environment: (c.environment ?? []).map((e) => e.name).filter((n): n is string => Boolean(n)),
+    logGroup: c.logConfiguration?.options?.['awslogs-group'],
+  }));
+}
+
+async function targetGroupsOf(ctx: CheckContext, service: Service): Promise<DiscoveredTargetGroup[]> {
+  const arns = [...new Set((service.loadBalancers ?? []).map((lb) => lb.targetGroupArn).filter((a): a is string => Boolean(a)))];
+  const groups = await Promise.all(arns.map((arn) => describeTargetGroup(ctx, { arn })));
+  return groups.map((g) => ({
+    name: g.TargetGroupName ?? label(g.TargetGroupArn) ?? '?',
+    arn: g.TargetGroupArn ?? '',
+    healthCheckPath: g.HealthCheckPath,
+    healthCheck: healthCheckSettings(g),
+  }));
+}
+
+/**
+ * Reads an ECS service as it runs now: its PRIMARY deployment's task definition (containers, secret
+ * names, awslogs groups), target groups with their health-check settings, awsvpc security groups,
+ * rollout state and health-check grace period.
+ * AWS APIs: ecs:DescribeServices, ecs:DescribeTaskDefinition, elasticloadbalancing:DescribeTargetGroups.
+ * @throws DiscoveryError when the service does not exist or is not ACTIVE, when AWS refuses or fails
+ *   a call, or when AWS does not answer within `timeoutMs`.
+ */
+export async function discover(input: DiscoveryInput, options: DiscoverOptions = {}): Promise<Discovered> {
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const signal = AbortSignal.any([AbortSignal.timeout(timeoutMs), ...(options.signal ? [options.signal] : [])]);
+  const pool = new ClientPool({ region: input.region });
+  const ctx = lookupContext(pool, signal, timeoutMs);
+  try {
+    const service = await describeService(ctx, input);
+    const primary = primaryDeployment(service);
+    const taskDefinitionArn = runningTaskDefinitionArn(service);
+    const [definition, targetGroups] = await Promise.all([
+      taskDefinitionArn ? findTaskDefinition(ctx, taskDefinitionArn) : undefined,
+      targetGroupsOf(ctx, service),
+    ]);
+    const ecs = await pool.get(ecsClient);
+    return {
+      taskDefinition: definition ? `${definition.family}:${definition.revision}` : label(taskDefinitionArn),
+      containers: containersOf(definition),
+      targetGroups,
+      securityGroups: serviceSecurityGroups(service),
+      deploymentStartedAt: primary?.createdAt?.toISOString(),
+      rolloutState: primary?.rolloutState,
+      healthCheckGracePeriodSeconds: service.healthCheckGracePeriodSeconds,
+      region: input.region ?? (await ecs.config.region().catch(() => undefined)),
+    };
+  } catch (error) {
+    throw discoveryError(input, error, signal, timeoutMs);
+  } finally {
+    await pool.destroy();
+  }
+}

@@ -1,0 +1,66 @@
+/**
+ * The standard post-deploy chain for a discovered service, as data: which checks, in which order,
+ * what each needs first, and each one's budget. text.ts writes it as YAML.
+ */
+import { HTTP_BUDGET, LOGS_BUDGET, TASKS_RUNNING_BUDGET, rolloutBudget, targetsHealthyBudget, type Budget } from './budgets.js';
+import type { Discovered, DiscoveryInput } from './types.js';
+
+/** The default "something went wrong" filter pattern for application logs. */
+export const DEFAULT_ERROR_PATTERN = '?ERROR ?FATAL ?Exception ?Traceback ?panic';
+
+/** One check of the chain: the scenario keys (spec included) and the budget its `timeout`/`retry` come from. */
+export interface ChainCheck {
+  name: string;
+  type: string;
+  needs?: string[];
+  /** The type-specific keys, with `${vars.*}` references where the scenario declares the value. */
+  spec: Record<string, unknown>;
+  budget: Budget;
+}
+
+/** A part of the chain left out, and why (shown in the generated file's header). */
+export interface LeftOut {
+  name: string;
+  why: string;
+}
+
+export interface Chain {
+  checks: ChainCheck[];
+  leftOut: LeftOut[];
+}
+
+const SERVICE_REF = { cluster: '${vars.cluster}', service: '${vars.service}' };
+
+/**
+ * The chain: service stable → tasks running → targets healthy (behind a load balancer with health
+ * checks), no error lines since the deployment (awslogs), and the health endpoint (with `url`).
+ * A check that could not pass on a healthy service (health checks disabled) is left out, never a
+ * false alarm.
+ */
+export function plannedChain(input: DiscoveryInput, found: Discovered): Chain {
+  const checks: ChainCheck[] = [
+    { name: 'service stable', type: 'ecs-service-stable', spec: SERVICE_REF, budget: rolloutBudget(found) },
+    { name: 'tasks running', type: 'ecs-task-running', needs: ['service stable'], spec: SERVICE_REF, budget: TASKS_RUNNING_BUDGET },
+  ];
+  const leftOut: LeftOut[] = [];
+  const unchecked = found.targetGroups.filter((g) => g.healthCheck?.enabled === false);
+  if (unchecked.length > 0) {
+    leftOut.push({ name: 'targets healthy', why: `health checks are disabled on ${unchecked.map((g) => g.name).join(', ')}: target health cannot be verified` });
+  } else if (found.targetGroups.length > 0) {
+    checks.push({ name: 'targets healthy', type: 'alb-targets-healthy', needs: ['tasks running'], spec: SERVICE_REF, budget: targetsHealthyBudget(found.targetGroups) });
+  }
+  if (found.containers.some((c) => c.logGroup)) {
+    checks.push({
+      name: 'no errors since the deployment',
+      type: 'logs-absent',
+      needs: ['service stable'],
+      spec: { ...SERVICE_REF, pattern: DEFAULT_ERROR_PATTERN, sinceDeployment: true },
+      budget: LOGS_BUDGET,
+    });
+  }
+  if (input.url) {
+    const path = found.targetGroups.find((g) => g.healthCheckPath)?.healthCheckPath ?? '/health';
+    checks.push({ name: 'health', type: 'http', spec: { url: `\${vars.baseUrl}${path}`, samples: 3, expect: { status: 200, maxLatency: '1s' } }, budget: HTTP_BUDGET });
+  }
+  return { checks, leftOut };
+}
