@@ -110,6 +110,11 @@ function liveSegment(check: InFlight, now: number, detailed: boolean): string {
   return `${name} — ${attempt}${last ? ` (previous: ${last})` : ''}`;
 }
 
+/**
+ * The display for one run. Longer than 60 lines for a reason: it is one closure over the display's
+ * state (checks in flight, the live line shown, the spinner timer); its parts are the small
+ * functions inside, one handler per event kind.
+ */
 export function createProgress(options: ProgressOptions): Progress {
   const { stream, tty } = options;
   const paint = createPaint(options.color);

@@ -1,8 +1,8 @@
 /**
  * The command table: every `verify-deployment` command, in the order the help lists them.
- * Adding a command: one file in this folder (copy schema.ts), one line here, and the README's
- * usage block regenerated (a test compares it with renderUsageBlock). Each command file imports
- * its heavy modules inside its handler, so parsing argv loads none of them.
+ * Adding a command: one file in this folder (copy schema.ts), its import and entry here, and the
+ * README's usage block regenerated (`node dist/scripts/cli/readme-usage.js`; a test compares it).
+ * Each command file imports its heavy modules inside its handler, so parsing argv loads none of them.
  */
 import type { AnyCommand } from '../command.js';
 import { demo } from './demo.js';
