@@ -1,111 +1,23 @@
 #!/usr/bin/env node
 /**
- * The verify-deployment entry: argv, signals, files, exit code. Library code lives in runner/ and
- * checks/; heavy modules are imported only by the commands that need them (cold start matters).
+ * The verify-deployment entry: argv, signals, closed streams, exit code. Commands live in
+ * cli/commands/ (one file each, one table); each imports its heavy modules only when it runs.
  */
 import { realpathSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseCliArgs, UsageError, USAGE, type CliArgs, type ServiceTarget } from './cli/args.js';
+import { COMMANDS } from './cli/commands/index.js';
 import { EXIT } from './cli/exit-codes.js';
-import { runCommand } from './cli/run-command.js';
+import { fsReason } from './cli/outputs.js';
+import { parseCliArgs, type Invocation } from './cli/parse.js';
+import { guardStreams } from './cli/streams.js';
+import { formatUsageError, UsageError } from './cli/usage-error.js';
 import { packageRoot } from './package-root.js';
 
-
-async function version(): Promise<string> {
+async function printVersion(): Promise<number> {
   const pkg = JSON.parse(await readFile(path.join(packageRoot(), 'package.json'), 'utf8')) as { version: string };
-  return pkg.version;
-}
-
-function printProblems(problems: { toString(): string }[] | string[]): void {
-  for (const problem of problems) process.stderr.write(`${String(problem)}\n`);
-}
-
-async function validate(files: string[], vars: Record<string, string>): Promise<number> {
-  const [{ loadScenario }, { ScenarioError, formatProblem }, { checkTypes }] = await Promise.all([
-    import('../runner/load.js'),
-    import('../runner/problems.js'),
-    import('../checks/index.js'),
-  ]);
-  let ok = true;
-  for (const file of files) {
-    try {
-      const scenario = await loadScenario(file, { checkTypes, vars });
-      // The name may interpolate a declared secret: mask it like every other output.
-      process.stdout.write(`✓ ${file}: ${scenario.masker.mask(scenario.name)}, ${scenario.checks.length} check${scenario.checks.length === 1 ? '' : 's'}\n`);
-    } catch (error) {
-      if (!(error instanceof ScenarioError)) throw error;
-      ok = false;
-      printProblems(error.problems.map(formatProblem));
-      process.stderr.write(`✗ ${file}: ${error.problems.length} problem${error.problems.length === 1 ? '' : 's'}\n`);
-    }
-  }
-  return ok ? EXIT.passed : EXIT.usage;
-}
-
-async function sandbox(args: Extract<CliArgs, { command: 'sandbox' }>): Promise<number> {
-  const control = await import('./sandbox/control.js');
-  const { isSandboxState, SANDBOX_STATES } = await import('./sandbox/states.js');
-  const { INSTALL_HINTS, motoAvailable, redisAvailable } = await import('./sandbox/services.js');
-  try {
-    switch (args.action) {
-      case 'up': {
-        if (!isSandboxState(args.state)) throw new UsageError(`--state expects one of ${SANDBOX_STATES.join(', ')}, got "${args.state}"`);
-        const missing = [!motoAvailable() && INSTALL_HINTS.moto, !redisAvailable() && INSTALL_HINTS.redis].filter(Boolean);
-        if (missing.length > 0) throw new UsageError(missing.join('; '));
-        const stop = new AbortController();
-        const onSignal = () => stop.abort();
-        process.once('SIGINT', onSignal);
-        process.once('SIGTERM', onSignal);
-        await control.sandboxUp(args.state, process.stdout, stop.signal);
-        return EXIT.passed;
-      }
-      case 'break':
-        process.stdout.write(`sandbox state: ${await control.sandboxSetState({ break: args.what })}\n`);
-        return EXIT.passed;
-      case 'fix':
-        process.stdout.write(`sandbox state: ${await control.sandboxSetState('healthy')}\n`);
-        return EXIT.passed;
-      case 'status': {
-        const { state, record } = await control.sandboxStatus();
-        process.stdout.write(`sandbox state: ${state}\nAWS_ENDPOINT_URL=${record.motoEndpoint}\nmodel API: ${record.apiUrl}\n`);
-        return EXIT.passed;
-      }
-      case 'down':
-        await control.sandboxDown();
-        process.stdout.write('sandbox stopped\n');
-        return EXIT.passed;
-    }
-  } catch (error) {
-    if (error instanceof control.SandboxNotRunning) throw new UsageError(error.message);
-    throw error;
-  }
-}
-
-/** Prints the discovered standard chain as a scenario, after checking that it validates. */
-async function init(target: ServiceTarget): Promise<number> {
-  const [{ discover, scenarioText, DiscoveryError }, { parseScenario }, { checkTypes }] = await Promise.all([
-    import('./discovery.js'),
-    import('../runner/load.js'),
-    import('../checks/index.js'),
-  ]);
-  let found;
-  try {
-    found = await discover(target);
-  } catch (error) {
-    if (error instanceof DiscoveryError) throw new UsageError(error.message);
-    throw error;
-  }
-  const text = scenarioText(target, found);
-  parseScenario(text, { checkTypes, displayName: 'init', dir: process.cwd() });
-  process.stdout.write(text);
-  return EXIT.passed;
-}
-
-async function schema(): Promise<number> {
-  const [{ scenarioJsonSchema }, { checkTypes }] = await Promise.all([import('../runner/schema.js'), import('../checks/index.js')]);
-  process.stdout.write(`${JSON.stringify(scenarioJsonSchema(checkTypes), null, 2)}\n`);
+  process.stdout.write(`${pkg.version}\n`);
   return EXIT.passed;
 }
 
@@ -124,47 +36,31 @@ function abortOnSignals(): { signal: AbortSignal; dispose: () => void } {
   return { signal: controller.signal, dispose: () => handlers.forEach((off) => off()) };
 }
 
+async function invoke(invocation: Invocation): Promise<number> {
+  if (!invocation.command?.interruptible) return invocation.run({ commands: COMMANDS });
+  const signals = abortOnSignals();
+  try {
+    return await invocation.run({ commands: COMMANDS, signal: signals.signal });
+  } finally {
+    signals.dispose();
+  }
+}
+
+/** Runs the CLI with `argv` (without node and the script); resolves to the exit code. */
 export async function main(argv: string[]): Promise<number> {
   // Node 20 is supported here; the SDK's per-client warning about it is noise in every report.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  let invocation: Invocation | undefined;
   try {
-    const args = parseCliArgs(argv);
-    switch (args.command) {
-      case 'help':
-        process.stdout.write(USAGE);
-        return EXIT.passed;
-      case 'version':
-        process.stdout.write(`${await version()}\n`);
-        return EXIT.passed;
-      case 'validate':
-        return await validate(args.files, args.vars);
-      case 'init':
-        return await init(args.target);
-      case 'schema':
-        return await schema();
-      case 'sandbox':
-        return await sandbox(args);
-      case 'demo': {
-        const { runDemo } = await import('./demo.js');
-        return await runDemo({ keep: args.keep });
-      }
-      case 'run': {
-        // Until the verdict is known, an unexpected exit must not look like success.
-        process.exitCode = EXIT.failed;
-        const signals = abortOnSignals();
-        try {
-          return await runCommand(args, { signal: signals.signal });
-        } finally {
-          signals.dispose();
-        }
-      }
-    }
+    invocation = parseCliArgs(argv, COMMANDS, printVersion);
+    // Until the verdict is known, an unexpected exit must not look like success.
+    process.exitCode = EXIT.failed;
+    return await invoke(invocation);
   } catch (error) {
-    if (error instanceof UsageError) {
-      process.stderr.write(`verify-deployment: ${error.message}\nRun "verify-deployment --help" for usage.\n`);
-      return EXIT.usage;
-    }
-    throw error;
+    if (!(error instanceof UsageError)) throw error;
+    error.command ??= invocation?.name;
+    process.stderr.write(await formatUsageError(error));
+    return EXIT.usage;
   }
 }
 
@@ -178,9 +74,16 @@ function invokedAsEntry(): boolean {
 }
 
 if (invokedAsEntry()) {
+  const streams = guardStreams();
   main(process.argv.slice(2)).then(
     (code) => {
-      process.exitCode = code;
+      // A failed write reports its error on a later tick: look once those have run.
+      setImmediate(() => {
+        const lost = streams.lostStdout();
+        if (lost) process.stderr.write(`verify-deployment: the output on stdout was lost: ${fsReason(lost)}\n`);
+        // A passing gate whose report was lost has not done its job (like an --out that failed).
+        process.exitCode = lost && code === EXIT.passed ? EXIT.failed : code;
+      });
     },
     (error: unknown) => {
       process.stderr.write(`verify-deployment: internal error: ${error instanceof Error ? error.message : String(error)}\n`);

@@ -29,6 +29,12 @@ export interface CliOptions {
   signal?: SignalPlan;
   /** The child is SIGKILLed after this long (the result then has timedOut: true). Default 30 s. */
   killAfterMs?: number;
+  /**
+   * The child's stdout: 'pipe' (default, collected), 'closed' (a reader that closes its end at
+   * once, like `| head -c 0`: the child's first write fails with EPIPE), 'close-after-first-line'
+   * (like `| head -1`), or a file descriptor to write to (e.g. one of /dev/full: ENOSPC).
+   */
+  stdout?: 'pipe' | 'closed' | 'close-after-first-line' | number;
 }
 
 export interface CliResult {
@@ -83,7 +89,9 @@ function spawnCli(args: string[], options: CliOptions): Promise<CliResult> {
   }
   const started = performance.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: options.cwd ?? ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const stdoutMode = options.stdout ?? 'pipe';
+    const child = spawn(process.execPath, [CLI, ...args], { cwd: options.cwd ?? ROOT, env, stdio: ['ignore', typeof stdoutMode === 'number' ? stdoutMode : 'pipe', 'pipe'] });
+    if (stdoutMode === 'closed') child.stdout!.destroy();
     live.add(child);
     let stdout = '';
     let stderr = '';
@@ -104,8 +112,12 @@ function spawnCli(args: string[], options: CliOptions): Promise<CliResult> {
         child.kill(plan.signal);
       }, plan.delayMs ?? 0);
     };
-    child.stdout!.on('data', (chunk: Buffer) => {
+    child.stdout?.on('data', (chunk: Buffer) => {
       stdout += chunk.toString('utf8');
+      if (stdoutMode === 'close-after-first-line' && stdout.includes('\n')) {
+        stdout = stdout.slice(0, stdout.indexOf('\n') + 1);
+        child.stdout!.destroy();
+      }
       maybeSignal();
     });
     child.stderr!.on('data', (chunk: Buffer) => {

@@ -1,9 +1,32 @@
-/** `verify-deployment run`: load, run and report one scenario. */
-import { appendFile, mkdir, writeFile } from 'node:fs/promises';
-import path from 'node:path';
-import type { ReporterName } from '../../runner/reporters/index.js';
-import { UsageError, type RunArgs } from './args.js';
+/** `verify-deployment run` (and the demo's runs): load, run and report one scenario. */
+import { appendFile } from 'node:fs/promises';
+import type { ReporterName, RunReport, Scenario } from '../../runner/index.js';
 import { EXIT } from './exit-codes.js';
+import type { ServiceTarget } from './flags.js';
+import { fsReason, prepareOutputPath, writeFileAtomic } from './outputs.js';
+import { UsageError } from './usage-error.js';
+
+type Library = typeof import('../../runner/index.js');
+
+export interface RunArgs {
+  command: 'run';
+  /** The scenario file, or undefined when the chain is discovered from `target`. */
+  file?: string;
+  target?: ServiceTarget;
+  from?: string;
+  watch: boolean;
+  interval?: string;
+  vars: Record<string, string>;
+  reporters: string[];
+  outs: { reporter: string; path: string }[];
+  only?: string[];
+  failFast: boolean;
+  timeout?: string;
+  concurrency: number;
+  color?: boolean;
+  /** Show the checks' debug lines on stderr. */
+  verbose?: boolean;
+}
 
 export interface RunIo {
   signal?: AbortSignal;
@@ -13,121 +36,152 @@ export interface RunIo {
   stderr?: NodeJS.WritableStream & { isTTY?: boolean };
   env?: Record<string, string | undefined>;
   /** Receives the final (masked) report, e.g. for the demo's narration. */
-  onReport?(report: import('../../runner/result.js').RunReport): void;
+  onReport?(report: RunReport): void;
 }
 
-/** Loads, runs and reports one scenario; the summary and --out files are written even when interrupted. */
-export async function runCommand(args: RunArgs, io: RunIo = {}): Promise<number> {
-  const stdout = io.stdout ?? process.stdout;
-  const stderr = io.stderr ?? process.stderr;
-  const env = io.env ?? process.env;
-  const [{ loadScenario, parseScenario }, { ScenarioError, formatProblem }, { checkTypes }, { runScenario }, reporters, { createProgress }, { parseDuration, MAX_DURATION_MS }] =
-    await Promise.all([
-      import('../../runner/load.js'),
-      import('../../runner/problems.js'),
-      import('../../checks/index.js'),
-      import('../../runner/run.js'),
-      import('../../runner/reporters/index.js'),
-      import('../../runner/progress.js'),
-      import('../../runner/duration.js'),
-    ]);
+type Streams = Required<Pick<RunIo, 'stdout' | 'stderr' | 'env'>>;
 
+/** The flag values that need the library to check: reporters and durations. Throws UsageError. */
+interface RunPlan {
+  stdoutReporters: ReporterName[];
+  timeoutMs?: number;
+  intervalMs: number;
+}
+
+function planRun(args: RunArgs, lib: Library): RunPlan {
   const stdoutReporters = args.reporters.length > 0 ? args.reporters : ['pretty'];
   for (const name of [...stdoutReporters, ...args.outs.map((o) => o.reporter)]) {
-    if (!reporters.isReporterName(name)) throw new UsageError(`unknown reporter "${name}" (reporters: ${reporters.reporterNames.join(', ')})`);
+    if (!lib.isReporterName(name)) throw new UsageError(`unknown reporter "${name}" (reporters: ${lib.reporterNames.join(', ')})`);
   }
   const machine = stdoutReporters.filter((r) => r === 'json' || r === 'junit');
   if (machine.length > 0 && stdoutReporters.length > 1) {
     throw new UsageError(`--reporter ${machine[0]} must be the only reporter on stdout; write the others with --out NAME=PATH`);
   }
-  const timeoutMs = args.timeout === undefined ? undefined : parseDuration(args.timeout);
+  const timeoutMs = args.timeout === undefined ? undefined : lib.parseDuration(args.timeout);
   // 0 (or a value that rounds to 0 ms) would silently mean "no deadline" in runScenario.
   // Above MAX_DURATION_MS a timer fires after 1 ms: "--timeout 1000h" would end the run at once.
-  if (args.timeout !== undefined && (timeoutMs === undefined || timeoutMs <= 0 || timeoutMs > MAX_DURATION_MS)) {
+  if (args.timeout !== undefined && (timeoutMs === undefined || timeoutMs <= 0 || timeoutMs > lib.MAX_DURATION_MS)) {
     throw new UsageError(`--timeout expects a duration greater than zero and at most 596h like "90s" or "5m", got "${args.timeout}"`);
   }
-
-  const intervalMs = args.interval === undefined ? 5_000 : parseDuration(args.interval);
-  if (intervalMs === undefined || intervalMs < 100 || intervalMs > MAX_DURATION_MS) {
+  const intervalMs = args.interval === undefined ? 5_000 : lib.parseDuration(args.interval);
+  if (intervalMs === undefined || intervalMs < 100 || intervalMs > lib.MAX_DURATION_MS) {
     throw new UsageError(`--interval expects a duration of at least 100ms and at most 596h like "5s", got "${args.interval}"`);
   }
+  return { stdoutReporters: stdoutReporters as ReporterName[], timeoutMs, intervalMs };
+}
 
-  let scenario;
-  try {
-    if (args.target) {
-      const { discover, scenarioText, DiscoveryError } = await import('../discovery.js');
-      const found = await discover(args.target).catch((error: unknown) => {
-        if (error instanceof DiscoveryError) throw new UsageError(error.message);
-        throw error;
-      });
-      const displayName = `discovered:${args.target.cluster}/${args.target.service}`;
-      scenario = parseScenario(scenarioText(args.target, found), { checkTypes, vars: args.vars, env, displayName, dir: process.cwd() });
-    } else {
-      scenario = await loadScenario(args.file!, { checkTypes, vars: args.vars, env });
-    }
-  } catch (error) {
-    if (!(error instanceof ScenarioError)) throw error;
-    for (const problem of error.problems) stderr.write(`${formatProblem(problem)}\n`);
-    return EXIT.usage;
-  }
-  const fromIndex = args.from === undefined ? -1 : scenario.checks.findIndex((c) => c.name === args.from);
-  if (args.from !== undefined && fromIndex === -1) {
-    throw new UsageError(scenario.masker.mask(`--from names unknown check "${args.from}" (checks: ${scenario.checks.map((c) => c.name).join(', ')})`));
-  }
-  const only = fromIndex >= 0 ? scenario.checks.slice(fromIndex).map((c) => c.name) : args.only;
-  const unknownOnly = (args.only ?? []).filter((name) => !scenario.checks.some((c) => c.name === name));
-  if (unknownOnly.length > 0) {
-    // Check names may interpolate a declared secret.
-    throw new UsageError(scenario.masker.mask(`--only names unknown check(s): ${unknownOnly.join(', ')} (checks: ${scenario.checks.map((c) => c.name).join(', ')})`));
-  }
-
-  const progress = createProgress({
-    stream: stderr,
-    tty: Boolean(stderr.isTTY) && !env.CI,
-    color: reporters.shouldUseColor({ env, isTTY: Boolean(stderr.isTTY), flag: args.color }),
+/** The scenario from the file, or discovered from --cluster/--service. Throws ScenarioError, UsageError. */
+async function loadRunScenario(args: RunArgs, lib: Library, env: Streams['env'], signal?: AbortSignal): Promise<Scenario> {
+  const { checkTypes } = lib;
+  if (!args.target) return lib.loadScenario(args.file!, { checkTypes, vars: args.vars, env });
+  const { discover, scenarioText, DiscoveryError } = lib;
+  const found = await discover(args.target, { signal }).catch((error: unknown) => {
+    if (error instanceof DiscoveryError) throw new UsageError(error.message);
+    throw error;
   });
-  const runOptions = { signal: io.signal, concurrency: args.concurrency, failFast: args.failFast, timeoutMs, only, onEvent: progress.listener };
-  let report;
-  if (args.watch) {
-    const { watchScenario } = await import('../../runner/watch.js');
-    const { watchDisplay } = await import('./watch-display.js');
-    const display = watchDisplay({ stream: stderr, tty: Boolean(stderr.isTTY) && !env.CI, color: reporters.shouldUseColor({ env, isTTY: Boolean(stderr.isTTY), flag: args.color }) });
-    report = await watchScenario(scenario, { ...runOptions, timeoutMs: undefined, intervalMs, deadlineMs: timeoutMs ?? 15 * 60_000, onRound: display });
-  } else {
-    report = await runScenario(scenario, runOptions);
-  }
-  progress.stop();
-  io.onReport?.(report);
+  const displayName = `discovered:${args.target.cluster}/${args.target.service}`;
+  return lib.parseScenario(scenarioText(args.target, found), { checkTypes, vars: args.vars, env, displayName, dir: process.cwd() });
+}
 
-  const stdoutColor = reporters.shouldUseColor({ env, isTTY: Boolean(stdout.isTTY), flag: args.color });
+/** The checks to run (--from NAME, --only a,b), or undefined for all. Throws UsageError. */
+function selectChecks(args: RunArgs, scenario: Scenario): string[] | undefined {
+  const names = scenario.checks.map((c) => c.name);
+  // Check names may interpolate a declared secret: every message here is masked.
+  const fromIndex = args.from === undefined ? -1 : names.indexOf(args.from);
+  if (args.from !== undefined && fromIndex === -1) {
+    throw new UsageError(scenario.masker.mask(`--from names unknown check "${args.from}" (checks: ${names.join(', ')})`));
+  }
+  const unknownOnly = (args.only ?? []).filter((name) => !names.includes(name));
+  if (unknownOnly.length > 0) {
+    throw new UsageError(scenario.masker.mask(`--only names unknown check(s): ${unknownOnly.join(', ')} (checks: ${names.join(', ')})`));
+  }
+  return fromIndex >= 0 ? names.slice(fromIndex) : args.only;
+}
+
+/** Runs the scenario once, or in rounds with --watch, showing progress on stderr. */
+async function execute(args: RunArgs, lib: Library, scenario: Scenario, plan: RunPlan, only: string[] | undefined, io: RunIo & Streams): Promise<RunReport> {
+  const { stderr, env } = io;
+  const [{ createProgress }, { watchDisplay }] = await Promise.all([import('./progress.js'), import('./watch-display.js')]);
+  const tty = Boolean(stderr.isTTY) && !env.CI;
+  const color = lib.shouldUseColor({ env, isTTY: Boolean(stderr.isTTY), flag: args.color });
+  const progress = createProgress({ stream: stderr, tty, color, verbose: args.verbose });
+  const runOptions = { signal: io.signal, concurrency: args.concurrency, failFast: args.failFast, timeoutMs: plan.timeoutMs, only, onEvent: progress.listener };
+  try {
+    if (!args.watch) return await lib.runScenario(scenario, runOptions);
+    const onRound = watchDisplay({ stream: stderr, tty, color });
+    return await lib.watchScenario(scenario, { ...runOptions, timeoutMs: undefined, intervalMs: plan.intervalMs, deadlineMs: plan.timeoutMs ?? 15 * 60_000, onRound });
+  } finally {
+    progress.stop();
+  }
+}
+
+/**
+ * Writes the report: the stdout reporters, each --out file (atomically; `refused` ones were found
+ * unwritable before the run), the GitHub step summary. Every output is attempted even when one
+ * fails; returns the failures.
+ */
+async function writeReports(args: RunArgs, lib: Library, report: RunReport, plan: RunPlan, refused: ReadonlyMap<string, string>, io: Streams): Promise<string[]> {
+  const { stdout, env } = io;
+  const stdoutColor = lib.shouldUseColor({ env, isTTY: Boolean(stdout.isTTY), flag: args.color });
   let stepSummary: string | undefined;
-  for (const name of stdoutReporters) {
-    const output = reporters.render(name as ReporterName, report, { color: stdoutColor, cwd: process.cwd(), width: stdout.columns });
+  for (const name of plan.stdoutReporters) {
+    const output = lib.render(name, report, { color: stdoutColor, cwd: process.cwd(), width: stdout.columns });
+    // A reader that stopped reading (EPIPE) is handled by the entry's stream guard.
     stdout.write(output.text);
     stepSummary ??= output.stepSummary;
   }
-  // Every output is attempted even when one fails: one unwritable path must not lose the others.
-  const writeFailures: string[] = [];
+  const failures: string[] = [];
   const attempt = async (what: string, write: () => Promise<void>) => {
-    try {
-      await write();
-    } catch (error) {
-      writeFailures.push(`cannot write ${what}: ${(error as Error).message}`);
-    }
+    await write().catch((error: unknown) => failures.push(`cannot write ${what}: ${fsReason(error)}`));
   };
   for (const out of args.outs) {
-    const output = reporters.render(out.reporter as ReporterName, report, { color: false, cwd: process.cwd() });
+    const output = lib.render(out.reporter as ReporterName, report, { color: false, cwd: process.cwd() });
     stepSummary ??= output.stepSummary;
-    await attempt(`${out.reporter} report to ${out.path}`, async () => {
-      await mkdir(path.dirname(path.resolve(out.path)), { recursive: true });
-      await writeFile(out.path, output.text);
-    });
+    const what = `${out.reporter} report to ${out.path}`;
+    const reason = refused.get(out.path);
+    if (reason) failures.push(`cannot write ${what}: ${reason}`);
+    else await attempt(what, () => writeFileAtomic(out.path, output.text));
   }
   const summaryFile = env.GITHUB_STEP_SUMMARY;
   if (stepSummary && summaryFile) await attempt(`the step summary to ${summaryFile}`, () => appendFile(summaryFile, stepSummary));
-  for (const failure of writeFailures) stderr.write(`verify-deployment: ${failure}\n`);
-  if (report.interrupted === 'SIGINT' || report.interrupted === 'SIGTERM') return EXIT[report.interrupted];
-  // A gate that passed but lost its report files has not done its job.
-  return report.status === 'passed' && writeFailures.length === 0 ? EXIT.passed : EXIT.failed;
+  return failures;
 }
 
+/**
+ * Checks every --out path before the run (directories created, none is a directory itself) and
+ * says at once which cannot be written; the run still goes ahead and writes the others.
+ */
+async function prepareOutputs(args: RunArgs, stderr: Streams['stderr']): Promise<Map<string, string>> {
+  const refused = new Map<string, string>();
+  for (const out of args.outs) {
+    await prepareOutputPath(out.path).catch((error: unknown) => {
+      refused.set(out.path, fsReason(error));
+      stderr.write(`verify-deployment: --out ${out.reporter}=${out.path} cannot be written: ${fsReason(error)} (the run goes on; it will exit 1)\n`);
+    });
+  }
+  return refused;
+}
+
+/** Loads, runs and reports one scenario; the summary and --out files are written even when interrupted. */
+export async function runCommand(args: RunArgs, io: RunIo = {}): Promise<number> {
+  const streams: Streams = { stdout: io.stdout ?? process.stdout, stderr: io.stderr ?? process.stderr, env: io.env ?? process.env };
+  const lib = await import('../../runner/index.js');
+  const plan = planRun(args, lib);
+  let scenario: Scenario;
+  try {
+    scenario = await loadRunScenario(args, lib, streams.env, io.signal);
+  } catch (error) {
+    if (!(error instanceof lib.ScenarioError)) throw error;
+    for (const problem of error.problems) streams.stderr.write(`${lib.formatProblem(problem)}\n`);
+    return EXIT.usage;
+  }
+  const only = selectChecks(args, scenario);
+  const refused = await prepareOutputs(args, streams.stderr);
+  const report = await execute(args, lib, scenario, plan, only, { ...io, ...streams });
+  io.onReport?.(report);
+  const failures = await writeReports(args, lib, report, plan, refused, streams);
+  for (const failure of failures) streams.stderr.write(`verify-deployment: ${failure}\n`);
+  if (report.interrupted === 'SIGINT' || report.interrupted === 'SIGTERM') return EXIT[report.interrupted];
+  // A gate that passed but lost its report files has not done its job.
+  return report.status === 'passed' && failures.length === 0 ? EXIT.passed : EXIT.failed;
+}

@@ -1,8 +1,7 @@
 /** What `--watch` shows between rounds: a redrawn table on a terminal, one line per round in CI. */
-import { render } from '../../runner/reporters/index.js';
-import type { RunReport } from '../../runner/result.js';
-import { formatDuration } from '../../runner/duration.js';
+import { formatDuration, render, type RunReport } from '../../runner/index.js';
 
+/** The `onRound` listener of watchScenario, writing to `options.stream`. */
 export function watchDisplay(options: { stream: NodeJS.WritableStream; tty: boolean; color: boolean }) {
   return (round: number, report: RunReport, nextInMs?: number): void => {
     const failing = report.checks.filter((c) => c.status === 'failed' || c.status === 'error').map((c) => c.name);

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, jest } from '@jest/globals';
 import type { RunEvent } from '../../runner/events.js';
-import { createProgress, type ProgressOptions } from '../../runner/progress.js';
+import { createProgress, type ProgressOptions } from '../../scripts/cli/progress.js';
 import { displayWidth } from '../../runner/reporters/pretty.js';
 import { mixed } from '../support/sample-reports.js';
 
@@ -248,5 +248,28 @@ describe('progress on a terminal', () => {
     expect(stdout).not.toHaveBeenCalled();
     expect(stderr).not.toHaveBeenCalled();
     expect(progress.output()).not.toBe('');
+  });
+});
+
+describe('debug lines (--verbose)', () => {
+  const log: RunEvent = { kind: 'log', name: 'targets healthy', message: 'DescribeTargetHealth: 2 targets\nnext page' };
+
+  it.each([
+    ['without --verbose', {}, []],
+    ['with --verbose false', { verbose: false }, []],
+    ['with --verbose', { verbose: true }, ['  targets healthy: DescribeTargetHealth: 2 targets ⏎ next page']],
+  ] as const)('%s: %j', (_name, options, expected) => {
+    const progress = setup(options);
+    progress.emit(...startTargets, log);
+    expect(progress.screen().lines.filter((line) => !line.startsWith('▶'))).toEqual(expected);
+  });
+
+  it('on a terminal, prints the line above the live line and redraws it', () => {
+    const progress = setup({ tty: true, verbose: true });
+    progress.emit(...startTargets, log);
+    const { lines, live } = progress.screen();
+    expect(lines).toEqual(['  targets healthy: DescribeTargetHealth: 2 targets ⏎ next page']);
+    expect(live).toMatch(/targets healthy — attempt 1\/5/);
+    progress.stop();
   });
 });

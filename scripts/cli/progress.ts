@@ -4,12 +4,21 @@
  * - On a terminal: finished checks become permanent lines; the checks in flight share one live
  *   line, rewritten in place with a spinner and the retry countdown.
  * - Elsewhere (CI logs): plain lines, one per event worth reading, nothing rewritten.
+ * - With `verbose`, the checks' debug lines (`log` events, already masked) as well.
  */
-import { formatDuration } from './duration.js';
-import type { RunEvent, RunEventListener } from './events.js';
-import type { CheckReport, CheckStatus } from './result.js';
-import { createPaint, oneLine, STATUS_LOOK, truncate, type Paint } from './reporters/pretty.js';
-import type { AttemptOutcome } from '../checks/types.js';
+import {
+  createPaint,
+  formatDuration,
+  oneLine,
+  STATUS_LOOK,
+  truncate,
+  type AttemptOutcome,
+  type CheckReport,
+  type CheckStatus,
+  type Paint,
+  type RunEvent,
+  type RunEventListener,
+} from '../../runner/index.js';
 
 export interface ProgressOptions {
   stream: NodeJS.WritableStream;
@@ -20,6 +29,8 @@ export interface ProgressOptions {
   columns?: number;
   /** Clock for the retry countdown; default Date.now. */
   now?: () => number;
+  /** Show the checks' debug lines (`--verbose`). */
+  verbose?: boolean;
 }
 
 export interface Progress {
@@ -99,6 +110,11 @@ function liveSegment(check: InFlight, now: number, detailed: boolean): string {
   return `${name} — ${attempt}${last ? ` (previous: ${last})` : ''}`;
 }
 
+/**
+ * The display for one run. Longer than 60 lines for a reason: it is one closure over the display's
+ * state (checks in flight, the live line shown, the spinner timer); its parts are the small
+ * functions inside, one handler per event kind.
+ */
 export function createProgress(options: ProgressOptions): Progress {
   const { stream, tty } = options;
   const paint = createPaint(options.color);
@@ -188,6 +204,9 @@ export function createProgress(options: ProgressOptions): Progress {
       });
       // A passing attempt is reported by check-end right after it.
       if (!tty && event.outcome !== 'pass') print(attemptEndLine(event, paint));
+    },
+    log: (event) => {
+      if (options.verbose) print(paint('dim', `  ${oneLine(event.name)}: ${oneLine(event.message)}`));
     },
     'check-end': (event) => {
       inFlight.delete(event.report.name);

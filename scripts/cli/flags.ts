@@ -1,0 +1,61 @@
+/** Flags shared by several commands (`--var`, the discovery target), with their help and checks. */
+import type { FlagHelp } from './command.js';
+import { UsageError } from './usage-error.js';
+
+/** `--var key=value`, repeatable (run, validate). */
+export const VAR_FLAG = { var: { type: 'string', multiple: true } } as const;
+export const VAR_HELP: { readonly var: FlagHelp } = {
+  var: { arg: 'key=value', text: 'override a `vars:` entry of the scenario (repeatable)' },
+};
+
+/** `--cluster C --service S [--url BASE] [--region R]`: discover the service (run, init). */
+export const TARGET_FLAGS = {
+  cluster: { type: 'string' },
+  service: { type: 'string' },
+  url: { type: 'string' },
+  region: { type: 'string' },
+} as const;
+export const TARGET_HELP: { readonly [K in keyof typeof TARGET_FLAGS]: FlagHelp } = {
+  cluster: { arg: 'C', text: 'ECS cluster of the service to discover (with --service)' },
+  service: { arg: 'S', text: 'ECS service to discover: its standard chain of checks' },
+  url: { arg: 'BASE', text: "http(s) base URL for the http check on the target group's health-check path" },
+  region: { arg: 'R', text: 'AWS region of the cluster (default: AWS_REGION)' },
+};
+
+/** The ECS service a chain of checks is discovered from. */
+export interface ServiceTarget {
+  cluster: string;
+  service: string;
+  url?: string;
+  region?: string;
+}
+
+/** `NAME=VALUE` → [NAME, VALUE]; VALUE may contain `=`. */
+export function keyValue(flag: string, text: string): [string, string] {
+  const eq = text.indexOf('=');
+  if (eq <= 0) throw new UsageError(`${flag} expects NAME=VALUE, got "${text}"`);
+  return [text.slice(0, eq), text.slice(eq + 1)];
+}
+
+/** The `--var` values as a record (a later one wins). */
+export function varsOf(values: readonly string[] | undefined): Record<string, string> {
+  return Object.fromEntries((values ?? []).map((v) => keyValue('--var', v)));
+}
+
+/** The discovery target, or undefined when neither --cluster nor --service was given. */
+export function serviceTarget(values: { cluster?: string; service?: string; url?: string; region?: string }): ServiceTarget | undefined {
+  if (!values.cluster && !values.service) {
+    if (values.url || values.region) throw new UsageError('--url and --region apply to --cluster/--service discovery');
+    return undefined;
+  }
+  if (!values.cluster || !values.service) throw new UsageError('--cluster and --service go together');
+  if (values.url !== undefined) {
+    try {
+      const url = new URL(values.url);
+      if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error();
+    } catch {
+      throw new UsageError(`--url expects an http(s) base URL, got "${values.url}"`);
+    }
+  }
+  return { cluster: values.cluster, service: values.service, url: values.url, region: values.region };
+}

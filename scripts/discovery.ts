@@ -1,1 +1,0 @@
-export * from '../runner/discovery/index.js';
