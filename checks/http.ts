@@ -381,7 +381,7 @@ function probesHealthCheckPath(cause: FailureView, effect: FailureView): boolean
  * and can say in which phase (connect, TLS, headers, body) the request was.
  */
 function deadlineMargin(timeoutMs: number): number {
-  return Math.min(250, Math.max(10, timeoutMs * 0.1));
+  return Math.min(250, Math.max(50, timeoutMs * 0.1));
 }
 
 export const http = defineCheck({

@@ -180,6 +180,8 @@ async function readResponse(
   try {
     codings = parseContentEncoding(contentEncoding);
   } catch (error) {
+    // Not read, so dropped; destroying an unread body emits 'error', which must have a listener.
+    response.body.on('error', () => undefined);
     response.body.destroy();
     throw error;
   }
@@ -396,7 +398,7 @@ export function explain(error: unknown, phase: Phase, url: string, bodyBytes = 0
   // Whether the peer sent RST or FIN mid-body is a race; the detail keeps the exact code.
   if (dropped && phase === 'body') return `connection reset while reading body after ${bodyBytes} bytes (${detail})`;
   if (dropped) return `connection closed before the response headers (${detail})`;
-  if (code.startsWith('HPE_')) return `invalid HTTP response (${detail})`;
+  if (code.startsWith('HPE_') || (error as ErrorLike | undefined)?.name === 'HTTPParserError') return `invalid HTTP response (${detail})`;
   if (code === 'UND_ERR_INVALID_ARG' || error instanceof TypeError) return `invalid request: ${firstLine(message)}`;
   return `request failed while ${phase === 'body' ? 'reading the body' : `waiting for ${phase}`} (${detail})`;
 }
