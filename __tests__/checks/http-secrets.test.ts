@@ -158,3 +158,21 @@ describe('excerpts are cut after masking, never through a secret', () => {
     expect(cut).toBe(`{"note":"${'n'.repeat(55)}","token":"…`);
   });
 });
+
+describe('header values are known to the masker at load, before the run prints anything', () => {
+  it.each(['X-API-Key', 'X-Hokusai-Session', 'X-Functions-Key', 'X-Hub-Signature', 'Authorization'])('%s', async (header) => {
+    const { parseScenario } = await import('../../runner/load.js');
+    const { checkTypes } = await import('../../checks/index.js');
+    const text = [
+      'name: s',
+      'checks:',
+      '  - name: c',
+      '    type: http',
+      '    url: http://127.0.0.1:1/x',
+      `    headers: { ${header}: "load-time-value-42" }`,
+    ].join('\n');
+    const scenario = parseScenario(text, { checkTypes, env: {}, displayName: 's.yaml', dir: process.cwd() });
+    // The progress line printed at check start is masked with this masker, before run() is called.
+    expect(scenario.masker.mask('echo load-time-value-42')).toBe('echo ***');
+  });
+});
