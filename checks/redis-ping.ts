@@ -210,9 +210,13 @@ function judgeError(error: unknown, target: Target, timings: Timings, limitMs: n
   const observe = (actual: string) => [{ what: `PING to ${where}`, expected: 'PONG', actual, ok: false }];
 
   if (error instanceof redis.ErrorReply) {
-    const auth = authProblem(text, target);
-    if (auth) return { outcome: 'fail', message: `Redis at ${target.masked} refused authentication: ${auth}`, observations: observe(text), ...base, facts: facts(target, 'auth') };
-    return { outcome: 'fail', message: `Redis at ${target.masked} answered with an error: ${text}`, observations: observe(text), ...base, facts: facts(target, 'error-reply') };
+    const reply = classifyErrorReply(text, target.hasPassword);
+    const message =
+      reply.failure === 'auth' ? `Redis at ${target.masked} refused authentication: ${reply.meaning}`
+      : reply.outcome === 'retry' ? `Redis at ${target.masked} is not ready: ${reply.meaning} (${text})`
+      : reply.failure === 'error-reply' ? `Redis at ${target.masked} answered with an error: ${text}`
+      : `Redis at ${target.masked} refused PING: ${reply.meaning} (${text})`;
+    return { outcome: reply.outcome, message, observations: observe(text), ...base, facts: facts(target, reply.failure) };
   }
   if (error instanceof NoAnswerError || error instanceof redis.ConnectionTimeoutError) {
     const stage = timings.stage === 'ping' ? 'connected, but no reply to PING' : 'no connection';
@@ -239,13 +243,47 @@ function judgeError(error: unknown, target: Target, timings: Timings, limitMs: n
   return { outcome: 'retry', message: `connection to ${where} failed: ${text}${hint}`, observations: observe(text), ...base, facts: facts(target, 'connection') };
 }
 
-/** Why an error reply is an authentication problem (which a retry cannot fix), or undefined. */
-function authProblem(text: string, target: Target): string | undefined {
-  if (text.startsWith('WRONGPASS')) return 'wrong password or user (WRONGPASS)';
-  if (text.startsWith('NOAUTH')) return 'a password is required but the URL has none (NOAUTH)';
-  if (/without any password configured/i.test(text)) return 'the URL has a password but the server has none configured';
-  if (text.startsWith('ERR invalid password') || (target.hasPassword && /^ERR.*\bAUTH\b/i.test(text))) return text;
-  return undefined;
+/** What an error reply means for the check: see the table in docs/checks/redis-ping.md. */
+export interface ReplyOutcome {
+  outcome: 'retry' | 'fail';
+  /** `facts.failure`: `auth`, `loading`, `busy`… */
+  failure: string;
+  /** One phrase for the message. */
+  meaning: string;
+}
+
+/**
+ * Error replies by their first word (or text), with the outcome the Redis documentation implies:
+ * states Redis leaves by itself (loading, a busy script, a replica resyncing, a failover, cluster
+ * reconfiguration, a full client table) are `retry`; refused credentials and permissions are
+ * `fail`, since the same credentials are refused again.
+ */
+const ERROR_REPLIES: [match: RegExp, outcome: ReplyOutcome][] = [
+  [/^LOADING\b/, { outcome: 'retry', failure: 'loading', meaning: 'it is loading its dataset into memory (after a restart or a failover)' }],
+  [/^BUSY\b/, { outcome: 'retry', failure: 'busy', meaning: 'a script or function has run longer than busy-reply-threshold (it may end, or be stopped with SCRIPT KILL)' }],
+  [/^MASTERDOWN\b/, { outcome: 'retry', failure: 'masterdown', meaning: 'this replica lost its link to the primary and does not serve stale data' }],
+  [/^READONLY\b/, { outcome: 'retry', failure: 'readonly', meaning: 'this is a read-only replica (a failover in progress, or a reader endpoint)' }],
+  [/^TRYAGAIN\b/, { outcome: 'retry', failure: 'cluster', meaning: 'the cluster is resharding' }],
+  [/^CLUSTERDOWN\b/, { outcome: 'retry', failure: 'cluster', meaning: 'the cluster is down or a hash slot is not served' }],
+  [/^(MOVED|ASK)\b/, { outcome: 'retry', failure: 'cluster', meaning: 'the cluster topology is changing (a slot moved)' }],
+  [/^ERR max number of clients reached/i, { outcome: 'retry', failure: 'maxclients', meaning: 'it has reached maxclients connections' }],
+  [/^WRONGPASS\b/, { outcome: 'fail', failure: 'auth', meaning: 'wrong password or user (WRONGPASS)' }],
+  [/^NOAUTH\b/, { outcome: 'fail', failure: 'auth', meaning: 'a password is required but the URL has none (NOAUTH)' }],
+  [/without any password configured/i, { outcome: 'fail', failure: 'auth', meaning: 'the URL has a password but the server has none configured' }],
+  [/^ERR invalid password/i, { outcome: 'fail', failure: 'auth', meaning: 'invalid password' }],
+  [/^NOPERM\b/, { outcome: 'fail', failure: 'noperm', meaning: 'the ACL user may not run PING' }],
+  [/^DENIED\b/, { outcome: 'fail', failure: 'denied', meaning: 'the server runs in protected mode and refuses this client' }],
+];
+
+/**
+ * The outcome of an error reply to the connection's commands (AUTH, SELECT, PING). An unknown
+ * error reply is `fail` (`error-reply`): Redis answered, and not with PONG.
+ */
+export function classifyErrorReply(text: string, hasPassword: boolean): ReplyOutcome {
+  const known = ERROR_REPLIES.find(([match]) => match.test(text));
+  if (known) return known[1];
+  if (hasPassword && /^ERR.*\bAUTH\b/i.test(text)) return { outcome: 'fail', failure: 'auth', meaning: text };
+  return { outcome: 'fail', failure: 'error-reply', meaning: text };
 }
 
 function details(target: Target, timings: Timings): Record<string, unknown> {

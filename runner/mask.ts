@@ -3,13 +3,13 @@
  * header values, passwords in URLs. Each value is also matched URL-encoded, JSON-escaped and
  * base64-encoded, in any letter case.
  */
+import { isSensitiveName } from '../checks/support/sensitive.js';
+
 export const MASK = '***';
 
-/** Keys whose values are credentials wherever they appear in a scenario (headers, options). */
-const SENSITIVE_KEY = /^(authorization|proxy-authorization|cookie|set-cookie|x-api-key|api-key|apikey|x-auth-token|x-access-token|x-amz-security-token|.*(password|passwd|secret|token))$/i;
-
+/** Keys whose values are credentials wherever they appear in a scenario (headers, options): the one rule in checks/support/sensitive.ts. */
 export function isSensitiveKey(key: string): boolean {
-  return SENSITIVE_KEY.test(key);
+  return isSensitiveName(key);
 }
 
 const URL_PASSWORD = /(\b[a-z][a-z0-9+.-]*:\/\/[^\s:/@]*:)([^\s@/]+)@/gi;

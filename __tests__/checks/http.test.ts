@@ -210,11 +210,23 @@ describe('http against a local server', () => {
   it.each([
     ['headers are never sent', '/silent'],
     ['the body stalls after the headers', '/stall'],
-  ])('aborts promptly when %s and the attempt times out', async (_name, route) => {
+  ])('aborts promptly when %s and the run is interrupted', async (_name, route) => {
     const started = Date.now();
-    const attempt = runCheck({ url: `${server.url}${route}` }, fakeContext({ signal: AbortSignal.timeout(300), timeoutMs: 300 }));
+    const attempt = runCheck({ url: `${server.url}${route}` }, fakeContext({ signal: AbortSignal.timeout(300), timeoutMs: 10_000 }));
     await expect(attempt).rejects.toThrow();
     expect(Date.now() - started).toBeLessThan(1500);
+  });
+
+  it.each([
+    ['headers are never sent', '/silent', 'timed out waiting for the response headers'],
+    ['the body stalls after the headers', '/stall', 'timed out reading the body'],
+  ])('reports the phase itself, just before the attempt timeout, when %s', async (_name, route, text) => {
+    const started = Date.now();
+    const result = await runCheck({ url: `${server.url}${route}` }, fakeContext({ signal: AbortSignal.timeout(300), timeoutMs: 300 }));
+    // Well within the attempt (the runner would abort at 300 ms); slack for a loaded machine.
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(result.outcome).toBe('retry');
+    expect(result.message).toContain(text);
   });
 
   it('retries when the connection is reset mid-body', async () => {

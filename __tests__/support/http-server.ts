@@ -40,7 +40,9 @@ export interface TlsMaterial {
   cert: string;
 }
 
-export async function startHttpServer(options: { tls?: TlsMaterial } = {}): Promise<TestHttpServer> {
+/** `host`: `127.0.0.1` (default) or `::1`, so a test can have two origins on loopback. */
+export async function startHttpServer(options: { tls?: TlsMaterial; host?: '127.0.0.1' | '::1' } = {}): Promise<TestHttpServer> {
+  const host = options.host ?? '127.0.0.1';
   const routes = new Map<string, RouteHandler>();
   const requests: RecordedRequest[] = [];
   const sockets = new Set<Socket>();
@@ -78,14 +80,14 @@ export async function startHttpServer(options: { tls?: TlsMaterial } = {}): Prom
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
+    server.listen(0, host, () => resolve());
   });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
   const scheme = options.tls ? 'https' : 'http';
 
   return {
-    url: `${scheme}://127.0.0.1:${port}`,
+    url: `${scheme}://${host.includes(':') ? `[${host}]` : host}:${port}`,
     port,
     requests,
     route(routePath, handler) {
@@ -116,6 +118,37 @@ export function respond(status: number, body: string, { delayMs = 0, headers = {
 
 export function respondJson(status: number, value: unknown): RouteHandler {
   return respond(status, JSON.stringify(value), { headers: { 'content-type': 'application/json' } });
+}
+
+/** Answers with raw bytes (an encoded or binary body) and the given headers. */
+export function respondBytes(status: number, body: Buffer, headers: Record<string, string>): RouteHandler {
+  return (_req, res) => {
+    if (res.destroyed) return;
+    res.writeHead(status, { 'content-length': String(body.length), ...headers });
+    res.end(body);
+  };
+}
+
+/** Streams `total` bytes of `chunk` repeated (an endless-looking body), stopping when the client goes away. */
+export function respondStream(status: number, chunk: Buffer, total: number, headers: Record<string, string>): RouteHandler {
+  return (_req, res) => {
+    res.writeHead(status, headers);
+    let sent = 0;
+    const pump = () => {
+      while (sent < total && !res.destroyed) {
+        sent += chunk.length;
+        if (!res.write(chunk)) return void res.once('drain', pump);
+      }
+      if (!res.destroyed) res.end();
+    };
+    res.on('error', () => undefined);
+    pump();
+  };
+}
+
+/** Redirects to `location` (absolute, or relative to this server) with `status`. */
+export function redirect(status: number, location: string): RouteHandler {
+  return respond(status, '', { headers: { location } });
 }
 
 /** Echoes the request back as JSON: method, content-type, body. */
