@@ -181,7 +181,7 @@ describeWithMoto('ECS checks against moto', () => {
     it('fails when the service is missing', async () => {
       const result = await attempt(ecsServiceStable, BY_SERVICE);
       expect(result.outcome).toBe('fail');
-      expect(result.message).toBe('ECS service hokusai-api not found in cluster hokusai-development (MISSING)');
+      expect(result.message).toBe('ECS service hokusai-api not found in cluster hokusai-development, region us-east-1 (MISSING)');
     });
 
     it('fails when the service was deleted (INACTIVE)', async () => {
@@ -261,7 +261,7 @@ describeWithMoto('ECS checks against moto', () => {
     it('fails when the service is missing', async () => {
       const result = await attempt(ecsTaskRunning, BY_SERVICE);
       expect(result.outcome).toBe('fail');
-      expect(result.message).toBe('ECS service hokusai-api not found in cluster hokusai-development (MISSING)');
+      expect(result.message).toBe('ECS service hokusai-api not found in cluster hokusai-development, region us-east-1 (MISSING)');
     });
   });
 
@@ -299,7 +299,7 @@ describeWithMoto('ECS checks against moto', () => {
     it('fails when the service is missing', async () => {
       const result = await attempt(ecsTaskDefinition, { ...BY_SERVICE, secrets: ['HUGGINGFACE_API_KEY'] });
       expect(result.outcome).toBe('fail');
-      expect(result.message).toBe('ECS service hokusai-api not found in cluster hokusai-development (MISSING)');
+      expect(result.message).toBe('ECS service hokusai-api not found in cluster hokusai-development, region us-east-1 (MISSING)');
     });
   });
 });
