@@ -80,69 +80,75 @@ interface CallRow {
   action: string;
   check: string;
   spec: Record<string, unknown>;
-  answer: (body: unknown) => void;
+  /** The mock of the call this row breaks. */
+  stub: () => Stub;
   /** A body with the API's top-level field but the wrong content. */
   wrong: unknown;
 }
 
 const BY_SERVICE = { cluster: CLUSTER, service: SERVICE };
-const describeServices = (body: unknown) => ecs.on(DescribeServicesCommand).resolves(body as never);
+/** The part of aws-sdk-client-mock's stub the rows use, for any command. */
+interface Stub {
+  resolves(output: unknown): unknown;
+  rejects(error: Error): unknown;
+}
+const describeServices = (): Stub => ecs.on(DescribeServicesCommand) as unknown as Stub;
 
 // One row per AWS call of each check type (DescribeServices once per check type that makes it).
 const CALLS: CallRow[] = [
-  { action: 'ecs:DescribeServices', check: 'ecs-service-stable', spec: BY_SERVICE, answer: describeServices, wrong: { services: [{ serviceName: SERVICE }], failures: [] } },
-  { action: 'ecs:DescribeServices', check: 'ecs-task-running', spec: BY_SERVICE, answer: describeServices, wrong: { services: [], failures: [] } },
-  { action: 'ecs:DescribeServices', check: 'ecs-task-definition', spec: { ...BY_SERVICE, secrets: ['HF'] }, answer: describeServices, wrong: { services: 'hokusai-api', failures: [] } },
-  { action: 'ecs:DescribeServices', check: 'alb-targets-healthy', spec: BY_SERVICE, answer: describeServices, wrong: { services: [], failures: [{ arn: 'x' }] } },
-  { action: 'ecs:DescribeServices', check: 'sg-ingress', spec: { from: BY_SERVICE, toSecurityGroup: REDIS_SG, port: 6379 }, answer: describeServices, wrong: { services: [{ status: 'ACTIVE' }], failures: [] } },
+  { action: 'ecs:DescribeServices', check: 'ecs-service-stable', spec: BY_SERVICE, stub: describeServices, wrong: { services: [{ serviceName: SERVICE }], failures: [] } },
+  { action: 'ecs:DescribeServices', check: 'ecs-task-running', spec: BY_SERVICE, stub: describeServices, wrong: { services: [], failures: [] } },
+  { action: 'ecs:DescribeServices', check: 'ecs-task-definition', spec: { ...BY_SERVICE, secrets: ['HF'] }, stub: describeServices, wrong: { services: 'hokusai-api', failures: [] } },
+  { action: 'ecs:DescribeServices', check: 'alb-targets-healthy', spec: BY_SERVICE, stub: describeServices, wrong: { services: [], failures: [{ arn: 'x' }] } },
+  { action: 'ecs:DescribeServices', check: 'sg-ingress', spec: { from: BY_SERVICE, toSecurityGroup: REDIS_SG, port: 6379 }, stub: describeServices, wrong: { services: [{ status: 'ACTIVE' }], failures: [] } },
   {
     action: 'ecs:DescribeTaskDefinition',
     check: 'ecs-task-definition',
     spec: { taskDefinition: 'hokusai-api:151', secrets: ['HF'] },
-    answer: (body) => ecs.on(DescribeTaskDefinitionCommand).resolves(body as never),
+    stub: () => ecs.on(DescribeTaskDefinitionCommand) as unknown as Stub,
     wrong: { taskDefinition: { family: 'hokusai-api', containerDefinitions: [] } },
   },
-  { action: 'ecs:ListTasks', check: 'ecs-task-running', spec: BY_SERVICE, answer: (body) => ecs.on(ListTasksCommand).resolves(body as never), wrong: { taskArns: TASK } },
+  { action: 'ecs:ListTasks', check: 'ecs-task-running', spec: BY_SERVICE, stub: () => ecs.on(ListTasksCommand) as unknown as Stub, wrong: { taskArns: TASK } },
   {
     action: 'ecs:DescribeTasks',
     check: 'ecs-task-running',
     spec: BY_SERVICE,
-    answer: (body) => ecs.on(DescribeTasksCommand).resolves(body as never),
+    stub: () => ecs.on(DescribeTasksCommand) as unknown as Stub,
     wrong: { tasks: [{ taskArn: TASK }], failures: [] },
   },
   {
     action: 'elasticloadbalancing:DescribeTargetGroups',
     check: 'alb-targets-healthy',
     spec: { targetGroupName: 'api' },
-    answer: (body) => elbv2.on(DescribeTargetGroupsCommand).resolves(body as never),
+    stub: () => elbv2.on(DescribeTargetGroupsCommand) as unknown as Stub,
     wrong: { TargetGroups: [] },
   },
   {
     action: 'elasticloadbalancing:DescribeTargetHealth',
     check: 'alb-targets-healthy',
     spec: { targetGroupArn: TG },
-    answer: (body) => elbv2.on(DescribeTargetHealthCommand).resolves(body as never),
+    stub: () => elbv2.on(DescribeTargetHealthCommand) as unknown as Stub,
     wrong: { TargetHealthDescriptions: [{ Target: { Id: '10.0.1.23' } }] },
   },
   {
     action: 'ec2:DescribeSecurityGroupRules',
     check: 'sg-ingress',
     spec: { fromSecurityGroups: [API_SG], toSecurityGroup: REDIS_SG, port: 6379 },
-    answer: (body) => ec2.on(DescribeSecurityGroupRulesCommand).resolves(body as never),
+    stub: () => ec2.on(DescribeSecurityGroupRulesCommand) as unknown as Stub,
     wrong: { SecurityGroupRules: [{ IpProtocol: 'tcp', FromPort: 6379, ToPort: 6379 }] },
   },
   {
     action: 'ec2:DescribeSecurityGroups',
     check: 'sg-ingress',
     spec: { fromSecurityGroups: [API_SG], toSecurityGroup: REDIS_SG, port: 6379 },
-    answer: (body) => ec2.on(DescribeSecurityGroupsCommand).resolves(body as never),
+    stub: () => ec2.on(DescribeSecurityGroupsCommand) as unknown as Stub,
     wrong: { SecurityGroups: [] },
   },
   {
     action: 'elasticache:DescribeReplicationGroups',
     check: 'elasticache-available',
     spec: { replicationGroupId: REDIS },
-    answer: (body) => elasticache.on(DescribeReplicationGroupsCommand).resolves(body as never),
+    stub: () => elasticache.on(DescribeReplicationGroupsCommand) as unknown as Stub,
     wrong: { ReplicationGroups: [{ ReplicationGroupId: 'another-group', Status: 'available' }] },
   },
 ];
@@ -197,24 +203,12 @@ describe('the well-formed answers reach a verdict (the rows below break exactly 
 
 describe.each(CALLS)('$check: $action', (row) => {
   it.each(BODIES)('answered with %s → error "unexpected response", never a verdict', async (_, body) => {
-    row.answer(body(row));
+    row.stub().resolves(body(row));
     expectUnexpectedResponse(await attempt(row), row.action);
   });
 
   it('answered with a 200 the SDK cannot parse → error "unexpected response"', async () => {
-    row.answer({});
-    // Replace the answer with the SDK's deserialization failure.
-    const command = {
-      'ecs:DescribeServices': DescribeServicesCommand,
-      'ecs:DescribeTaskDefinition': DescribeTaskDefinitionCommand,
-      'ecs:ListTasks': ListTasksCommand,
-      'ecs:DescribeTasks': DescribeTasksCommand,
-    }[row.action];
-    if (command) ecs.on(command as never).rejects(unreadable());
-    else if (row.action.startsWith('elasticloadbalancing:')) elbv2.on(row.action.endsWith('Groups') ? DescribeTargetGroupsCommand : DescribeTargetHealthCommand).rejects(unreadable());
-    else if (row.action === 'ec2:DescribeSecurityGroupRules') ec2.on(DescribeSecurityGroupRulesCommand).rejects(unreadable());
-    else if (row.action === 'ec2:DescribeSecurityGroups') ec2.on(DescribeSecurityGroupsCommand).rejects(unreadable());
-    else elasticache.on(DescribeReplicationGroupsCommand).rejects(unreadable());
+    row.stub().rejects(unreadable());
     const result = await attempt(row);
     expectUnexpectedResponse(result, row.action);
     expect(result.message).toContain('answer the SDK could not read (SyntaxError');
@@ -241,7 +235,7 @@ describe('genuinely empty lists keep their meaning', () => {
   });
 
   it('a MISSING service (services: [], failures: [MISSING]) fails naming the region', async () => {
-    describeServices({ services: [], failures: [{ arn: 'arn:aws:ecs:us-east-1:123456789012:service/hokusai-api', reason: 'MISSING' }] });
+    describeServices().resolves({ services: [], failures: [{ arn: 'arn:aws:ecs:us-east-1:123456789012:service/hokusai-api', reason: 'MISSING' }] });
     const result = await attempt(CALLS[0]!);
     expect(result).toMatchObject({ outcome: 'fail', message: `ECS service ${SERVICE} not found in cluster ${CLUSTER}, region us-east-1 (MISSING)` });
   });
