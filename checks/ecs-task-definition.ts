@@ -9,6 +9,7 @@ import { describeService, runningTaskDefinitionArn } from './support/ecs.js';
 import { findTaskDefinition } from './support/ecs.js';
 import { taskDefinitionLabel } from './support/ecs-tasks.js';
 import { httpServerError } from './support/relations.js';
+import { clientRegion, ecsClient } from './support/aws.js';
 
 const TASK_DEFINITION_REF = /^(?:arn:aws[a-z-]*:ecs:[a-z0-9-]*:\d*:task-definition\/)?[A-Za-z0-9_-]{1,255}(?::\d+)?$/;
 const names = (description: string) =>
@@ -135,9 +136,10 @@ async function resolve(spec: Spec, ctx: CheckContext): Promise<Resolved> {
     const arn = runningTaskDefinitionArn(service);
     const definition = arn ? await findTaskDefinition(ctx, arn) : undefined;
     if (!arn || !definition) {
+      const region = await clientRegion(await ctx.clients.get(ecsClient));
       throw new AttemptResultError({
         outcome: 'fail',
-        message: `ECS service ${spec.service} (cluster ${spec.cluster}) runs task definition ${arn ?? '(none)'}, which ECS cannot describe`,
+        message: `ECS service ${spec.service} (cluster ${spec.cluster}) runs task definition ${arn ?? '(none)'}, which ECS cannot describe in region ${region}`,
         nextSteps: [`aws ecs describe-services --cluster ${spec.cluster} --services ${spec.service} --query 'services[0].deployments'`],
       });
     }
@@ -147,11 +149,12 @@ async function resolve(spec: Spec, ctx: CheckContext): Promise<Resolved> {
   const definition = await findTaskDefinition(ctx, reference);
   if (!definition) {
     const family = taskDefinitionLabel(reference).split(':')[0];
+    const region = await clientRegion(await ctx.clients.get(ecsClient));
     throw new AttemptResultError({
       outcome: 'fail',
-      message: `task definition ${reference} not found`,
+      message: `task definition ${reference} not found in region ${region}`,
       observations: [{ what: `task definition ${reference}`, expected: 'registered', actual: 'not found', ok: false }],
-      nextSteps: [`aws ecs list-task-definitions --family-prefix ${family} --sort DESC --max-items 5`],
+      nextSteps: [`aws ecs list-task-definitions --family-prefix ${family} --sort DESC --max-items 5 --region ${region}`],
     });
   }
   return { definition, runBy: '' };

@@ -180,16 +180,24 @@ function whyStopped(task: Task): string {
   );
 }
 
-/** "1 PENDING starting; RUNNING on other revisions: 2 api:150", or "" when there is nothing to add. */
-function progressText(starting: Task[], otherRevisions: Task[]): string {
+/**
+ * "1 PENDING starting; RUNNING for other deployments, not counted: 2 api:150", or "" when there
+ * is nothing to add.
+ */
+function progressText(starting: Task[], otherDeployments: Task[]): string {
   return [
     starting.length ? `${formatCounts(countBy(starting, (task) => task.lastStatus ?? 'UNKNOWN'))} starting` : '',
-    otherRevisions.length
-      ? `RUNNING on other revisions: ${formatCounts(countBy(otherRevisions, (task) => taskDefinitionLabel(task.taskDefinitionArn)))}`
+    otherDeployments.length
+      ? `RUNNING for other deployments, not counted: ${formatCounts(countBy(otherDeployments, (task) => taskDefinitionLabel(task.taskDefinitionArn)))}`
       : '',
   ]
     .filter(Boolean)
     .join('; ');
+}
+
+/** " (2 tasks without startedBy counted by task definition)", or "". */
+function fallbackText(count: number): string {
+  return count ? ` (${count} task${count === 1 ? '' : 's'} without startedBy counted by task definition)` : '';
 }
 
 function describeTaskCommand(cluster: string, arn: string): string {
@@ -203,23 +211,39 @@ function serviceEventsCommand(cluster: string, service: string): string {
   return `aws ecs describe-services --cluster ${cluster} --services ${service} --query 'services[0].events[:5]'`;
 }
 
+/**
+ * Which deployment a task belongs to. ECS sets a service task's `startedBy` to the id of the
+ * deployment that started it, so during a rollout (even `--force-new-deployment`, where old and new
+ * tasks run the same task definition) only tasks started by the PRIMARY deployment count. A task
+ * without `startedBy` (or a service without a PRIMARY deployment id) falls back to the task
+ * definition: `byTaskDefinition`, which the result says.
+ */
+function membership(primaryId: string | undefined, isExpected: (task: Task) => boolean) {
+  return (task: Task): 'primary' | 'byTaskDefinition' | 'other' => {
+    if (primaryId && task.startedBy) return task.startedBy === primaryId && isExpected(task) ? 'primary' : 'other';
+    return isExpected(task) ? 'byTaskDefinition' : 'other';
+  };
+}
+
 /** The service's tasks, sorted into what the verdict needs. */
 function classify(tasks: Task[], service: Service, isExpected: (task: Task) => boolean) {
   const serviceName = service.serviceName;
-  const primaryId = primaryDeployment(service)?.id;
+  const belongs = membership(primaryDeployment(service)?.id, isExpected);
   // moto ignores ListTasks' serviceName; real ECS sets group "service:<name>" on a service's tasks.
   const own = tasks.filter((task) => !task.group || !serviceName || task.group === `service:${serviceName}`);
-  const ofCurrentDeployment = (task: Task) =>
-    primaryId && task.startedBy?.startsWith('ecs-svc/') ? task.startedBy === primaryId : isExpected(task);
+  const ofPrimary = (task: Task) => belongs(task) !== 'other';
   const live = own.filter((task) => task.desiredStatus !== 'STOPPED' && !STOPPING_STATES.has(task.lastStatus ?? ''));
-  const running = live.filter((task) => task.lastStatus === 'RUNNING' && isExpected(task));
+  const running = live.filter((task) => task.lastStatus === 'RUNNING' && ofPrimary(task));
+  const starting = live.filter((task) => task.lastStatus !== 'RUNNING' && ofPrimary(task));
+  const failedStops = own.filter((task) => task.lastStatus === 'STOPPED' && ofPrimary(task) && !isIntentionalStop(task));
   return {
     own,
     running,
     unhealthy: running.filter((task) => task.healthStatus === 'UNHEALTHY'),
-    starting: live.filter((task) => task.lastStatus !== 'RUNNING' && isExpected(task)),
-    otherRevisions: live.filter((task) => task.lastStatus === 'RUNNING' && !isExpected(task)),
-    failedStops: own.filter((task) => task.lastStatus === 'STOPPED' && ofCurrentDeployment(task) && !isIntentionalStop(task)),
+    starting,
+    otherDeployments: live.filter((task) => task.lastStatus === 'RUNNING' && !ofPrimary(task)),
+    failedStops,
+    countedByTaskDefinition: [...running, ...starting, ...failedStops].filter((task) => belongs(task) === 'byTaskDefinition').length,
   };
 }
 
@@ -280,14 +304,15 @@ export const ecsTaskRunning = defineCheck({
     const listed = await Promise.all([listServiceTaskArns(ctx, spec, 'RUNNING'), listServiceTaskArns(ctx, spec, 'STOPPED')]);
     const arns = [...new Set(listed.flat())];
     const tasks = await describeTasksBatched(ctx, spec.cluster, arns);
-    const { own, running, unhealthy, starting, otherRevisions, failedStops } = classify(tasks, service, isExpected);
+    const { own, running, unhealthy, starting, otherDeployments, failedStops, countedByTaskDefinition } = classify(tasks, service, isExpected);
+    const fallback = fallbackText(countedByTaskDefinition);
 
     const observations: Observation[] = [];
     if (expectation) {
       observations.push({ what: 'PRIMARY deployment task definition', expected: expectedLabel, actual: deployed, ok: true });
     }
     observations.push(
-      { what: `RUNNING tasks on ${expectedLabel}`, expected: `>= ${required}`, actual: String(running.length), ok: running.length >= required },
+      { what: `RUNNING tasks of the PRIMARY deployment on ${expectedLabel}`, expected: `>= ${required}`, actual: String(running.length), ok: running.length >= required },
       { what: 'UNHEALTHY tasks', expected: '0', actual: unhealthy.map((t) => taskId(t.taskArn)).join(', ') || '0', ok: unhealthy.length === 0 },
       {
         what: 'STOPPED tasks of the current deployment',
@@ -296,9 +321,11 @@ export const ecsTaskRunning = defineCheck({
         ok: failedStops.length === 0,
       },
     );
-    const notable = [...failedStops, ...unhealthy, ...starting, ...otherRevisions];
+    const notable = [...failedStops, ...unhealthy, ...starting, ...otherDeployments];
     const details = {
       requiredRunning: required,
+      primaryDeployment: primaryDeployment(service)?.id,
+      countedByTaskDefinition,
       taskCounts: countBy(own, (task) => task.lastStatus ?? 'UNKNOWN'),
       tasks: notable.slice(0, 10).map(taskSummary),
     };
@@ -309,12 +336,12 @@ export const ecsTaskRunning = defineCheck({
     const stopped = failedStops[0];
     if (stopped) {
       const more = failedStops.length > 1 ? `; ${failedStops.length} stopped tasks in all` : '';
-      return { ...result, outcome: 'fail', message: `${where}: ${whyStopped(stopped)}${more}` };
+      return { ...result, outcome: 'fail', message: `${where}: ${whyStopped(stopped)}${more}${fallback}` };
     }
 
     const counted = `${running.length}/${required} tasks RUNNING on ${expectedLabel}`;
     if (running.length >= required && unhealthy.length === 0) {
-      return { ...result, outcome: 'pass', message: `${where}: ${counted}, none UNHEALTHY` };
+      return { ...result, outcome: 'pass', message: `${where}: ${counted}, none UNHEALTHY${fallback}` };
     }
     // ECS replaces an UNHEALTHY task by itself, so it may clear: retry, and fail only when the budget runs out.
     const sick = unhealthy[0];
@@ -322,10 +349,10 @@ export const ecsTaskRunning = defineCheck({
       return {
         ...result,
         outcome: 'retry',
-        message: `${where}: task ${taskId(sick.taskArn)} is UNHEALTHY (${containerHealth(sick)})${unhealthy.length > 1 ? ` and ${unhealthy.length - 1} more` : ''}; ${counted}`,
+        message: `${where}: task ${taskId(sick.taskArn)} is UNHEALTHY (${containerHealth(sick)})${unhealthy.length > 1 ? ` and ${unhealthy.length - 1} more` : ''}; ${counted}${fallback}`,
       };
     }
-    const progress = progressText(starting, otherRevisions);
-    return { ...result, outcome: 'retry', message: `${where}: ${counted}${progress ? ` (${progress})` : ''}` };
+    const progress = progressText(starting, otherDeployments);
+    return { ...result, outcome: 'retry', message: `${where}: ${counted}${progress ? ` (${progress})` : ''}${fallback}` };
   },
 });

@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import type { Endpoint, ReplicationGroup } from '@aws-sdk/client-elasticache';
 import { AttemptResultError, defineCheck, type AttemptResult } from './types.js';
-import { awsCall, elasticacheClient } from './support/aws.js';
+import { awsCall, clientRegion, elasticacheClient, unexpectedResponseResult, type ResponseShape } from './support/aws.js';
 import { dependencyUnreachableEffects } from './support/relations.js';
 
 const schema = z.strictObject({
@@ -23,6 +23,15 @@ type Spec = z.output<typeof schema>;
  */
 const TERMINAL = new Set(['deleting', 'deleted', 'create-failed']);
 
+const ACTION = 'elasticache:DescribeReplicationGroups';
+
+/** What DescribeReplicationGroups always returns: `ReplicationGroups`, each with its id and status. */
+export const DESCRIBE_REPLICATION_GROUPS_SHAPE: ResponseShape = {
+  ReplicationGroups: 'array',
+  'ReplicationGroups[].ReplicationGroupId': 'string',
+  'ReplicationGroups[].Status': 'string',
+};
+
 export const elasticacheAvailable = defineCheck({
   type: 'elasticache-available',
   summary: 'An ElastiCache replication group exists and is available; reports its primary endpoint.',
@@ -34,24 +43,38 @@ export const elasticacheAvailable = defineCheck({
     const nextSteps = [`aws elasticache describe-replication-groups --replication-group-id ${id}`];
     const { DescribeReplicationGroupsCommand } = await import('@aws-sdk/client-elasticache');
     const client = await ctx.clients.get(elasticacheClient);
-    let group: ReplicationGroup | undefined;
+    let out: { ReplicationGroups?: ReplicationGroup[] } | undefined;
     try {
-      const out = await awsCall(ctx, 'elasticache:DescribeReplicationGroups', (abortSignal) =>
-        client.send(new DescribeReplicationGroupsCommand({ ReplicationGroupId: id }), { abortSignal }),
+      out = await awsCall(
+        ctx,
+        ACTION,
+        async (abortSignal) => {
+          try {
+            return await client.send(new DescribeReplicationGroupsCommand({ ReplicationGroupId: id }), { abortSignal });
+          } catch (error) {
+            if ((error as { name?: string }).name === 'ReplicationGroupNotFoundFault' && !abortSignal.aborted) return undefined;
+            throw error;
+          }
+        },
+        DESCRIBE_REPLICATION_GROUPS_SHAPE,
       );
-      group = out.ReplicationGroups?.[0];
     } catch (error) {
-      if (!(error instanceof AttemptResultError)) throw error;
-      if (error.result.details?.awsError !== 'ReplicationGroupNotFoundFault') return error.result;
+      if (error instanceof AttemptResultError) return error.result;
+      throw error;
     }
-    if (!group) {
+    if (!out) {
+      const region = await clientRegion(client);
       return {
         outcome: 'fail',
-        message: `ElastiCache replication group ${id} not found`,
+        message: `ElastiCache replication group ${id} not found in region ${region} (ReplicationGroupNotFoundFault)`,
         observations: [{ what: `replication group ${id}`, expected: 'available', actual: 'not found', ok: false }],
-        nextSteps: ['aws elasticache describe-replication-groups --query "ReplicationGroups[].ReplicationGroupId"', ...nextSteps],
+        nextSteps: [`aws elasticache describe-replication-groups --region ${region} --query "ReplicationGroups[].ReplicationGroupId"`, ...nextSteps],
+        facts: { replicationGroupId: id, region },
       };
     }
+    // AWS answers an unknown id with ReplicationGroupNotFoundFault, never with a list without it.
+    const group = out.ReplicationGroups?.find((g) => g.ReplicationGroupId === id);
+    if (!group) return unexpectedResponseResult(ACTION, [`ReplicationGroups does not include ${id}`]);
     return evaluate(id, group, nextSteps);
   },
 });

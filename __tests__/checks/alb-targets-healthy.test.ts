@@ -192,7 +192,7 @@ describe('alb-targets-healthy', () => {
   it('fails naming a target group that does not exist', async () => {
     elbv2.on(DescribeTargetGroupsCommand).rejects(Object.assign(new Error('One or more target groups not found'), { name: 'TargetGroupNotFoundException' }));
     const result = await run({ targetGroupName: 'nope' }).catch((e: AttemptResultError) => e.result);
-    expect(result).toMatchObject({ outcome: 'fail', message: 'target group nope not found' });
+    expect(result).toMatchObject({ outcome: 'fail', message: 'target group nope not found in region us-east-1' });
   });
 
   describe('with cluster + service', () => {
@@ -204,9 +204,13 @@ describe('alb-targets-healthy', () => {
           {
             serviceName: spec.service,
             status: 'ACTIVE',
+            desiredCount: 1,
+            runningCount: 1,
+            deployments: [],
             loadBalancers: targetGroupArns.map((targetGroupArn) => ({ targetGroupArn, containerName: 'api', containerPort: 8000 })),
           },
         ],
+        failures: [],
       });
     }
 

@@ -143,7 +143,7 @@ describe('ecs-service-stable', () => {
   });
 
   it.each([
-    { reason: 'MISSING', response: { services: [], failures: [{ arn: 'arn:aws:ecs:...:service/hokusai-api', reason: 'MISSING' }] }, message: 'ECS service hokusai-api not found in cluster hokusai-development (MISSING)' },
+    { reason: 'MISSING', response: { services: [], failures: [{ arn: 'arn:aws:ecs:...:service/hokusai-api', reason: 'MISSING' }] }, message: 'ECS service hokusai-api not found in cluster hokusai-development, region us-east-1 (MISSING)' },
     { reason: 'INACTIVE', response: { services: [service({ status: 'INACTIVE' })], failures: [] }, message: 'ECS service hokusai-api in cluster hokusai-development is INACTIVE' },
   ])('fails at once when the service is $reason', async ({ response, message }) => {
     ecs.on(DescribeServicesCommand).resolves(response);

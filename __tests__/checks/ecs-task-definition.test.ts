@@ -56,10 +56,13 @@ function givenServiceRunning(primaryRevision: number, serviceRevision = primaryR
       {
         serviceName: 'hokusai-api',
         status: 'ACTIVE',
+        desiredCount: 1,
+        runningCount: 1,
         taskDefinition: `${ARN}:${serviceRevision}`,
         deployments: [{ id: 'ecs-svc/1', status: 'PRIMARY', taskDefinition: `${ARN}:${primaryRevision}` }],
       },
     ],
+    failures: [],
   });
 }
 
@@ -185,15 +188,15 @@ describe('ecs-task-definition', () => {
     givenDefinitions({});
     const result = await attempt({ taskDefinition: 'hokusai-api:999', secrets: ['HUGGINGFACE_API_KEY'] });
     expect(result.outcome).toBe('fail');
-    expect(result.message).toBe('task definition hokusai-api:999 not found');
-    expect(result.nextSteps).toEqual(['aws ecs list-task-definitions --family-prefix hokusai-api --sort DESC --max-items 5']);
+    expect(result.message).toBe('task definition hokusai-api:999 not found in region us-east-1');
+    expect(result.nextSteps).toEqual(['aws ecs list-task-definitions --family-prefix hokusai-api --sort DESC --max-items 5 --region us-east-1']);
   });
 
   it('fails when the service is MISSING', async () => {
     ecs.on(DescribeServicesCommand).resolves({ services: [], failures: [{ reason: 'MISSING' }] });
     const result = await attempt({ ...BY_SERVICE, secrets: ['HUGGINGFACE_API_KEY'] });
     expect(result.outcome).toBe('fail');
-    expect(result.message).toBe('ECS service hokusai-api not found in cluster hokusai-development (MISSING)');
+    expect(result.message).toBe('ECS service hokusai-api not found in cluster hokusai-development, region us-east-1 (MISSING)');
   });
 
   it.each([

@@ -101,7 +101,37 @@ describe('ecs-task-running: task states', () => {
       state: 'tasks still on the previous revision',
       tasks: [task('a'), task('old1', { revision: 150, startedBy: 'ecs-svc/old' }), task('old2', { revision: 150, startedBy: 'ecs-svc/old' })],
       outcome: 'retry',
-      message: '1/2 tasks RUNNING on hokusai-api:151 (RUNNING on other revisions: 2 hokusai-api:150)',
+      message: '1/2 tasks RUNNING on hokusai-api:151 (RUNNING for other deployments, not counted: 2 hokusai-api:150)',
+    },
+    {
+      state: '--force-new-deployment under way: the old deployment runs the same revision (not counted)',
+      tasks: [task('new1'), task('old1', { startedBy: 'ecs-svc/old' }), task('old2', { startedBy: 'ecs-svc/old' })],
+      outcome: 'retry',
+      message: '1/2 tasks RUNNING on hokusai-api:151 (RUNNING for other deployments, not counted: 2 hokusai-api:151)',
+    },
+    {
+      state: 'only the old deployment runs, on the same revision',
+      tasks: [task('old1', { startedBy: 'ecs-svc/old' }), task('old2', { startedBy: 'ecs-svc/old' })],
+      outcome: 'retry',
+      message: '0/2 tasks RUNNING on hokusai-api:151 (RUNNING for other deployments, not counted: 2 hokusai-api:151)',
+    },
+    {
+      state: 'tasks without startedBy: counted by task definition, and the message says so',
+      tasks: [task('a', { startedBy: undefined }), task('b')],
+      outcome: 'pass',
+      message: '2/2 tasks RUNNING on hokusai-api:151, none UNHEALTHY (1 task without startedBy counted by task definition)',
+    },
+    {
+      state: 'tasks without startedBy on another revision are not counted',
+      tasks: [task('a'), task('old', { startedBy: undefined, revision: 150 })],
+      outcome: 'retry',
+      message: '1/2 tasks RUNNING on hokusai-api:151 (RUNNING for other deployments, not counted: 1 hokusai-api:150)',
+    },
+    {
+      state: 'an empty startedBy counts as absent',
+      tasks: [task('a', { startedBy: '' }), task('b', { startedBy: '' })],
+      outcome: 'pass',
+      message: '2/2 tasks RUNNING on hokusai-api:151, none UNHEALTHY (2 tasks without startedBy counted by task definition)',
     },
     {
       state: 'a STOPPED task of an older deployment (ignored)',
@@ -211,7 +241,7 @@ describe('ecs-task-running: task states', () => {
     ecs.on(DescribeServicesCommand).resolves({ services: [], failures: [{ reason: 'MISSING' }] });
     const result = await attempt();
     expect(result.outcome).toBe('fail');
-    expect(result.message).toBe('ECS service hokusai-api not found in cluster hokusai-development (MISSING)');
+    expect(result.message).toBe('ECS service hokusai-api not found in cluster hokusai-development, region us-east-1 (MISSING)');
   });
 });
 
@@ -265,7 +295,7 @@ describe('ecs-task-running: expected task definition', () => {
     given(service({}, 152), [task('a', { revision: 152 }), task('old', { revision: 150, startedBy: 'ecs-svc/old' })]);
     const result = await attempt({ ...SPEC, taskDefinition: { revision: '>=151' } });
     expect(result.outcome).toBe('retry');
-    expect(result.message).toContain('1/2 tasks RUNNING on hokusai-api:>=151 (RUNNING on other revisions: 1 hokusai-api:150)');
+    expect(result.message).toContain('1/2 tasks RUNNING on hokusai-api:>=151 (RUNNING for other deployments, not counted: 1 hokusai-api:150)');
   });
 });
 
@@ -285,14 +315,14 @@ describe('ecs-task-running: paging and batching', () => {
   it('follows ListTasks nextToken across pages and asks by serviceName and desiredStatus', async () => {
     const tasks = [task('p1'), task('p2'), task('p3')];
     const byArn = new Map(tasks.map((t) => [t.taskArn!, t]));
-    ecs.on(DescribeServicesCommand).resolves({ services: [service({ desiredCount: 3 })] });
+    ecs.on(DescribeServicesCommand).resolves({ services: [service({ desiredCount: 3 })], failures: [] });
     ecs
       .on(ListTasksCommand, { desiredStatus: 'RUNNING' })
       .resolvesOnce({ taskArns: [arnOf('p1')], nextToken: 'page2' })
       .resolvesOnce({ taskArns: [arnOf('p2')], nextToken: 'page3' })
       .resolvesOnce({ taskArns: [arnOf('p3')] });
     ecs.on(ListTasksCommand, { desiredStatus: 'STOPPED' }).resolves({ taskArns: [] });
-    ecs.on(DescribeTasksCommand).callsFake((input: { tasks: string[] }) => ({ tasks: input.tasks.map((arn) => byArn.get(arn)) }));
+    ecs.on(DescribeTasksCommand).callsFake((input: { tasks: string[] }) => ({ tasks: input.tasks.map((arn) => byArn.get(arn)), failures: [] }));
 
     const result = await attempt();
     expect(result.outcome).toBe('pass');
@@ -308,7 +338,7 @@ describe('ecs-task-running: paging and batching', () => {
 
 describe('ecs-task-running: AWS errors and schema', () => {
   it('maps AccessDenied on ListTasks to an error naming ecs:ListTasks', async () => {
-    ecs.on(DescribeServicesCommand).resolves({ services: [service()] });
+    ecs.on(DescribeServicesCommand).resolves({ services: [service()], failures: [] });
     ecs.on(ListTasksCommand).rejects(Object.assign(new Error('not authorized to perform: ecs:ListTasks'), { name: 'AccessDeniedException' }));
     const result = await attempt();
     expect(result.outcome).toBe('error');
@@ -316,7 +346,7 @@ describe('ecs-task-running: AWS errors and schema', () => {
   });
 
   it('maps throttling on DescribeTasks to retry', async () => {
-    ecs.on(DescribeServicesCommand).resolves({ services: [service()] });
+    ecs.on(DescribeServicesCommand).resolves({ services: [service()], failures: [] });
     ecs.on(ListTasksCommand).resolves({ taskArns: [arnOf('a')] });
     ecs.on(DescribeTasksCommand).rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
     const result = await attempt();

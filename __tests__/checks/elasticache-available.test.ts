@@ -87,7 +87,7 @@ describe('elasticache-available', () => {
     elasticache.on(DescribeReplicationGroupsCommand).rejects(awsError('ReplicationGroupNotFoundFault', 404));
     const result = await run('hokusai-redis-typo');
     expect(result.outcome).toBe('fail');
-    expect(result.message).toBe('ElastiCache replication group hokusai-redis-typo not found');
+    expect(result.message).toBe('ElastiCache replication group hokusai-redis-typo not found in region us-east-1 (ReplicationGroupNotFoundFault)');
     expect(result.nextSteps).toContain('aws elasticache describe-replication-groups --replication-group-id hokusai-redis-typo');
   });
 

@@ -173,12 +173,15 @@ describe('sg-ingress from an ECS service', () => {
   const service = (securityGroups: string[]) => ({
     serviceName: 'hokusai-api-development',
     status: 'ACTIVE',
+    desiredCount: 1,
+    runningCount: 1,
+    deployments: [],
     networkConfiguration: { awsvpcConfiguration: { subnets: ['subnet-08cb7663096ac0017'], securityGroups } },
   });
   const fromService = { fromSecurityGroups: undefined, from: { cluster: 'hokusai-development', service: 'hokusai-api-development' } };
 
   it('uses the service awsvpc groups as the source', async () => {
-    ecs.on(DescribeServicesCommand).resolves({ services: [service(['sg-0aaaaaaaaaaaaaaaa', API_SG])] });
+    ecs.on(DescribeServicesCommand).resolves({ services: [service(['sg-0aaaaaaaaaaaaaaaa', API_SG])], failures: [] });
     givenRules([fromGroup('sgr-1', 'tcp', 6379, 6379, API_SG)]);
     const result = await run(fromService);
     expect(result.outcome).toBe('pass');
@@ -190,7 +193,7 @@ describe('sg-ingress from an ECS service', () => {
   });
 
   it('names the service when its groups are not allowed', async () => {
-    ecs.on(DescribeServicesCommand).resolves({ services: [service([API_SG])] });
+    ecs.on(DescribeServicesCommand).resolves({ services: [service([API_SG])], failures: [] });
     givenRules([fromGroup('sgr-old', 'tcp', 6379, 6379, OLD_SG)]);
     const result = await run(fromService);
     expect(result.outcome).toBe('fail');
@@ -207,7 +210,7 @@ describe('sg-ingress from an ECS service', () => {
   });
 
   it('errors when the service has no awsvpc groups', async () => {
-    ecs.on(DescribeServicesCommand).resolves({ services: [service([])] });
+    ecs.on(DescribeServicesCommand).resolves({ services: [service([])], failures: [] });
     const result = await run(fromService);
     expect(result.outcome).toBe('error');
     expect(result.message).toContain('fromSecurityGroups');
@@ -219,7 +222,7 @@ describe('sg-ingress AWS errors', () => {
     ec2.on(DescribeSecurityGroupRulesCommand).rejects(awsError(name));
     const result = await run();
     expect(result.outcome).toBe('fail');
-    expect(result.message).toBe(`security group ${REDIS_SG} does not exist (${name})`);
+    expect(result.message).toBe(`security group ${REDIS_SG} does not exist in region us-east-1 (${name})`);
   });
 
   it('fails when the rules filter comes back empty and the group does not exist', async () => {
@@ -233,7 +236,7 @@ describe('sg-ingress AWS errors', () => {
 
   it('reports "none" when the group exists with no rules at all', async () => {
     givenRules([]);
-    ec2.on(DescribeSecurityGroupsCommand).resolves({ SecurityGroups: [{ GroupId: REDIS_SG }] });
+    ec2.on(DescribeSecurityGroupsCommand).resolves({ SecurityGroups: [{ GroupId: REDIS_SG, IpPermissions: [] }] });
     const result = await run();
     expect(result.outcome).toBe('fail');
     expect(result.message).toContain('(rules present: none)');

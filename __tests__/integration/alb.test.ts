@@ -166,7 +166,7 @@ suite('alb-targets-healthy against moto', () => {
   it('fails naming a target group that does not exist', async () => {
     await loadBalancedTargetGroup();
     const result = await run({ targetGroupName: 'hokusai-api-typo' }).catch((e: { result: unknown }) => e.result);
-    expect(result).toMatchObject({ outcome: 'fail', message: 'target group hokusai-api-typo not found' });
+    expect(result).toMatchObject({ outcome: 'fail', message: 'target group hokusai-api-typo not found in region us-east-1' });
   });
 
   it('checks the target groups of an ECS service', async () => {

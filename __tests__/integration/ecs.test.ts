@@ -127,7 +127,7 @@ describeWithMoto('ECS checks against moto', () => {
         count,
         launchType: 'FARGATE',
         networkConfiguration: network,
-        startedBy: deploymentId,
+        ...(deploymentId ? { startedBy: deploymentId } : {}),
         group: `service:${SERVICE}`,
         tags: toTags(tags),
       }),
@@ -181,7 +181,7 @@ describeWithMoto('ECS checks against moto', () => {
     it('fails when the service is missing', async () => {
       const result = await attempt(ecsServiceStable, BY_SERVICE);
       expect(result.outcome).toBe('fail');
-      expect(result.message).toBe('ECS service hokusai-api not found in cluster hokusai-development (MISSING)');
+      expect(result.message).toBe('ECS service hokusai-api not found in cluster hokusai-development, region us-east-1 (MISSING)');
     });
 
     it('fails when the service was deleted (INACTIVE)', async () => {
@@ -221,7 +221,39 @@ describeWithMoto('ECS checks against moto', () => {
       const result = await attempt(ecsTaskRunning, BY_SERVICE);
       expect(result.outcome).toBe('retry');
       expect(result.message).toBe(
-        'ECS service hokusai-api (cluster hokusai-development): 1/2 tasks RUNNING on hokusai-api:2 (RUNNING on other revisions: 2 hokusai-api:1)',
+        'ECS service hokusai-api (cluster hokusai-development): 1/2 tasks RUNNING on hokusai-api:2 (RUNNING for other deployments, not counted: 2 hokusai-api:1)',
+      );
+    });
+
+    it('--force-new-deployment: tasks of the previous deployment on the same revision are not counted', async () => {
+      const before = await createService(2);
+      await startTasks(before, 2, 2);
+      expect((await attempt(ecsTaskRunning, BY_SERVICE)).outcome).toBe('pass');
+      // moto gives the PRIMARY deployment a new id on a forced redeploy (ECS adds a new PRIMARY).
+      const updated = await ecs.send(new sdk.UpdateServiceCommand({ cluster: CLUSTER, service: SERVICE, forceNewDeployment: true }));
+      const after = updated.service!.deployments!.find((d) => d.status === 'PRIMARY')!.id!;
+      expect(after).not.toBe(before);
+
+      const rolling = await attempt(ecsTaskRunning, BY_SERVICE);
+      expect(rolling.outcome).toBe('retry');
+      expect(rolling.message).toBe(
+        'ECS service hokusai-api (cluster hokusai-development): 0/2 tasks RUNNING on hokusai-api:2 (RUNNING for other deployments, not counted: 2 hokusai-api:2)',
+      );
+      expect(rolling.details).toMatchObject({ primaryDeployment: after, countedByTaskDefinition: 0 });
+
+      await startTasks(after, 2, 2);
+      const done = await attempt(ecsTaskRunning, BY_SERVICE);
+      expect(done.outcome).toBe('pass');
+      expect(done.message).toBe('ECS service hokusai-api (cluster hokusai-development): 2/2 tasks RUNNING on hokusai-api:2, none UNHEALTHY');
+    });
+
+    it('tasks without startedBy (moto leaves it empty when run-task gives none) are counted by task definition, and the message says so', async () => {
+      await createService(2);
+      await startTasks('', 2, 2);
+      const result = await attempt(ecsTaskRunning, BY_SERVICE);
+      expect(result.outcome).toBe('pass');
+      expect(result.message).toBe(
+        'ECS service hokusai-api (cluster hokusai-development): 2/2 tasks RUNNING on hokusai-api:2, none UNHEALTHY (2 tasks without startedBy counted by task definition)',
       );
     });
 
@@ -261,7 +293,7 @@ describeWithMoto('ECS checks against moto', () => {
     it('fails when the service is missing', async () => {
       const result = await attempt(ecsTaskRunning, BY_SERVICE);
       expect(result.outcome).toBe('fail');
-      expect(result.message).toBe('ECS service hokusai-api not found in cluster hokusai-development (MISSING)');
+      expect(result.message).toBe('ECS service hokusai-api not found in cluster hokusai-development, region us-east-1 (MISSING)');
     });
   });
 
@@ -289,7 +321,7 @@ describeWithMoto('ECS checks against moto', () => {
     it.each([
       { taskDefinition: 'hokusai-api:1', outcome: 'fail', message: 'task definition hokusai-api:1 is missing secret HUGGINGFACE_API_KEY' },
       { taskDefinition: 'hokusai-api', outcome: 'pass', message: 'task definition hokusai-api:2 declares secret HUGGINGFACE_API_KEY' },
-      { taskDefinition: 'hokusai-api:7', outcome: 'fail', message: 'task definition hokusai-api:7 not found' },
+      { taskDefinition: 'hokusai-api:7', outcome: 'fail', message: 'task definition hokusai-api:7 not found in region us-east-1' },
     ])('with taskDefinition $taskDefinition → $outcome', async ({ taskDefinition, outcome, message }) => {
       const result = await attempt(ecsTaskDefinition, { taskDefinition, secrets: ['HUGGINGFACE_API_KEY'] });
       expect(result.outcome).toBe(outcome);
@@ -299,7 +331,7 @@ describeWithMoto('ECS checks against moto', () => {
     it('fails when the service is missing', async () => {
       const result = await attempt(ecsTaskDefinition, { ...BY_SERVICE, secrets: ['HUGGINGFACE_API_KEY'] });
       expect(result.outcome).toBe('fail');
-      expect(result.message).toBe('ECS service hokusai-api not found in cluster hokusai-development (MISSING)');
+      expect(result.message).toBe('ECS service hokusai-api not found in cluster hokusai-development, region us-east-1 (MISSING)');
     });
   });
 });

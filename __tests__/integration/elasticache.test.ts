@@ -53,7 +53,7 @@ suite('elasticache-available against moto', () => {
   it('fails on a group that does not exist', async () => {
     const result = await check('hokusai-redis-typo');
     expect(result.outcome).toBe('fail');
-    expect(result.message).toBe('ElastiCache replication group hokusai-redis-typo not found');
+    expect(result.message).toBe('ElastiCache replication group hokusai-redis-typo not found in region us-east-1 (ReplicationGroupNotFoundFault)');
     expect(result.nextSteps).toContain('aws elasticache describe-replication-groups --replication-group-id hokusai-redis-typo');
   });
 });

@@ -5,6 +5,8 @@
 import { it, expect, beforeAll, afterAll, beforeEach } from '@jest/globals';
 import {
   AuthorizeSecurityGroupIngressCommand,
+  RevokeSecurityGroupEgressCommand,
+  RevokeSecurityGroupIngressCommand,
   CreateSecurityGroupCommand,
   CreateSubnetCommand,
   CreateVpcCommand,
@@ -162,10 +164,19 @@ suite('sg-ingress against moto', () => {
     expect(result.facts).toMatchObject({ fromSecurityGroups: [api], missingRule: true });
   });
 
+  it('a group with no rules at all (empty securityGroupRuleSet, the group exists) fails with "rules present: none"', async () => {
+    const { redis, api } = await incident();
+    await ec2.send(new RevokeSecurityGroupIngressCommand({ GroupId: redis, IpPermissions: [{ IpProtocol: 'tcp', FromPort: 6379, ToPort: 6379, UserIdGroupPairs: [{ GroupId: OLD_SG }] }] }));
+    await ec2.send(new RevokeSecurityGroupEgressCommand({ GroupId: redis, IpPermissions: [{ IpProtocol: '-1', IpRanges: [{ CidrIp: '0.0.0.0/0' }] }] }));
+    const result = await check({ fromSecurityGroups: [api], toSecurityGroup: redis, port: 6379 });
+    expect(result.outcome).toBe('fail');
+    expect(result.message).toContain('(rules present: none)');
+  });
+
   it('fails naming a destination group that does not exist', async () => {
     const { api } = await incident();
     const result = await check({ fromSecurityGroups: [api], toSecurityGroup: 'sg-0123456789abcdef0', port: 6379 });
     expect(result.outcome).toBe('fail');
-    expect(result.message).toBe('security group sg-0123456789abcdef0 does not exist (InvalidGroup.NotFound)');
+    expect(result.message).toBe('security group sg-0123456789abcdef0 does not exist in region us-east-1 (InvalidGroup.NotFound)');
   });
 });

@@ -5,10 +5,12 @@
  *
  * HTTP faults come from a real local server (and a TLS one with a self-signed certificate). AWS
  * faults come from a real moto_server behind a fault-injecting proxy (support/fault-proxy.ts) that
- * answers the next N calls with the error AWS would send, in the call's protocol, and counts every
- * call. The SDK retries throttling (and unreachable endpoints) on its own, up to AWS_MAX_ATTEMPTS
- * attempts per call (3, the SDK's default, pinned here so the counts below are exact); the runner
- * retries the check on top of that.
+ * answers the next N calls with the error AWS would send, in the call's protocol (or with HTTP 200
+ * and a body that is not the API's answer), and counts every call. The SDK retries unreachable
+ * endpoints and dropped connections on its own, up to AWS_MAX_ATTEMPTS attempts per call (3, the
+ * SDK's default, pinned here so the counts below are exact); throttling it does NOT retry inside an
+ * attempt (checks/support/aws.ts), so each throttled call is one runner attempt that says
+ * "AWS throttled …" and the runner's retry backs off.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -56,10 +58,12 @@ let server: TestHttpServer;
 let tlsServer: TestHttpServer;
 let moto: Moto | undefined;
 let closedPort: number;
-let groups: { from: string; to: string } = { from: 'sg-00000000', to: 'sg-00000000' };
+let groups: { from: string; to: string; bare: string } = { from: 'sg-00000000', to: 'sg-00000000', bare: 'sg-00000000' };
+let tgHealthArn = 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/tg-health/0';
 let tmp: string;
 let burstRequests = 0;
 const outcomes = new Map<string, Outcome>();
+const shapeOutcomes = new Map<string, Outcome>();
 const proxies: FaultProxy[] = [];
 
 const retry = (attempts: number) => `retry: { attempts: ${attempts}, interval: 100ms, backoff: 1 }`;
@@ -113,13 +117,13 @@ const CASES: FaultCase[] = [
   },
   // --- AWS, through the fault proxy in front of moto ---
   {
-    name: 'ECS (JSON protocol) throttled for 3 calls, then answering',
+    name: 'ECS (JSON protocol) throttled twice, then answering',
     aws: true,
     check: `type: ecs-task-definition\n    cluster: ${CLUSTER}\n    service: ${SERVICE}\n    secrets: [HUGGINGFACE_API_KEY]\n    ${retry(3)}`,
-    faults: (proxy) => proxy.failNext(SDK_ATTEMPTS, throttle('ThrottlingException'), 'DescribeServices'),
-    // Attempt 1: the SDK tries DescribeServices 3 times, all throttled; attempt 2 goes through.
-    expected: { code: 0, status: 'passed', attempts: 2, flaky: true, message: /HUGGINGFACE_API_KEY/ },
-    calls: { DescribeServices: [SDK_ATTEMPTS + 1, SDK_ATTEMPTS], DescribeTaskDefinition: [1, 0] },
+    faults: (proxy) => proxy.failNext(2, throttle('ThrottlingException'), 'DescribeServices'),
+    // Each throttled call ends its attempt at once (no SDK retry); attempt 3 goes through.
+    expected: { code: 0, status: 'passed', attempts: 3, flaky: true, message: /HUGGINGFACE_API_KEY/ },
+    calls: { DescribeServices: [3, 2], DescribeTaskDefinition: [1, 0] },
   },
   {
     name: 'ECS throttled on every call',
@@ -127,23 +131,33 @@ const CASES: FaultCase[] = [
     check: `type: ecs-task-definition\n    cluster: ${CLUSTER}\n    service: ${SERVICE}\n    secrets: [HUGGINGFACE_API_KEY]\n    ${retry(2)}`,
     faults: (proxy) => proxy.failNext(1000, throttle('ThrottlingException'), 'DescribeServices'),
     expected: { code: 1, status: 'failed', attempts: 2, message: /^AWS throttled ecs:DescribeServices \(ThrottlingException\); backing off and retrying \(gave up after 2 attempts\)$/ },
-    calls: { DescribeServices: [2 * SDK_ATTEMPTS, 2 * SDK_ATTEMPTS] },
+    calls: { DescribeServices: [2, 2] },
   },
   {
-    name: 'EC2 (EC2 query protocol) throttled for 3 calls, then answering',
+    // #14 §7: the SDK's own backoff used to eat the attempt ("no answer within the 789ms attempt timeout").
+    name: 'ECS throttled on every call, with a short attempt timeout: the message still says throttled',
+    aws: true,
+    check: `type: ecs-service-stable\n    cluster: ${CLUSTER}\n    service: ${SERVICE}\n    timeout: 789ms\n    ${retry(3)}`,
+    faults: (proxy) => proxy.failNext(1000, throttle('ThrottlingException'), 'DescribeServices'),
+    // No call count: on a loaded machine the first attempt can time out while the SDK is still
+    // being imported. The last attempt's message is the point: throttled, not "no answer within".
+    expected: { code: 1, status: 'failed', attempts: 3, message: /^AWS throttled ecs:DescribeServices \(ThrottlingException\); backing off and retrying \(gave up after 3 attempts\)$/ },
+  },
+  {
+    name: 'EC2 (EC2 query protocol) throttled once, then answering',
     aws: true,
     check: `type: sg-ingress\n    fromSecurityGroups: [{fromGroup}]\n    toSecurityGroup: {toGroup}\n    port: 6379\n    ${retry(3)}`,
-    faults: (proxy) => proxy.failNext(SDK_ATTEMPTS, throttle('RequestLimitExceeded'), 'DescribeSecurityGroupRules'),
+    faults: (proxy) => proxy.failNext(1, throttle('RequestLimitExceeded'), 'DescribeSecurityGroupRules'),
     expected: { code: 0, status: 'passed', attempts: 2, flaky: true, message: /allows tcp\/6379 from/ },
-    calls: { DescribeSecurityGroupRules: [SDK_ATTEMPTS + 1, SDK_ATTEMPTS] },
+    calls: { DescribeSecurityGroupRules: [2, 1] },
   },
   {
-    name: 'ElastiCache (query protocol) throttled for 3 calls, then answering',
+    name: 'ElastiCache (query protocol) throttled once, then answering',
     aws: true,
     check: `type: elasticache-available\n    replicationGroupId: ${REPLICATION_GROUP}\n    ${retry(3)}`,
-    faults: (proxy) => proxy.failNext(SDK_ATTEMPTS, throttle('Throttling'), 'DescribeReplicationGroups'),
+    faults: (proxy) => proxy.failNext(1, throttle('Throttling'), 'DescribeReplicationGroups'),
     expected: { code: 0, status: 'passed', attempts: 2, flaky: true, message: new RegExp(`^ElastiCache replication group ${REPLICATION_GROUP} is available`) },
-    calls: { DescribeReplicationGroups: [SDK_ATTEMPTS + 1, SDK_ATTEMPTS] },
+    calls: { DescribeReplicationGroups: [2, 1] },
   },
   {
     name: 'ElastiCache connection dropped for 3 calls, then answering',
@@ -188,22 +202,71 @@ const CASES: FaultCase[] = [
   },
 ];
 
-function scenarioFor(fault: FaultCase, index: number): string {
-  const check = fault.check
+// --- HTTP 200 with a body that is not the API's answer (#14 §1): one check a call, one run a body kind ---
+
+/** One AWS call of the ECS / ELBv2 / EC2 / ElastiCache check types, faulted for one check only. */
+interface ShapeRow {
+  /** The action as the check's message names it. */
+  action: string;
+  /** The check, as YAML lines under `checks:` (indented by 4). */
+  check: string;
+  /** The proxy rule: this API action, in requests whose body contains `marker`. */
+  api: string;
+  marker: string;
+  /** A body in the API's protocol, parseable, with the wrong content. */
+  wrong: string;
+}
+
+const xml = (action: string, inner: string) => `<${action}Response><${action}Result>${inner}</${action}Result></${action}Response>`;
+const ec2Xml = (action: string, inner: string) => `<${action}Response><requestId>1</requestId>${inner}</${action}Response>`;
+
+// prettier-ignore
+const SHAPE_ROWS: ShapeRow[] = [
+  { action: 'ecs:DescribeServices', api: 'DescribeServices', marker: 'svc-shape', check: `type: ecs-service-stable\n    cluster: ${CLUSTER}\n    service: svc-shape`, wrong: '{"services":[{"serviceName":"svc-shape"}],"failures":[]}' },
+  { action: 'ecs:DescribeTaskDefinition', api: 'DescribeTaskDefinition', marker: 'td-shape', check: 'type: ecs-task-definition\n    taskDefinition: td-shape:1\n    secrets: [A]', wrong: '{"taskDefinition":{"family":"td-shape"}}' },
+  { action: 'ecs:ListTasks', api: 'ListTasks', marker: 'cl-list', check: `type: ecs-task-running\n    cluster: cl-list\n    service: ${SERVICE}`, wrong: '{"taskArns":"arn:aws:ecs:us-east-1:123456789012:task/x"}' },
+  { action: 'ecs:DescribeTasks', api: 'DescribeTasks', marker: 'cl-tasks', check: `type: ecs-task-running\n    cluster: cl-tasks\n    service: ${SERVICE}`, wrong: '{"tasks":[{"taskArn":"x"}],"failures":[]}' },
+  { action: 'elasticloadbalancing:DescribeTargetGroups', api: 'DescribeTargetGroups', marker: 'tg-groups', check: 'type: alb-targets-healthy\n    targetGroupName: tg-groups', wrong: xml('DescribeTargetGroups', '<TargetGroups/>') },
+  { action: 'elasticloadbalancing:DescribeTargetHealth', api: 'DescribeTargetHealth', marker: 'tg-health', check: 'type: alb-targets-healthy\n    targetGroupArn: {tgHealthArn}', wrong: xml('DescribeTargetHealth', '<TargetHealthDescriptions><member><Target><Id>10.0.1.23</Id></Target></member></TargetHealthDescriptions>') },
+  { action: 'ec2:DescribeSecurityGroupRules', api: 'DescribeSecurityGroupRules', marker: '{toGroup}', check: 'type: sg-ingress\n    fromSecurityGroups: [{fromGroup}]\n    toSecurityGroup: {toGroup}\n    port: 6379', wrong: ec2Xml('DescribeSecurityGroupRules', '<securityGroupRuleSet><item><ipProtocol>tcp</ipProtocol><fromPort>6379</fromPort></item></securityGroupRuleSet>') },
+  { action: 'ec2:DescribeSecurityGroups', api: 'DescribeSecurityGroups', marker: '{bareGroup}', check: 'type: sg-ingress\n    fromSecurityGroups: [{fromGroup}]\n    toSecurityGroup: {bareGroup}\n    port: 6379', wrong: ec2Xml('DescribeSecurityGroups', '<securityGroupInfo/>') },
+  { action: 'elasticache:DescribeReplicationGroups', api: 'DescribeReplicationGroups', marker: 'rg-shape', check: 'type: elasticache-available\n    replicationGroupId: rg-shape', wrong: xml('DescribeReplicationGroups', '<ReplicationGroups><ReplicationGroup><ReplicationGroupId>another</ReplicationGroupId><Status>available</Status></ReplicationGroup></ReplicationGroups>') },
+];
+
+const SHAPE_BODIES: { kind: string; body: (row: ShapeRow) => string }[] = [
+  { kind: '{}', body: () => '{}' },
+  { kind: 'an empty body', body: () => '' },
+  { kind: 'a wrongly shaped body', body: (row) => row.wrong },
+];
+
+function fill(text: string): string {
+  return text
     .replaceAll('{url}', server.url)
     .replaceAll('{tlsUrl}', tlsServer.url)
     .replaceAll('{closedPort}', String(closedPort))
     .replaceAll('{fromGroup}', groups.from)
-    .replaceAll('{toGroup}', groups.to);
+    .replaceAll('{toGroup}', groups.to)
+    .replaceAll('{bareGroup}', groups.bare)
+    .replaceAll('{tgHealthArn}', tgHealthArn);
+}
+
+function scenarioFor(fault: FaultCase, index: number): string {
+  const check = fill(fault.check);
   return [`name: fault ${index}`, 'checks:', '  - name: probe', `    ${check}`, '  - name: after', '    type: http', `    url: ${server.url}/ok`, ''].join('\n');
 }
 
 async function seedMoto(endpoint: string): Promise<void> {
   const config = { endpoint, region: REGION, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } };
-  const [ecsSdk, ec2Sdk, cacheSdk] = await Promise.all([import('@aws-sdk/client-ecs'), import('@aws-sdk/client-ec2'), import('@aws-sdk/client-elasticache')]);
+  const [ecsSdk, ec2Sdk, cacheSdk, elbSdk] = await Promise.all([
+    import('@aws-sdk/client-ecs'),
+    import('@aws-sdk/client-ec2'),
+    import('@aws-sdk/client-elasticache'),
+    import('@aws-sdk/client-elastic-load-balancing-v2'),
+  ]);
   const ecs = new ecsSdk.ECSClient(config);
   const ec2 = new ec2Sdk.EC2Client(config);
   const cache = new cacheSdk.ElastiCacheClient(config);
+  const elbv2 = new elbSdk.ElasticLoadBalancingV2Client(config);
   try {
     await ecs.send(new ecsSdk.CreateClusterCommand({ clusterName: CLUSTER }));
     await ecs.send(
@@ -218,7 +281,19 @@ async function seedMoto(endpoint: string): Promise<void> {
     await ec2.send(
       new ec2Sdk.AuthorizeSecurityGroupIngressCommand({ GroupId: to, IpPermissions: [{ IpProtocol: 'tcp', FromPort: 6379, ToPort: 6379, UserIdGroupPairs: [{ GroupId: from }] }] }),
     );
-    groups = { from, to };
+    // The shape rows: a group with no rules at all (so DescribeSecurityGroups is asked), clusters
+    // whose service exists (ListTasks, DescribeTasks are reached), a target group to read health of.
+    const bare = (await ec2.send(new ec2Sdk.CreateSecurityGroupCommand({ GroupName: 'bare', Description: 'no rules' }))).GroupId!;
+    await ec2.send(new ec2Sdk.RevokeSecurityGroupEgressCommand({ GroupId: bare, IpPermissions: [{ IpProtocol: '-1', IpRanges: [{ CidrIp: '0.0.0.0/0' }] }] }));
+    groups = { from, to, bare };
+    for (const cluster of ['cl-list', 'cl-tasks']) {
+      await ecs.send(new ecsSdk.CreateClusterCommand({ clusterName: cluster }));
+      await ecs.send(new ecsSdk.CreateServiceCommand({ cluster, serviceName: SERVICE, taskDefinition: SERVICE, desiredCount: 1 }));
+    }
+    await ecs.send(new ecsSdk.RunTaskCommand({ cluster: 'cl-tasks', taskDefinition: SERVICE, launchType: 'FARGATE', count: 1, group: `service:${SERVICE}` }));
+    const vpc = (await ec2.send(new ec2Sdk.CreateVpcCommand({ CidrBlock: '10.1.0.0/16' }))).Vpc!.VpcId!;
+    const group = await elbv2.send(new elbSdk.CreateTargetGroupCommand({ Name: 'tg-health', Protocol: 'HTTP', Port: 8000, VpcId: vpc, TargetType: 'ip' }));
+    tgHealthArn = group.TargetGroups![0]!.TargetGroupArn!;
     await cache.send(
       new cacheSdk.CreateReplicationGroupCommand({ ReplicationGroupId: REPLICATION_GROUP, ReplicationGroupDescription: 'fault tests', Engine: 'redis', CacheNodeType: 'cache.t3.micro', NumCacheClusters: 1 }),
     );
@@ -226,20 +301,27 @@ async function seedMoto(endpoint: string): Promise<void> {
     ecs.destroy();
     ec2.destroy();
     cache.destroy();
+    elbv2.destroy();
   }
 }
 
 async function runCase(fault: FaultCase, index: number): Promise<Outcome> {
-  const dir = path.join(tmp, String(index));
+  const proxied = fault.aws && !fault.endpointDown;
+  return runScenarioFile(fault.name, String(index), scenarioFor(fault, index), proxied ? (proxy) => fault.faults?.(proxy) : undefined);
+}
+
+/** Runs `yaml` through the built CLI, with AWS behind a fresh fault proxy (`faults`) or on a closed port. */
+async function runScenarioFile(name: string, dirName: string, yaml: string, faults?: (proxy: FaultProxy) => void): Promise<Outcome> {
+  const dir = path.join(tmp, dirName);
   mkdirSync(dir, { recursive: true });
   const file = path.join(dir, 'scenario.yaml');
-  writeFileSync(file, scenarioFor(fault, index));
+  writeFileSync(file, yaml);
   let proxy: FaultProxy | undefined;
   let endpoint = `http://127.0.0.1:${closedPort}`;
-  if (fault.aws && !fault.endpointDown) {
+  if (faults) {
     proxy = await startFaultProxy(moto!.endpoint);
     proxies.push(proxy);
-    fault.faults?.(proxy);
+    faults(proxy);
     endpoint = proxy.endpoint;
   }
   const out = path.join(dir, 'out', 'report.json');
@@ -260,7 +342,7 @@ async function runCase(fault: FaultCase, index: number): Promise<Outcome> {
   try {
     report = JSON.parse(readFileSync(out, 'utf8')) as RunReport;
   } catch (error) {
-    throw new Error(`${fault.name}: no --out report (${(error as Error).message}); exit ${run.code}\n--- stdout\n${run.stdout}\n--- stderr\n${run.stderr}`);
+    throw new Error(`${name}: no --out report (${(error as Error).message}); exit ${run.code}\n--- stdout\n${run.stdout}\n--- stderr\n${run.stderr}`);
   }
   return { run, report, proxy };
 }
@@ -285,8 +367,20 @@ beforeAll(async () => {
     await seedMoto(moto.endpoint);
   }
   const runnable = CASES.map((fault, index) => ({ fault, index })).filter(({ fault }) => !fault.aws || withMoto);
-  await Promise.all(runnable.map(async ({ fault, index }) => outcomes.set(fault.name, await runCase(fault, index))));
+  await Promise.all([
+    ...runnable.map(async ({ fault, index }) => outcomes.set(fault.name, await runCase(fault, index))),
+    ...(withMoto ? SHAPE_BODIES.map(async (kind, index) => shapeOutcomes.set(kind.kind, await runShapes(kind, index))) : []),
+  ]);
 }, 180_000);
+
+/** One run: every shape row's check, each with its own call answered 200 with `kind`'s body. */
+function runShapes(kind: (typeof SHAPE_BODIES)[number], index: number): Promise<Outcome> {
+  const checks = SHAPE_ROWS.map((row, i) => `  - name: shape ${i}\n    ${fill(row.check)}\n    ${retry(2)}`);
+  const yaml = [`name: shapes ${index}`, 'checks:', ...checks, ''].join('\n');
+  return runScenarioFile(`shapes: ${kind.kind}`, `shapes-${index}`, yaml, (proxy) => {
+    for (const row of SHAPE_ROWS) proxy.failNext(1000, { body: kind.body(row) }, row.api, fill(row.marker));
+  });
+}
 
 afterAll(async () => {
   killAllCli();
@@ -337,6 +431,29 @@ describe.each(CASES)('$name', (fault) => {
       expect(seen).toEqual(fault.calls);
     });
   }
+});
+
+describe.each(SHAPE_BODIES)('AWS answers HTTP 200 with $kind', ({ kind }) => {
+  const maybe = withMoto ? it : it.skip;
+
+  maybe.each(SHAPE_ROWS.map((row, i) => [row.action, i] as const))('%s: error "unexpected response", never a verdict', (action, i) => {
+    const { report, proxy } = shapeOutcomes.get(kind)!;
+    const probe = report.checks[i]!;
+    expect({ status: probe.status, attempts: probe.attempts }).toEqual({ status: 'error', attempts: 1 });
+    expect(probe.message).toMatch(new RegExp(`^unexpected response from ${action}: `));
+    expect(probe.message).not.toMatch(/not found|does not exist/);
+    expect(probe.fix).toBeUndefined();
+    // The proxy did answer this check's call with the body (not some other failure first).
+    expect(proxy!.requests.some((r) => r.action === SHAPE_ROWS[i]!.api && r.fault === 'body 200')).toBe(true);
+  });
+
+  maybe('the run prints no fix command and no "not found", and exits 1', () => {
+    const { run } = shapeOutcomes.get(kind)!;
+    expect(run.code).toBe(1);
+    expect(run.stdout + run.stderr).not.toContain('authorize-security-group-ingress');
+    expect(run.stdout + run.stderr).not.toMatch(/not found|does not exist/);
+    expect(run.stdout + run.stderr).not.toContain(STACK_LINE);
+  });
 });
 
 describe('the 5xx burst, seen from the server', () => {

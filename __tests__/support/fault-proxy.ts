@@ -11,6 +11,8 @@
  *
  * The SDK parses each of these into an error whose `name` is the code (checked by the reliability
  * tests through the real SDK, not assumed). `drop` instead destroys the connection without answering.
+ * A `BodyFault` answers HTTP 200 (or its status) with a body of the test's choosing — `{}`, nothing,
+ * or something shaped wrongly for the API — the way a proxy, a middlebox or an emulator may.
  */
 import type http from 'node:http';
 import type { ServerResponse } from 'node:http';
@@ -24,7 +26,20 @@ export interface AwsFault {
   status?: number;
 }
 
-export type Fault = AwsFault | 'drop';
+/** A success status with a body that is not the API's answer. */
+export interface BodyFault {
+  /** HTTP status (default 200). */
+  status?: number;
+  body: string;
+  /** Default: the request's own content type for JSON protocols, `text/xml` for query protocols. */
+  contentType?: string;
+}
+
+export type Fault = AwsFault | BodyFault | 'drop';
+
+function isBodyFault(fault: Fault): fault is BodyFault {
+  return typeof fault === 'object' && 'body' in fault;
+}
 
 export interface ProxiedRequest {
   /** e.g. `DescribeServices`. */
@@ -40,8 +55,12 @@ export interface ProxiedRequest {
 export interface FaultProxy {
   /** `http://127.0.0.1:PORT`: use it as AWS_ENDPOINT_URL. */
   endpoint: string;
-  /** Answers the next `count` requests whose action is `action` (any action: '*') with `fault`. */
-  failNext(count: number, fault: Fault, action?: string): void;
+  /**
+   * Answers the next `count` requests whose action is `action` (any action: '*') and whose request
+   * body contains `bodyContains` (when given: e.g. a resource name, to fault one check of several)
+   * with `fault`.
+   */
+  failNext(count: number, fault: Fault, action?: string, bodyContains?: string): void;
   /** Every request so far, in arrival order. */
   requests: ProxiedRequest[];
   /** Requests for `action` (every request without it). */
@@ -53,6 +72,7 @@ interface Rule {
   remaining: number;
   fault: Fault;
   action: string;
+  bodyContains?: string;
 }
 
 const EC2_VERSION = '2016-11-15';
@@ -60,6 +80,16 @@ let requestCounter = 0;
 
 function escapeXml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/** Writes a 2xx answer with `fault.body`. */
+function answerBody(res: ServerResponse, fault: BodyFault, headers: http.IncomingHttpHeaders): void {
+  const json = typeof headers['x-amz-target'] === 'string';
+  res.writeHead(fault.status ?? 200, {
+    'content-type': fault.contentType ?? (json ? String(headers['content-type'] ?? 'application/x-amz-json-1.1') : 'text/xml'),
+    'x-amzn-requestid': `fault-proxy-${++requestCounter}`,
+  });
+  res.end(fault.body);
 }
 
 /** Writes `fault` the way the service of this request would. */
@@ -89,12 +119,19 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
   const proxy = await startAwsProxy(upstream, {
     maxSockets: 16,
     intercept(call, req, res, body) {
-      const rule = rules.find((r) => r.remaining > 0 && (r.action === '*' || r.action === call.action));
+      const rule = rules.find(
+        (r) => r.remaining > 0 && (r.action === '*' || r.action === call.action) && (r.bodyContains === undefined || body.includes(r.bodyContains)),
+      );
       if (!rule) return false;
       rule.remaining -= 1;
       if (rule.fault === 'drop') {
         (call as ProxiedRequest).fault = 'drop';
         req.socket.destroy();
+        return true;
+      }
+      if (isBodyFault(rule.fault)) {
+        (call as ProxiedRequest).fault = `body ${rule.fault.status ?? 200}`;
+        answerBody(res, rule.fault, req.headers);
         return true;
       }
       (call as ProxiedRequest).fault = rule.fault.code;
@@ -106,8 +143,8 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
   return {
     endpoint: proxy.endpoint,
     requests,
-    failNext(count, fault, action = '*') {
-      rules.push({ remaining: count, fault, action });
+    failNext(count, fault, action = '*', bodyContains) {
+      rules.push({ remaining: count, fault, action, bodyContains });
     },
     count: (action) => requests.filter((r) => action === undefined || r.action === action).length,
     stop: () => proxy.stop(),

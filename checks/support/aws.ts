@@ -14,32 +14,99 @@ function sdkConfig(settings: ClientSettings) {
   return { region: settings.region, ...(settings.profile ? { profile: settings.profile } : {}) };
 }
 
+/** The parts of the SDK's retry strategy (smithy `RetryStrategyV2`) that the wrapper below touches. */
+interface RetryStrategyV2Like {
+  mode?: string;
+  acquireInitialRetryToken(scope: string): Promise<unknown>;
+  refreshRetryTokenForRetry(token: unknown, errorInfo: { errorType?: string; error?: unknown }): Promise<unknown>;
+  recordSuccess(token: unknown): void;
+}
+
+function isRetryStrategyV2(strategy: unknown): strategy is RetryStrategyV2Like {
+  const s = strategy as Partial<RetryStrategyV2Like> | undefined;
+  return typeof s?.acquireInitialRetryToken === 'function' && typeof s.refreshRetryTokenForRetry === 'function' && typeof s.recordSuccess === 'function';
+}
+
+/**
+ * `strategy` (the SDK's standard or adaptive one, as AWS_MAX_ATTEMPTS / AWS_RETRY_MODE resolved it),
+ * except that a throttled call is not retried inside the attempt: the SDK would back off for
+ * seconds, the attempt would time out, and the report would say "no answer within the … attempt
+ * timeout" instead of "AWS throttled …". The error reaches awsErrorResult at once and the runner's
+ * retry (with its own backoff) takes over. Network errors and 5xx are still retried by the SDK.
+ */
+export function throttlingNotRetried(strategy: unknown): unknown {
+  if (!isRetryStrategyV2(strategy)) return strategy;
+  return {
+    mode: strategy.mode,
+    acquireInitialRetryToken: (scope: string) => strategy.acquireInitialRetryToken(scope),
+    async refreshRetryTokenForRetry(token: unknown, errorInfo: { errorType?: string; error?: unknown }) {
+      // The SDK's retry middleware rethrows the call's own error when this throws.
+      if (errorInfo.errorType === 'THROTTLING') throw errorInfo.error ?? new Error('throttled');
+      return strategy.refreshRetryTokenForRetry(token, errorInfo);
+    },
+    recordSuccess: (token: unknown) => strategy.recordSuccess(token),
+  };
+}
+
+interface RetryConfigurable {
+  config: { retryStrategy: () => Promise<unknown> };
+}
+
+/**
+ * Wraps the client's resolved retry strategy with throttlingNotRetried. The SDK's retry middleware
+ * reads `client.config.retryStrategy()` on every call, so replacing that provider after
+ * construction keeps everything else the SDK resolved (max attempts, retry mode, quotas).
+ */
+function surfaceThrottling<C>(client: C): C {
+  const config = (client as unknown as RetryConfigurable).config;
+  const resolved = config.retryStrategy;
+  let wrapped: Promise<unknown> | undefined;
+  config.retryStrategy = () => (wrapped ??= resolved().then(throttlingNotRetried));
+  return client;
+}
+
 export const ecsClient: ClientFactory<ECSClient> = {
   id: 'ecs',
-  create: async (s) => new (await import('@aws-sdk/client-ecs')).ECSClient(sdkConfig(s)),
+  create: async (s) => surfaceThrottling(new (await import('@aws-sdk/client-ecs')).ECSClient(sdkConfig(s))),
 };
 export const elbv2Client: ClientFactory<ElasticLoadBalancingV2Client> = {
   id: 'elbv2',
   create: async (s) =>
-    new (await import('@aws-sdk/client-elastic-load-balancing-v2')).ElasticLoadBalancingV2Client(sdkConfig(s)),
+    surfaceThrottling(new (await import('@aws-sdk/client-elastic-load-balancing-v2')).ElasticLoadBalancingV2Client(sdkConfig(s))),
 };
 export const logsClient: ClientFactory<CloudWatchLogsClient> = {
   id: 'logs',
-  create: async (s) => new (await import('@aws-sdk/client-cloudwatch-logs')).CloudWatchLogsClient(sdkConfig(s)),
+  create: async (s) => surfaceThrottling(new (await import('@aws-sdk/client-cloudwatch-logs')).CloudWatchLogsClient(sdkConfig(s))),
 };
 export const ec2Client: ClientFactory<EC2Client> = {
   id: 'ec2',
-  create: async (s) => new (await import('@aws-sdk/client-ec2')).EC2Client(sdkConfig(s)),
+  create: async (s) => surfaceThrottling(new (await import('@aws-sdk/client-ec2')).EC2Client(sdkConfig(s))),
 };
 export const elasticacheClient: ClientFactory<ElastiCacheClient> = {
   id: 'elasticache',
-  create: async (s) => new (await import('@aws-sdk/client-elasticache')).ElastiCacheClient(sdkConfig(s)),
+  create: async (s) => surfaceThrottling(new (await import('@aws-sdk/client-elasticache')).ElastiCacheClient(sdkConfig(s))),
 };
 
+/**
+ * The region a client sends its calls to (`await client.config.region()`), for "not found"
+ * messages: a resource looked up in the wrong region is the most common "not found".
+ */
+export async function clientRegion(client: unknown): Promise<string> {
+  try {
+    const region = (client as { config?: { region?: unknown } }).config?.region;
+    const value: unknown = typeof region === 'function' ? await (region as () => Promise<unknown>)() : region;
+    return typeof value === 'string' && value ? value : 'unknown region';
+  } catch {
+    return 'unknown region';
+  }
+}
+
+/** The SDK's own throttling codes (smithy THROTTLING_ERROR_CODES) plus the services' spellings. */
 const THROTTLING = new Set([
   'Throttling', 'ThrottlingException', 'ThrottledException', 'TooManyRequestsException',
   'RequestLimitExceeded', 'RequestThrottled', 'RequestThrottledException', 'SlowDown',
-  'ProvisionedThroughputExceededException', 'LimitExceededException',
+  'ProvisionedThroughputExceededException', 'LimitExceededException', 'BandwidthLimitExceeded',
+  'EC2ThrottledException', 'PriorRequestNotComplete', 'TransactionInProgressException',
 ]);
 const ACCESS_DENIED = new Set([
   'AccessDenied', 'AccessDeniedException', 'UnauthorizedOperation', 'UnauthorizedException',
@@ -50,7 +117,7 @@ const BAD_CREDENTIALS = new Set([
   'InvalidSignatureException', 'SignatureDoesNotMatch', 'AuthFailure', 'CredentialsProviderError',
   'TokenRefreshRequired',
 ]);
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH']);
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH']);
 
 interface SdkLikeError {
   name?: string;
@@ -61,16 +128,29 @@ interface SdkLikeError {
 }
 
 /**
+ * An answer with a 2xx status the SDK could not read (HTML from a proxy, JSON where XML belongs):
+ * the SDK throws its parser's error with the response's status and a "Deserialization error" hint.
+ */
+function isUnreadableAnswer(err: SdkLikeError, detail: string): boolean {
+  const status = err.$metadata?.httpStatusCode;
+  return (status !== undefined && status >= 200 && status < 300) || /Deserialization error/i.test(err.message ?? detail);
+}
+
+/**
  * Maps an SDK error to an attempt result. `action` is the IAM action of the call
- * (e.g. `ecs:DescribeServices`) so AccessDenied can name exactly what to grant.
+ * (e.g. `ecs:DescribeServices`) so AccessDenied can name exactly what to grant. Transient (retry,
+ * or `error` with `retryable`): throttling, unreachable endpoint, HTTP 5xx. Definitive (`error`):
+ * access denied, bad credentials, an unreadable 2xx answer, any other 4xx. Not-found codes are
+ * the check types' business (a `fail` naming what and where), so callers catch those first.
  */
 export function awsErrorResult(error: unknown, action: string): AttemptResult {
   const err = (error ?? {}) as SdkLikeError;
   const name = err.name ?? err.Code ?? 'Error';
   const code = err.code ?? '';
-  const detail = (err.message ?? String(error)).split('\n')[0];
-  if (THROTTLING.has(name) || err.$metadata?.httpStatusCode === 429) {
-    return { outcome: 'retry', message: `AWS throttled ${action} (${name}); backing off and retrying` };
+  const detail = (err.message ?? String(error)).split('\n')[0] ?? '';
+  const status = err.$metadata?.httpStatusCode;
+  if (THROTTLING.has(name) || status === 429) {
+    return { outcome: 'retry', message: `AWS throttled ${action} (${name}); backing off and retrying`, details: { awsError: name, action } };
   }
   if (ACCESS_DENIED.has(name)) {
     return {
@@ -80,7 +160,7 @@ export function awsErrorResult(error: unknown, action: string): AttemptResult {
       details: { awsError: name, action },
     };
   }
-  if (BAD_CREDENTIALS.has(name) || /credential/i.test(name) || /Could not load credentials/i.test(detail ?? '')) {
+  if (BAD_CREDENTIALS.has(name) || /credential/i.test(name) || /Could not load credentials/i.test(detail)) {
     return {
       outcome: 'error',
       message: `AWS credentials are missing, expired or invalid (${name}: ${detail}) while calling ${action}`,
@@ -96,9 +176,11 @@ export function awsErrorResult(error: unknown, action: string): AttemptResult {
       details: { awsError: code || name, action },
     };
   }
-  const status = err.$metadata?.httpStatusCode;
   if (status !== undefined && status >= 500) {
     return { outcome: 'error', retryable: true, message: `AWS ${action} failed with ${name} (HTTP ${status}): ${detail}`, details: { awsError: name, action } };
+  }
+  if (isUnreadableAnswer(err, detail)) {
+    return unexpectedResponseResult(action, [`HTTP ${status ?? '2xx'} answer the SDK could not read (${name}: ${detail})`]);
   }
   return { outcome: 'error', message: `AWS ${action} failed: ${name}: ${detail}`, details: { awsError: name, action } };
 }
@@ -170,7 +252,8 @@ export function unexpectedResponseResult(action: string, problems: readonly stri
  * (abortSignal) => client.send(cmd, { abortSignal }), { services: 'array' })`. SDK errors become an
  * AttemptResultError the runner reports as-is; a response that does not match `shape` becomes an
  * `error` ("unexpected response from …"); an abort propagates untouched so the runner can tell
- * timeout from failure.
+ * timeout from failure. A call that resolves to `undefined` (never the SDK's own answer: the caller
+ * turned a not-found error into "absent") is returned without a shape check.
  * @throws AttemptResultError for SDK errors and malformed responses.
  */
 export async function awsCall<Out>(
@@ -186,7 +269,7 @@ export async function awsCall<Out>(
     if (ctx.signal.aborted) throw error;
     throw new AttemptResultError(awsErrorResult(error, action));
   }
-  if (shape) {
+  if (shape && out !== undefined) {
     const problems = shapeProblems(out, shape);
     if (problems.length > 0) throw new AttemptResultError(unexpectedResponseResult(action, problems));
   }

@@ -4,7 +4,7 @@
  */
 import type { SecurityGroupRule } from '@aws-sdk/client-ec2';
 import { AttemptResultError, type CheckContext } from '../types.js';
-import { awsCall, ec2Client } from './aws.js';
+import { awsCall, clientRegion, ec2Client, unexpectedResponseResult, type ResponseShape } from './aws.js';
 
 /** `tcp`, `udp`, `icmp`, or `-1` (all traffic): the spellings EC2 uses in rules. */
 export type RuleProtocol = 'tcp' | 'udp' | 'icmp' | '-1';
@@ -17,8 +17,31 @@ export function normalizeProtocol(protocol: string | number | undefined): string
 }
 
 /**
- * Every rule of `groupId` (ingress and egress). A filter on an unknown group id returns an empty
- * list instead of an error, so an empty answer is double-checked with DescribeSecurityGroups.
+ * What DescribeSecurityGroupRules always returns: `SecurityGroupRules` (an empty list when the
+ * filter matches nothing: EC2 sends an empty `securityGroupRuleSet`, which the SDK reads as []),
+ * each rule with its id, group, direction and protocol.
+ */
+export const DESCRIBE_SECURITY_GROUP_RULES_SHAPE: ResponseShape = {
+  SecurityGroupRules: 'array',
+  'SecurityGroupRules[].SecurityGroupRuleId': 'string',
+  'SecurityGroupRules[].GroupId': 'string',
+  'SecurityGroupRules[].IsEgress': 'boolean',
+  'SecurityGroupRules[].IpProtocol': 'string',
+};
+
+/** What DescribeSecurityGroups always returns: `SecurityGroups`, each with its id and (possibly empty) `IpPermissions`. */
+export const DESCRIBE_SECURITY_GROUPS_SHAPE: ResponseShape = {
+  SecurityGroups: 'array',
+  'SecurityGroups[].GroupId': 'string',
+  'SecurityGroups[].IpPermissions': 'array',
+};
+
+/**
+ * Every rule of `groupId` (ingress and egress), all pages (ec2:DescribeSecurityGroupRules). A
+ * filter on an unknown group id returns an empty list instead of an error, so an empty answer is
+ * double-checked with DescribeSecurityGroups.
+ * @throws AttemptResultError: `fail` when the group does not exist; `error` for a response without
+ *   the fields EC2 always returns (never read as "no rules").
  */
 export async function securityGroupRules(ctx: CheckContext, groupId: string): Promise<SecurityGroupRule[]> {
   const { DescribeSecurityGroupRulesCommand } = await import('@aws-sdk/client-ec2');
@@ -26,17 +49,21 @@ export async function securityGroupRules(ctx: CheckContext, groupId: string): Pr
   const rules: SecurityGroupRule[] = [];
   let nextToken: string | undefined;
   do {
-    const page = await awsCall(ctx, 'ec2:DescribeSecurityGroupRules', (abortSignal) =>
-      client.send(
-        // No `is-egress` filter: moto answers it with HTTP 500, so egress is dropped client-side.
-        new DescribeSecurityGroupRulesCommand({
-          Filters: [{ Name: 'group-id', Values: [groupId] }],
-          MaxResults: 1000,
-          NextToken: nextToken,
-        }),
-        { abortSignal },
-      ),
-    ).catch((error: unknown) => rethrowGroupNotFound(error, groupId));
+    const page = await awsCall(
+      ctx,
+      'ec2:DescribeSecurityGroupRules',
+      (abortSignal) =>
+        client.send(
+          // No `is-egress` filter: moto answers it with HTTP 500, so egress is dropped client-side.
+          new DescribeSecurityGroupRulesCommand({
+            Filters: [{ Name: 'group-id', Values: [groupId] }],
+            MaxResults: 1000,
+            NextToken: nextToken,
+          }),
+          { abortSignal },
+        ),
+      DESCRIBE_SECURITY_GROUP_RULES_SHAPE,
+    ).catch((error: unknown) => rethrowGroupNotFound(ctx, error, groupId));
     rules.push(...(page.SecurityGroupRules ?? []));
     nextToken = page.NextToken || undefined;
   } while (nextToken);
@@ -47,21 +74,31 @@ export async function securityGroupRules(ctx: CheckContext, groupId: string): Pr
 async function assertGroupExists(ctx: CheckContext, groupId: string): Promise<void> {
   const { DescribeSecurityGroupsCommand } = await import('@aws-sdk/client-ec2');
   const client = await ctx.clients.get(ec2Client);
-  await awsCall(ctx, 'ec2:DescribeSecurityGroups', (abortSignal) =>
-    client.send(new DescribeSecurityGroupsCommand({ GroupIds: [groupId] }), { abortSignal }),
-  ).catch((error: unknown) => rethrowGroupNotFound(error, groupId));
+  const action = 'ec2:DescribeSecurityGroups';
+  const out = await awsCall(
+    ctx,
+    action,
+    (abortSignal) => client.send(new DescribeSecurityGroupsCommand({ GroupIds: [groupId] }), { abortSignal }),
+    DESCRIBE_SECURITY_GROUPS_SHAPE,
+  ).catch((error: unknown) => rethrowGroupNotFound(ctx, error, groupId));
+  // EC2 answers an unknown id with InvalidGroup.NotFound, never with an empty list.
+  if (!out.SecurityGroups?.some((group) => group.GroupId === groupId)) {
+    throw new AttemptResultError(unexpectedResponseResult(action, [`SecurityGroups does not include ${groupId}`]));
+  }
 }
 
 const NOT_FOUND = new Set(['InvalidGroup.NotFound', 'InvalidGroupId.NotFound', 'InvalidGroupId.Malformed']);
 
-function rethrowGroupNotFound(error: unknown, groupId: string): never {
+async function rethrowGroupNotFound(ctx: CheckContext, error: unknown, groupId: string): Promise<never> {
   const awsError = error instanceof AttemptResultError ? error.result.details?.awsError : undefined;
   if (typeof awsError === 'string' && NOT_FOUND.has(awsError)) {
+    const region = await clientRegion(await ctx.clients.get(ec2Client));
     throw new AttemptResultError({
       outcome: 'fail',
-      message: `security group ${groupId} does not exist (${awsError})`,
+      message: `security group ${groupId} does not exist in region ${region} (${awsError})`,
       observations: [{ what: `security group ${groupId}`, expected: 'exists', actual: awsError, ok: false }],
-      nextSteps: [`aws ec2 describe-security-groups --group-ids ${groupId}`],
+      nextSteps: [`aws ec2 describe-security-groups --group-ids ${groupId} --region ${region}`],
+      facts: { toSecurityGroup: groupId, region },
     });
   }
   throw error;

@@ -5,7 +5,8 @@
  */
 import type { Task } from '@aws-sdk/client-ecs';
 import type { CheckContext } from '../types.js';
-import { awsCall, ecsClient } from './aws.js';
+import { awsCall, ecsClient, type ResponseShape } from './aws.js';
+import { rethrowClusterNotFound } from './ecs.js';
 
 /** DescribeTasks accepts at most this many task ARNs a call. */
 export const DESCRIBE_TASKS_BATCH = 100;
@@ -56,6 +57,19 @@ export function formatRevisionCondition(condition: RevisionCondition): string {
   return condition.operator === '=' ? String(condition.revision) : `${condition.operator}${condition.revision}`;
 }
 
+/** What ListTasks always returns (`ListTasksResponse.taskArns`, empty when there are none). */
+export const LIST_TASKS_SHAPE: ResponseShape = { taskArns: 'array' };
+
+/** What DescribeTasks always returns: both lists, and the task fields the check types read. */
+export const DESCRIBE_TASKS_SHAPE: ResponseShape = {
+  tasks: 'array',
+  failures: 'array',
+  'tasks[].taskArn': 'string',
+  'tasks[].taskDefinitionArn': 'string',
+  'tasks[].lastStatus': 'string',
+  'tasks[].desiredStatus': 'string',
+};
+
 /** Lists every task ARN of a service with the given desired status, following nextToken. */
 export async function listServiceTaskArns(
   ctx: CheckContext,
@@ -67,12 +81,16 @@ export async function listServiceTaskArns(
   const arns: string[] = [];
   let nextToken: string | undefined;
   do {
-    const page = await awsCall(ctx, 'ecs:ListTasks', (abortSignal) =>
-      client.send(
-        new ListTasksCommand({ cluster: ref.cluster, serviceName: ref.service, desiredStatus, nextToken, maxResults: 100 }),
-        { abortSignal },
-      ),
-    );
+    const page = await awsCall(
+      ctx,
+      'ecs:ListTasks',
+      (abortSignal) =>
+        client.send(
+          new ListTasksCommand({ cluster: ref.cluster, serviceName: ref.service, desiredStatus, nextToken, maxResults: 100 }),
+          { abortSignal },
+        ),
+      LIST_TASKS_SHAPE,
+    ).catch((error: unknown) => rethrowClusterNotFound(ctx, error, ref.cluster));
     arns.push(...(page.taskArns ?? []));
     nextToken = page.nextToken;
   } while (nextToken);
@@ -87,9 +105,12 @@ export async function describeTasksBatched(ctx: CheckContext, cluster: string, a
   const tasks: Task[] = [];
   for (let start = 0; start < arns.length; start += DESCRIBE_TASKS_BATCH) {
     const batch = arns.slice(start, start + DESCRIBE_TASKS_BATCH);
-    const out = await awsCall(ctx, 'ecs:DescribeTasks', (abortSignal) =>
-      client.send(new DescribeTasksCommand({ cluster, tasks: batch }), { abortSignal }),
-    );
+    const out = await awsCall(
+      ctx,
+      'ecs:DescribeTasks',
+      (abortSignal) => client.send(new DescribeTasksCommand({ cluster, tasks: batch }), { abortSignal }),
+      DESCRIBE_TASKS_SHAPE,
+    ).catch((error: unknown) => rethrowClusterNotFound(ctx, error, cluster));
     tasks.push(...(out.tasks ?? []));
   }
   return tasks;

@@ -4,28 +4,87 @@
  */
 import type { Service, TaskDefinition } from '@aws-sdk/client-ecs';
 import { AttemptResultError, type CheckContext } from '../types.js';
-import { awsCall, ecsClient } from './aws.js';
+import { awsCall, clientRegion, ecsClient, unexpectedResponseResult, type ResponseShape } from './aws.js';
 
 export interface ServiceRef {
   cluster: string;
   service: string;
 }
 
-/** DescribeServices for one service; MISSING/INACTIVE become a `fail` naming the service. */
+/**
+ * What DescribeServices always returns (AWS API reference, `DescribeServicesResponse`): both lists,
+ * and for each service its name, status, counts and deployments (each with id, status and task
+ * definition). Only fields the check types read are required.
+ */
+export const DESCRIBE_SERVICES_SHAPE: ResponseShape = {
+  services: 'array',
+  failures: 'array',
+  'services[].serviceName': 'string',
+  'services[].status': 'string',
+  'services[].desiredCount': 'number',
+  'services[].runningCount': 'number',
+  'services[].deployments': 'array',
+  'services[].deployments[].id': 'string',
+  'services[].deployments[].status': 'string',
+  'services[].deployments[].taskDefinition': 'string',
+};
+
+/** What DescribeTaskDefinition always returns for a task definition the check types read. */
+export const DESCRIBE_TASK_DEFINITION_SHAPE: ResponseShape = {
+  taskDefinition: 'object',
+  'taskDefinition.taskDefinitionArn': 'string',
+  'taskDefinition.family': 'string',
+  'taskDefinition.revision': 'number',
+  'taskDefinition.containerDefinitions': 'array',
+  'taskDefinition.containerDefinitions[].name': 'string',
+};
+
+/**
+ * A ClusterNotFoundException (ListTasks, DescribeTasks, DescribeServices) as a `fail` naming the
+ * cluster and the region searched; anything else is rethrown.
+ */
+export async function rethrowClusterNotFound(ctx: CheckContext, error: unknown, cluster: string): Promise<never> {
+  if (error instanceof AttemptResultError && error.result.details?.awsError === 'ClusterNotFoundException') {
+    const region = await clientRegion(await ctx.clients.get(ecsClient));
+    throw new AttemptResultError({
+      outcome: 'fail',
+      message: `ECS cluster ${cluster} not found in region ${region} (ClusterNotFoundException)`,
+      observations: [{ what: `cluster ${cluster}`, expected: 'exists', actual: 'not found', ok: false }],
+      nextSteps: [`aws ecs list-clusters --region ${region}`],
+      facts: { cluster, region },
+    });
+  }
+  throw error;
+}
+
+/**
+ * DescribeServices for one service; MISSING/INACTIVE become a `fail` naming the service and the
+ * region searched. A response that names the service neither in `services` nor in `failures` is
+ * not an answer about it: an `error` ("unexpected response"), never "not found".
+ * @throws AttemptResultError (fail, error, retry) for every outcome but an ACTIVE service.
+ */
 export async function describeService(ctx: CheckContext, ref: ServiceRef, { allowInactive = false } = {}): Promise<Service> {
   const { DescribeServicesCommand } = await import('@aws-sdk/client-ecs');
   const client = await ctx.clients.get(ecsClient);
-  const out = await awsCall(ctx, 'ecs:DescribeServices', (abortSignal) =>
-    client.send(new DescribeServicesCommand({ cluster: ref.cluster, services: [ref.service] }), { abortSignal }),
-  );
+  const out = await awsCall(
+    ctx,
+    'ecs:DescribeServices',
+    (abortSignal) => client.send(new DescribeServicesCommand({ cluster: ref.cluster, services: [ref.service] }), { abortSignal }),
+    DESCRIBE_SERVICES_SHAPE,
+  ).catch((error: unknown) => rethrowClusterNotFound(ctx, error, ref.cluster));
   const service = out.services?.[0];
   if (!service) {
-    const reason = out.failures?.[0]?.reason ?? 'MISSING';
+    const failure = out.failures?.[0];
+    if (!failure?.reason) {
+      throw new AttemptResultError(unexpectedResponseResult('ecs:DescribeServices', ['neither services nor failures name the service']));
+    }
+    const region = await clientRegion(client);
     throw new AttemptResultError({
       outcome: 'fail',
-      message: `ECS service ${ref.service} not found in cluster ${ref.cluster} (${reason})`,
-      observations: [{ what: `service ${ref.service}`, expected: 'ACTIVE', actual: reason, ok: false }],
-      nextSteps: [`aws ecs list-services --cluster ${ref.cluster}`],
+      message: `ECS service ${ref.service} not found in cluster ${ref.cluster}, region ${region} (${failure.reason})`,
+      observations: [{ what: `service ${ref.service}`, expected: 'ACTIVE', actual: failure.reason, ok: false }],
+      nextSteps: [`aws ecs list-services --cluster ${ref.cluster} --region ${region}`],
+      facts: { cluster: ref.cluster, service: ref.service, region },
     });
   }
   if (!allowInactive && service.status !== 'ACTIVE') {
@@ -53,18 +112,26 @@ function isTaskDefinitionNotFound(error: unknown): boolean {
   return err?.name === 'ClientException' && /unable to describe task definition/i.test(err.message ?? '');
 }
 
-/** DescribeTaskDefinition, with "no such task definition" as `undefined` instead of an error. */
+/**
+ * DescribeTaskDefinition, with "no such task definition" (ECS answers `ClientException: Unable to
+ * describe task definition.`) as `undefined` instead of an error.
+ */
 export async function findTaskDefinition(ctx: CheckContext, taskDefinition: string): Promise<TaskDefinition | undefined> {
   const { DescribeTaskDefinitionCommand } = await import('@aws-sdk/client-ecs');
   const client = await ctx.clients.get(ecsClient);
-  const out = await awsCall(ctx, 'ecs:DescribeTaskDefinition', async (abortSignal) => {
-    try {
-      return await client.send(new DescribeTaskDefinitionCommand({ taskDefinition }), { abortSignal });
-    } catch (error) {
-      if (isTaskDefinitionNotFound(error)) return undefined;
-      throw error;
-    }
-  });
+  const out = await awsCall(
+    ctx,
+    'ecs:DescribeTaskDefinition',
+    async (abortSignal) => {
+      try {
+        return await client.send(new DescribeTaskDefinitionCommand({ taskDefinition }), { abortSignal });
+      } catch (error) {
+        if (isTaskDefinitionNotFound(error) && !abortSignal.aborted) return undefined;
+        throw error;
+      }
+    },
+    DESCRIBE_TASK_DEFINITION_SHAPE,
+  );
   return out?.taskDefinition;
 }
 
@@ -72,9 +139,10 @@ export async function findTaskDefinition(ctx: CheckContext, taskDefinition: stri
 export async function describeTaskDefinition(ctx: CheckContext, taskDefinition: string): Promise<TaskDefinition> {
   const definition = await findTaskDefinition(ctx, taskDefinition);
   if (!definition) {
+    const region = await clientRegion(await ctx.clients.get(ecsClient));
     throw new AttemptResultError({
       outcome: 'fail',
-      message: `task definition ${taskDefinition} not found`,
+      message: `task definition ${taskDefinition} not found in region ${region}`,
       nextSteps: [`aws ecs list-task-definitions --family-prefix ${taskDefinition.split('/').pop()!.split(':')[0]}`],
     });
   }

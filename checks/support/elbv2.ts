@@ -4,7 +4,7 @@
  */
 import type { TargetGroup, TargetHealth, TargetHealthDescription } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { AttemptResultError, type CheckContext } from '../types.js';
-import { awsCall, elbv2Client } from './aws.js';
+import { awsCall, clientRegion, elbv2Client, unexpectedResponseResult, type ResponseShape } from './aws.js';
 
 export type TargetGroupRef = { arn: string } | { name: string };
 
@@ -103,34 +103,71 @@ async function unlessTargetGroupNotFound<Out>(abortSignal: AbortSignal, call: ()
   }
 }
 
-function targetGroupNotFound(label: string): AttemptResultError {
+async function targetGroupNotFound(ctx: CheckContext, label: string): Promise<AttemptResultError> {
+  const region = await clientRegion(await ctx.clients.get(elbv2Client));
   return new AttemptResultError({
     outcome: 'fail',
-    message: `target group ${label} not found`,
+    message: `target group ${label} not found in region ${region}`,
     observations: [{ what: `target group ${label}`, expected: 'exists', actual: 'not found', ok: false }],
-    nextSteps: [`aws elbv2 describe-target-groups --query 'TargetGroups[*].[TargetGroupName,TargetGroupArn]' --output text`],
+    nextSteps: [`aws elbv2 describe-target-groups --region ${region} --query 'TargetGroups[*].[TargetGroupName,TargetGroupArn]' --output text`],
+    facts: { targetGroup: label, region },
   });
 }
 
+/** What DescribeTargetGroups always returns (`TargetGroups`, each with its ARN and name). */
+export const DESCRIBE_TARGET_GROUPS_SHAPE: ResponseShape = {
+  TargetGroups: 'array',
+  'TargetGroups[].TargetGroupArn': 'string',
+  'TargetGroups[].TargetGroupName': 'string',
+};
+
+/**
+ * What DescribeTargetHealth always returns: `TargetHealthDescriptions` (an empty list when no
+ * target is registered: the SDK reads the empty element as []), each with the target's id and its
+ * health state.
+ */
+export const DESCRIBE_TARGET_HEALTH_SHAPE: ResponseShape = {
+  TargetHealthDescriptions: 'array',
+  'TargetHealthDescriptions[].Target.Id': 'string',
+  'TargetHealthDescriptions[].TargetHealth.State': 'string',
+};
+
+/**
+ * DescribeTargetGroups for one group. `TargetGroupNotFound` is a `fail` naming the region; an
+ * answer without the group asked for (AWS raises TargetGroupNotFound instead) is an `error`.
+ */
 export async function describeTargetGroup(ctx: CheckContext, ref: TargetGroupRef): Promise<TargetGroup> {
   const { DescribeTargetGroupsCommand } = await import('@aws-sdk/client-elastic-load-balancing-v2');
   const client = await ctx.clients.get(elbv2Client);
   const input = 'arn' in ref ? { TargetGroupArns: [ref.arn] } : { Names: [ref.name] };
-  const out = await awsCall(ctx, 'elasticloadbalancing:DescribeTargetGroups', (abortSignal) =>
-    unlessTargetGroupNotFound(abortSignal, () => client.send(new DescribeTargetGroupsCommand(input), { abortSignal })),
+  const action = 'elasticloadbalancing:DescribeTargetGroups';
+  const out = await awsCall(
+    ctx,
+    action,
+    (abortSignal) => unlessTargetGroupNotFound(abortSignal, () => client.send(new DescribeTargetGroupsCommand(input), { abortSignal })),
+    DESCRIBE_TARGET_GROUPS_SHAPE,
   );
-  const group = out?.TargetGroups?.[0];
-  if (!group?.TargetGroupArn) throw targetGroupNotFound('arn' in ref ? ref.arn : ref.name);
+  if (!out) throw await targetGroupNotFound(ctx, 'arn' in ref ? ref.arn : ref.name);
+  const group = out.TargetGroups?.find((g) => ('arn' in ref ? g.TargetGroupArn === ref.arn : g.TargetGroupName === ref.name));
+  if (!group) throw new AttemptResultError(unexpectedResponseResult(action, ['TargetGroups does not include the target group asked for']));
   return group;
 }
 
+/**
+ * Every registered target of the group with its health (DescribeTargetHealth without Targets).
+ * An empty list means no target is registered.
+ */
 export async function describeTargetHealth(ctx: CheckContext, targetGroupArn: string): Promise<TargetHealthDescription[]> {
   const { DescribeTargetHealthCommand } = await import('@aws-sdk/client-elastic-load-balancing-v2');
   const client = await ctx.clients.get(elbv2Client);
-  const out = await awsCall(ctx, 'elasticloadbalancing:DescribeTargetHealth', (abortSignal) =>
-    unlessTargetGroupNotFound(abortSignal, () => client.send(new DescribeTargetHealthCommand({ TargetGroupArn: targetGroupArn }), { abortSignal })),
+  const out = await awsCall(
+    ctx,
+    'elasticloadbalancing:DescribeTargetHealth',
+    (abortSignal) =>
+      unlessTargetGroupNotFound(abortSignal, () => client.send(new DescribeTargetHealthCommand({ TargetGroupArn: targetGroupArn }), { abortSignal })),
+    DESCRIBE_TARGET_HEALTH_SHAPE,
   );
-  if (!out) throw targetGroupNotFound(targetGroupArn);
+  if (!out) throw await targetGroupNotFound(ctx, targetGroupArn);
   return out.TargetHealthDescriptions ?? [];
 }
 
