@@ -267,16 +267,22 @@ describe('cluster + service', () => {
         {
           serviceName: service,
           status: 'ACTIVE',
+          desiredCount: 1,
+          runningCount: 1,
           taskDefinition: 'arn:aws:ecs:us-east-1:123456789012:task-definition/hokusai-api:150',
           deployments: [
-            { status: 'ACTIVE', createdAt: new Date('2025-10-06T09:00:00.000Z'), taskDefinition: 'arn:aws:ecs:us-east-1:123456789012:task-definition/hokusai-api:150' },
-            { status: 'PRIMARY', createdAt: PRIMARY_CREATED, taskDefinition: 'arn:aws:ecs:us-east-1:123456789012:task-definition/hokusai-api:151' },
+            { id: 'ecs-svc/150', status: 'ACTIVE', createdAt: new Date('2025-10-06T09:00:00.000Z'), taskDefinition: 'arn:aws:ecs:us-east-1:123456789012:task-definition/hokusai-api:150' },
+            { id: 'ecs-svc/151', status: 'PRIMARY', createdAt: PRIMARY_CREATED, taskDefinition: 'arn:aws:ecs:us-east-1:123456789012:task-definition/hokusai-api:151' },
           ],
         },
       ],
+      failures: [],
     });
     ecs.on(DescribeTaskDefinitionCommand).resolves({
       taskDefinition: {
+        taskDefinitionArn: 'arn:aws:ecs:us-east-1:123456789012:task-definition/hokusai-api:151',
+        family: 'hokusai-api',
+        revision: 151,
         containerDefinitions: [
           { name: 'sidecar', logConfiguration: { logDriver: 'awslogs', options: { 'awslogs-group': '/ecs/sidecar' } } },
           { name: 'api', logConfiguration: { logDriver: 'awslogs', options: { 'awslogs-group': GROUP } } },
@@ -317,7 +323,7 @@ describe('cluster + service', () => {
   });
 
   it('sinceDeployment without a PRIMARY deployment cannot be evaluated', async () => {
-    ecs.on(DescribeServicesCommand).resolves({ services: [{ serviceName: service, status: 'ACTIVE', deployments: [] }] });
+    ecs.on(DescribeServicesCommand).resolves({ services: [{ serviceName: service, status: 'ACTIVE', desiredCount: 1, runningCount: 1, deployments: [] }], failures: [] });
     const result = await attemptError(runCheck(logsPresent, { logGroup: GROUP, cluster, service, pattern: 'x', sinceDeployment: true }));
     expect(result.outcome).toBe('error');
     expect(result.message).toContain('has no PRIMARY deployment');

@@ -87,18 +87,17 @@ const CASES: FaultCase[] = [
     check: `type: http\n    url: {tlsUrl}/health\n    ${retry(2)}`,
     expected: { code: 1, status: 'failed', attempts: 2, message: /: TLS handshake failed: self[- ]signed certificate \(DEPTH_ZERO_SELF_SIGNED_CERT\) \(gave up after 2 attempts\)$/ },
   },
-  // Both time out the attempt; the runner reports the attempt timeout. That the headers did arrive
-  // in the second case is not in the message (the http check knows the phase, the runner's timeout
-  // message does not carry it): a known limitation, pinned here so a fix shows up as a change.
+  // Both time out the attempt; the http check stops just before the attempt timeout and names the
+  // phase that ran out (headers vs body).
   {
     name: 'headers never sent',
     check: `type: http\n    url: {url}/hang\n    timeout: 500ms\n    ${retry(2)}`,
-    expected: { code: 1, status: 'failed', attempts: 2, message: /^no answer within the 500ms attempt timeout \(gave up after 2 attempts\)$/ },
+    expected: { code: 1, status: 'failed', attempts: 2, message: /: timed out waiting for the response headers from 127\.0\.0\.1:\d+ after \d+ms \(connected in [\d.]+m?s\) \(gave up after 2 attempts\)$/ },
   },
   {
     name: 'body that stalls',
     check: `type: http\n    url: {url}/stall\n    timeout: 500ms\n    ${retry(2)}`,
-    expected: { code: 1, status: 'failed', attempts: 2, message: /^no answer within the 500ms attempt timeout \(gave up after 2 attempts\)$/ },
+    expected: { code: 1, status: 'failed', attempts: 2, message: /: timed out reading the body from 127\.0\.0\.1:\d+ after \d+ms: 11 bytes received, then nothing \(headers came after [\d.]+m?s\) \(gave up after 2 attempts\)$/ },
   },
   {
     name: 'connection reset mid-body',

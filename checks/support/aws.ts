@@ -203,17 +203,32 @@ function kindOf(value: unknown): FieldKind | 'missing' | 'other' {
   return type === 'string' || type === 'number' || type === 'boolean' || type === 'object' ? type : 'other';
 }
 
-function valuesAt(root: unknown, path: string): { where: string; value: unknown }[] {
-  let found: { where: string; value: unknown }[] = [{ where: '', value: root }];
+/** A value found at a path, with the way back to the root: the path text is built only for a problem. */
+interface Found {
+  value: unknown;
+  parent?: Found;
+  step?: string | number;
+}
+
+function pathOf(found: Found): string {
+  let text = '';
+  for (let at: Found | undefined = found; at?.parent; at = at.parent) {
+    text = typeof at.step === 'number' ? `[${at.step}]${text}` : `${at.parent.parent ? '.' : ''}${at.step}${text}`;
+  }
+  return text;
+}
+
+function valuesAt(root: unknown, path: string): Found[] {
+  let found: Found[] = [{ value: root }];
   for (const part of path.split('.')) {
     const each = part.endsWith('[]');
     const key = each ? part.slice(0, -2) : part;
-    const next: { where: string; value: unknown }[] = [];
-    for (const { where, value } of found) {
-      const child = value && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined;
-      const at = where ? `${where}.${key}` : key;
-      if (!each) next.push({ where: at, value: child });
-      else if (Array.isArray(child)) child.forEach((item, i) => next.push({ where: `${at}[${i}]`, value: item }));
+    const next: Found[] = [];
+    for (const at of found) {
+      const child = at.value && typeof at.value === 'object' ? (at.value as Record<string, unknown>)[key] : undefined;
+      const keyed: Found = { value: child, parent: at, step: key };
+      if (!each) next.push(keyed);
+      else if (Array.isArray(child)) for (let i = 0; i < child.length; i++) next.push({ value: child[i], parent: keyed, step: i });
     }
     found = next;
   }
@@ -227,9 +242,10 @@ function valuesAt(root: unknown, path: string): { where: string; value: unknown 
 export function shapeProblems(response: unknown, shape: ResponseShape): string[] {
   const problems: string[] = [];
   for (const [path, kind] of Object.entries(shape)) {
-    for (const { where, value } of valuesAt(response, path)) {
-      const actual = kindOf(value);
+    for (const found of valuesAt(response, path)) {
+      const actual = kindOf(found.value);
       if (actual === kind) continue;
+      const where = pathOf(found);
       problems.push(actual === 'missing' ? `${where}: missing` : `${where}: expected ${kind}, got ${actual}`);
     }
   }
