@@ -15,6 +15,9 @@ import {
   type Task,
 } from '@aws-sdk/client-ecs';
 import { ecsDeployment } from '../../checks/ecs-deployment.js';
+import { checkTypes } from '../../checks/index.js';
+import type { CheckReport, RunReport } from '../../runner/result.js';
+import { analyzeRootCause } from '../../runner/root-cause.js';
 import { AttemptResultError, type AttemptResult, type CheckContext } from '../../checks/types.js';
 import { fakeContext } from '../support/context.js';
 
@@ -478,6 +481,26 @@ describe('ecs-deployment: spec and relations', () => {
 
   it('explains failures of the ECS, ALB and HTTP checks', () => {
     expect(ecsDeployment.explains?.map((relation) => relation.effect)).toEqual(['ecs-service-stable', 'ecs-task-running', 'alb-targets-healthy', 'http']);
+  });
+
+  it('a rolled-back rollout is named the root cause of the ECS, ALB and HTTP failures it leaves behind', () => {
+    const check = (name: string, type: string, status: CheckReport['status']): CheckReport => ({
+      name, type, status, attempts: 1, durationMs: 1, message: `${name} ${status}`, observations: [], details: {}, flaky: false, description: name, facts: {},
+    });
+    const report: RunReport = {
+      version: 1, scenario: 's', file: 's.yaml', status: 'failed', startedAt: '2026-01-01T00:00:00.000Z', durationMs: 1,
+      summary: { passed: 0, failed: 5, errored: 0, skipped: 0 },
+      checks: [
+        check('rollout landed', 'ecs-deployment', 'failed'),
+        check('service stable', 'ecs-service-stable', 'failed'),
+        check('tasks running', 'ecs-task-running', 'failed'),
+        check('targets healthy', 'alb-targets-healthy', 'failed'),
+        check('health', 'http', 'failed'),
+      ],
+    };
+    const cause = analyzeRootCause(report, checkTypes);
+    expect(cause?.check).toBe('rollout landed');
+    expect(cause?.consequences).toEqual(['service stable', 'tasks running', 'targets healthy', 'health']);
   });
 
   it('describes itself with the real names', () => {

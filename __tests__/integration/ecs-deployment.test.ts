@@ -219,7 +219,7 @@ suite('ecs-deployment against moto', () => {
     expect(result.message).toContain('IN_PROGRESS at POST_TEST_TRAFFIC_SHIFT (gated: rollout completion is not judged); hokusai-api:2 runs 2/2 tasks, none UNHEALTHY');
   });
 
-  it.each([
+  it.each<{ state: string; tags: Record<string, string>; outcome: string; message: string }>([
     { state: 'COMPLETED on revision 2', tags: { 'moto:runningCount': '2', 'moto:rolloutState': 'COMPLETED' }, outcome: 'pass', message: 'COMPLETED on hokusai-api:2, running 2/2' },
     {
       state: 'FAILED rollout of revision 2',
