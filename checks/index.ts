@@ -1,6 +1,7 @@
 /** The registry of check types. Adding a type: one file in checks/, one line here, tests, docs. */
 import type { CheckType } from './types.js';
 import { albTargetsHealthy } from './alb-targets-healthy.js';
+import { ecsDeployment } from './ecs-deployment.js';
 import { ecsServiceStable } from './ecs-service-stable.js';
 import { ecsTaskDefinition } from './ecs-task-definition.js';
 import { ecsTaskRunning } from './ecs-task-running.js';
@@ -16,6 +17,7 @@ import { terraformDrift } from './terraform-drift.js';
 export const checkTypes: readonly CheckType[] = [
   // Each check file registers itself here, alphabetically by type.
   albTargetsHealthy,
+  ecsDeployment,
   ecsServiceStable,
   ecsTaskDefinition,
   ecsTaskRunning,
