@@ -124,6 +124,8 @@ function task(id: string, revision: number, overrides: Partial<Task> = {}): Task
     taskDefinitionArn: `${TD}:${revision}`,
     group: 'service:hokusai-api',
     lastStatus: 'RUNNING',
+    // DescribeTasks always returns desiredStatus: a stopped task is also desired STOPPED.
+    desiredStatus: overrides.lastStatus === 'STOPPED' ? 'STOPPED' : 'RUNNING',
     ...overrides,
   };
 }
@@ -403,11 +405,11 @@ describe('ecs-deployment: judged from DescribeServices when the service deployme
 
   it('a missing service fails on DescribeServices first, whatever ListServiceDeployments says', async () => {
     given();
-    ecs.on(DescribeServicesCommand).resolves({ services: [], failures: [{ arn: 'x', reason: 'MISSING' }] });
+    ecs.on(DescribeServicesCommand).resolves({ services: [], failures: [{ arn: `${ACCOUNT}:service/hokusai-development/hokusai-api`, reason: 'MISSING' }] });
     ecs.on(ListServiceDeploymentsCommand).rejects(Object.assign(new Error('Service not found.'), { name: 'ServiceNotFoundException', $metadata: { httpStatusCode: 400 } }));
     const result = await attempt();
     expect(result.outcome).toBe('fail');
-    expect(result.message).toBe('ECS service hokusai-api not found in cluster hokusai-development (MISSING)');
+    expect(result.message).toBe('ECS service hokusai-api not found in cluster hokusai-development, region us-east-1 (MISSING)');
   });
 
   it('lets an abort propagate so the runner can report a timeout', async () => {
