@@ -8,8 +8,8 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { constants as osConstants, tmpdir } from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
-import { formatDuration } from '../runner/duration.js';
-import { displayCommand, tail } from './exec.js';
+import { formatDuration } from './support/duration.js';
+import { displayCommand, tail } from './support/process.js';
 import {
   applyCommand,
   changedOutputs,
@@ -18,7 +18,9 @@ import {
   pendingChanges,
   planArgs,
   planCommand,
+  redactedArgs,
   runTerraform,
+  sensitiveValues,
   type PendingChange,
   type PlanInputs,
   type PlanJson,
@@ -32,6 +34,8 @@ const VAR_NAME = /^[A-Za-z_][A-Za-z0-9_-]*$/;
 const MESSAGE_CHANGES = 10;
 const MESSAGE_ERRORS = 3;
 const MESSAGE_TAIL_CHARS = 300;
+/** `terraform show -json` output is needed whole (it is parsed); beyond this the plan is refused. */
+const PLAN_JSON_MAX_BYTES = 256 * 1024 * 1024;
 
 const schema = z.strictObject({
   dir: z
@@ -123,8 +127,9 @@ function planOutput(stdout: string): string {
 }
 
 /**
- * The shell that runs terraform reports a child killed by signal N as exit 128+N (terraform itself
- * exits 0, 1 or 2): the OOM killer's SIGKILL is exit 137.
+ * terraform itself exits 0, 1 or 2, but `terraform` on PATH may be a wrapper script (tfenv, asdf,
+ * a CI shim) whose shell reports terraform killed by signal N as exit 128+N: the OOM killer's
+ * SIGKILL is exit 137.
  */
 function signalOfShellExit(exitCode: number): string | undefined {
   if (exitCode <= 128) return undefined;
@@ -147,7 +152,7 @@ function commandProblem(
   if (run.notFound) {
     return {
       outcome: 'error',
-      message: 'terraform is not installed or not on PATH (the shell answered "command not found"): install Terraform or add its directory to PATH',
+      message: 'terraform is not installed or not on PATH (command not found, exit 127): install Terraform or add its directory to PATH',
       details: stepDetails,
     };
   }
@@ -231,11 +236,13 @@ export const terraformDrift = defineCheck({
       TF_IN_AUTOMATION: '1',
       ...(spec.workspace ? { TF_WORKSPACE: spec.workspace } : {}),
     };
+    // Before the first byte of output: credential-named variables (from vars, TF_VAR_*, var files)
+    // show up in plan output and in the commands below, and must be masked everywhere.
+    for (const value of await sensitiveValues(inputs, env)) ctx.addSecret(value);
     const byHand = (...args: string[]) => displayCommand(['terraform', `-chdir=${dir}`, ...args]);
-    const terraform = (args: string[]) => {
-      // Masked like all output: sensitive variable values do not reach the log.
-      ctx.log.debug(`running ${displayCommand(['terraform', ...args])} in ${dir}`);
-      return runTerraform(args, { cwd: dir, env, signal: ctx.signal });
+    const terraform = (args: string[], maxStdoutBytes?: number) => {
+      ctx.log.debug(`running ${displayCommand(['terraform', ...redactedArgs(args)])} in ${dir}`);
+      return runTerraform(args, { cwd: dir, env, signal: ctx.signal, ...(maxStdoutBytes ? { maxStdoutBytes } : {}) });
     };
 
     if (!(await exists(path.join(dir, '.terraform')))) {
@@ -288,9 +295,17 @@ export const terraformDrift = defineCheck({
         };
       }
 
-      const show = await terraform(['show', '-json', planFile]);
+      const show = await terraform(['show', '-json', planFile], PLAN_JSON_MAX_BYTES);
       const showProblem = commandProblem('show', show, [0], { dir, details, rerun: planCommand(inputs) });
       if (showProblem) return showProblem;
+      if (show.stdoutTruncated) {
+        return {
+          outcome: 'error',
+          message: `the plan is too large to read: terraform show -json printed more than ${PLAN_JSON_MAX_BYTES / 1024 / 1024} MiB (narrow it with targets)`,
+          details: planDetails,
+          nextSteps: [planCommand(inputs)],
+        };
+      }
       let parsed: PlanJson;
       try {
         parsed = JSON.parse(show.stdout) as PlanJson;
