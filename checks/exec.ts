@@ -140,6 +140,45 @@ function failureOutput(run: ProcessResult, exitFailed: boolean, failedStreams: S
   return parts.map((part) => `; ${part}`).join('');
 }
 
+/** The verdict on a finished run: error when it could not run, pass, or retry naming what was unmet. */
+function judge(spec: ExecSpec, run: ProcessResult, { shown, cwd, details }: { shown: string; cwd: string; details: Record<string, unknown> }): AttemptResult {
+  const { exitCode, signal, durationMs } = run;
+  const codes = expectedCodes(spec);
+  const problem = notRun(spec, run, codes, shown, cwd);
+  if (problem) return { outcome: 'error', message: problem, details };
+
+  const exitObservation: Observation = {
+    what: 'exit code',
+    expected: describeCodes(codes),
+    actual: exitCode === null ? `killed by ${signal}` : String(exitCode),
+    ok: exitCode !== null && codes.includes(exitCode),
+  };
+  const observations = [
+    exitObservation,
+    ...containsObservations('stdout', run.stdout.found, texts(spec.expect?.stdoutContains)),
+    ...containsObservations('stderr', run.stderr.found, texts(spec.expect?.stderrContains)),
+  ];
+  const failed = observations.filter((o) => !o.ok);
+  if (failed.length === 0) {
+    return { outcome: 'pass', message: `${shown} exited ${exitCode} in ${formatDuration(durationMs)}`, observations, details };
+  }
+  const reasons = failed.map((o) =>
+    o === exitObservation
+      ? exitCode === null ? `killed by ${signal}` : `exited ${exitCode}, expected ${exitObservation.expected}`
+      : `${o.what.replace(' contains ', ' does not contain ')}`,
+  );
+  const failedStreams = new Set(failed.filter((o) => o !== exitObservation).map((o) => (o.what.startsWith('stdout') ? 'stdout' : 'stderr') as 'stdout' | 'stderr'));
+  // A mismatch is `retry`, not `fail`: exec checks often poll (a smoke script waiting for a
+  // deployment). A deterministic command gets one attempt with `retry: { attempts: 1 }`.
+  return {
+    outcome: 'retry',
+    message: `${shown}: ${reasons.join('; ')}${failureOutput(run, !exitObservation.ok, failedStreams)}`,
+    observations,
+    details,
+    facts: { exitCode },
+  };
+}
+
 export const exec = defineCheck({
   type: 'exec',
   summary: 'Runs a command (argument list run directly, or a bash script with shell: true) and judges its exit code and output.',
@@ -165,14 +204,13 @@ export const exec = defineCheck({
       stderr: { watch: stderrNeedles },
     });
     if (ctx.signal.aborted) throw ctx.signal.reason;
-    const { exitCode, signal, durationMs } = run;
     const details = {
       command: spec.command,
       ...(spec.shell ? { shell: true } : {}),
       cwd,
-      exitCode,
-      signal,
-      durationMs,
+      exitCode: run.exitCode,
+      signal: run.signal,
+      durationMs: run.durationMs,
       stdoutTail: tail(run.stdout.text),
       stderrTail: tail(run.stderr.text),
       stdoutBytes: run.stdout.bytes,
@@ -180,39 +218,6 @@ export const exec = defineCheck({
       ...(run.pipesHeldAfterExit ? { pipesHeldAfterExit: true } : {}),
     };
 
-    const codes = expectedCodes(spec);
-    const problem = notRun(spec, run, codes, shown, cwd);
-    if (problem) return { outcome: 'error', message: problem, details };
-
-    const exitObservation: Observation = {
-      what: 'exit code',
-      expected: describeCodes(codes),
-      actual: exitCode === null ? `killed by ${signal}` : String(exitCode),
-      ok: exitCode !== null && codes.includes(exitCode),
-    };
-    const observations = [
-      exitObservation,
-      ...containsObservations('stdout', run.stdout.found, stdoutNeedles),
-      ...containsObservations('stderr', run.stderr.found, stderrNeedles),
-    ];
-    const failed = observations.filter((o) => !o.ok);
-    if (failed.length === 0) {
-      return { outcome: 'pass', message: `${shown} exited ${exitCode} in ${formatDuration(durationMs)}`, observations, details };
-    }
-    const reasons = failed.map((o) =>
-      o === exitObservation
-        ? exitCode === null ? `killed by ${signal}` : `exited ${exitCode}, expected ${exitObservation.expected}`
-        : `${o.what.replace(' contains ', ' does not contain ')}`,
-    );
-    const failedStreams = new Set(failed.filter((o) => o !== exitObservation).map((o) => (o.what.startsWith('stdout') ? 'stdout' : 'stderr') as 'stdout' | 'stderr'));
-    // A mismatch is `retry`, not `fail`: exec checks often poll (a smoke script waiting for a
-    // deployment). A deterministic command gets one attempt with `retry: { attempts: 1 }`.
-    return {
-      outcome: 'retry',
-      message: `${shown}: ${reasons.join('; ')}${failureOutput(run, !exitObservation.ok, failedStreams)}`,
-      observations,
-      details,
-      facts: { exitCode },
-    };
+    return judge(spec, run, { shown, cwd, details });
   },
 });

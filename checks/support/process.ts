@@ -269,7 +269,20 @@ export async function runProcess(argv: readonly string[], options: RunProcessOpt
   }
   child.stdout!.on('data', (chunk: Buffer) => out.push(chunk));
   child.stderr!.on('data', (chunk: Buffer) => err.push(chunk));
+  return supervise(child, { marker, started, captured, options });
+}
 
+interface Supervision {
+  marker: string;
+  /** performance.now() at spawn. */
+  started: number;
+  captured: () => [CapturedStream, CapturedStream];
+  options: RunProcessOptions;
+}
+
+/** Settles once: on abort (reject), on a failed spawn, or after the exit and the pipes' grace period. */
+function supervise(child: ChildProcess, { marker, started, captured, options }: Supervision): Promise<ProcessResult> {
+  const { signal } = options;
   return new Promise<ProcessResult>((resolve, reject) => {
     let settled = false;
     const settle = (finish: () => void) => {
@@ -285,8 +298,8 @@ export async function runProcess(argv: readonly string[], options: RunProcessOpt
       void killMarked(marker).finally(() => settle(() => reject(signal.reason)));
     };
     signal.addEventListener('abort', onAbort, { once: true });
-    child.once('error', (error: NodeJS.ErrnoException) => {
-      // Emitted for a failed spawn (no pid); a failed kill later is not a reason to stop.
+    child.on('error', (error: NodeJS.ErrnoException) => {
+      // A failed spawn has no pid; any later error (a failed kill) changes nothing.
       if (child.pid !== undefined) return;
       release(child);
       void notStarted(error, options.cwd, captured).then((result) => settle(() => resolve(result)));
@@ -299,18 +312,8 @@ export async function runProcess(argv: readonly string[], options: RunProcessOpt
         await killMarked(marker);
         release(child);
         const [stdout, stderr] = captured();
-        settle(() =>
-          resolve({
-            exitCode,
-            signal: exitSignal,
-            durationMs,
-            stdout,
-            stderr,
-            notFound: false,
-            notExecutable: false,
-            pipesHeldAfterExit: !closed,
-          }),
-        );
+        const result = { exitCode, signal: exitSignal, durationMs, stdout, stderr, notFound: false, notExecutable: false, pipesHeldAfterExit: !closed };
+        settle(() => resolve(result));
       });
     });
   });
