@@ -306,7 +306,8 @@ describe('a descendant that escaped with setsid', () => {
         'checks:',
         '  - name: starts a daemon',
         '    type: exec',
-        `    command: [sh, -c, "setsid sh -c 'echo $$ > ${pidFile}; exec sleep 60' & echo started"]`,
+        // Waits for the pid file, so the descendant is known before anything kills it.
+        `    command: [sh, -c, "setsid sh -c 'echo $$ > ${pidFile}; exec sleep 60' & while [ ! -s ${pidFile} ]; do sleep 0.01; done; echo started"]`,
         '    expect: { stdoutContains: started }',
         '',
       ].join('\n'),

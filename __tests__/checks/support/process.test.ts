@@ -65,6 +65,11 @@ async function pidFrom(file: string): Promise<number> {
   return pid;
 }
 
+/** Shell: wait until a command in the background has written its pid file. */
+function waitFor(pidFile: string): string {
+  return `while [ ! -s "${pidFile}" ]; do sleep 0.01; done`;
+}
+
 async function eventually(condition: () => boolean, ms = 2000): Promise<boolean> {
   const deadline = Date.now() + ms;
   while (Date.now() < deadline) {
@@ -136,7 +141,8 @@ describe('judged by its own exit, not by who holds its pipes', () => {
   it('kills a descendant that escaped the process group with setsid and still holds stdout', async () => {
     const pidFile = path.join(dir, 'escaped.pid');
     const begun = performance.now();
-    const result = await runProcess(['sh', '-c', `setsid sh -c 'echo $$ > "${pidFile}"; exec sleep 60' & echo started`], options());
+    // The command waits for the pid file, so the descendant is known before anything kills it.
+    const result = await runProcess(['sh', '-c', `setsid sh -c 'echo $$ > "${pidFile}"; exec sleep 60' & ${waitFor(pidFile)}; echo started`], options());
     const escaped = await pidFrom(pidFile);
     expect(result).toMatchObject({ exitCode: 0, stdout: { text: 'started\n' } });
     expect(performance.now() - begun).toBeLessThan(PIPE_GRACE_MS + 2000);
@@ -145,7 +151,7 @@ describe('judged by its own exit, not by who holds its pipes', () => {
 
   it('kills an escaped descendant that does not hold the pipes, too', async () => {
     const pidFile = path.join(dir, 'quiet.pid');
-    const result = await runProcess(['sh', '-c', `setsid sh -c 'echo $$ > "${pidFile}"; exec sleep 60' >/dev/null 2>&1 &`], options());
+    const result = await runProcess(['sh', '-c', `setsid sh -c 'echo $$ > "${pidFile}"; exec sleep 60' >/dev/null 2>&1 & ${waitFor(pidFile)}`], options());
     const escaped = await pidFrom(pidFile);
     expect(result).toMatchObject({ exitCode: 0, pipesHeldAfterExit: false });
     expect(await eventually(() => !isRunning(escaped))).toBe(true);
