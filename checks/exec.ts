@@ -1,21 +1,19 @@
 /**
- * `exec`: runs a command (an argument array, never a shell string) and judges its exit code and
- * output. zx is imported only when an exec check actually runs.
+ * `exec`: runs a command and judges its exit code and output. The argument vector is run directly
+ * (no shell) unless the scenario opts in with `shell: true`; output is streamed into bounded tails.
  */
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { formatDuration } from '../runner/duration.js';
+import { formatDuration } from './support/duration.js';
+import { displayCommand, NOT_EXECUTABLE, NOT_FOUND, runProcess, tail, type ProcessResult } from './support/process.js';
 import { defineCheck, type AttemptResult, type Observation } from './types.js';
 
-const TAIL_LINES = 20;
-const TAIL_BYTES = 4096;
+export { displayCommand, tail } from './support/process.js';
+
 const MESSAGE_TAIL_LINES = 3;
 const MESSAGE_TAIL_CHARS = 300;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-/** What a POSIX shell exits with when it cannot find or cannot execute the command. */
-const NOT_FOUND = 127;
-const NOT_EXECUTABLE = 126;
 
 const exitCode = z.int().min(0).max(255);
 const oneOrMoreTexts = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]);
@@ -26,8 +24,19 @@ const schema = z.strictObject({
     .min(1, { error: 'command needs at least the program name, e.g. [terraform, fmt, -check]' })
     .refine((argv) => argv[0] !== '', { error: 'the program name (first element) is empty' })
     .meta({
-      description: 'The program and its arguments as a list. Each element is passed literally (no shell expansion, no word splitting).',
+      description:
+        'The program and its arguments as a list, run directly: each element is passed literally (no shell expansion, no word splitting), ' +
+        'and the first element is the program (`FOO=bar` or `exit` are program names). With `shell: true`, the elements are joined with spaces into one bash script.',
       examples: [['terraform', 'fmt', '-check'], ['./scripts/smoke.sh', '--env', 'staging']],
+    }),
+  shell: z
+    .boolean()
+    .optional()
+    .meta({
+      description:
+        'Run `command` through `bash -c` (pipes, `&&`, redirections, variables), its elements joined with spaces into one script. ' +
+        'Default false: the argument vector runs directly, with no shell in between.',
+      examples: [true],
     }),
   cwd: z
     .string()
@@ -56,19 +65,13 @@ type ExecSpec = z.output<typeof schema>;
 const texts = (value: string | string[] | undefined) => (value === undefined ? [] : [value].flat());
 const expectedCodes = (spec: ExecSpec) => [spec.expect?.exitCode ?? 0].flat();
 
-/** The command as someone would type it, for messages (display only: it is never run this way). */
-export function displayCommand(argv: string[]): string {
-  return argv.map((arg) => (/^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`)).join(' ');
+/** What actually runs: the vector itself, or bash with the joined script. */
+function argvOf(spec: ExecSpec): string[] {
+  return spec.shell ? ['bash', '-c', spec.command.join(' ')] : spec.command;
 }
 
 function describeCodes(codes: number[]): string {
   return codes.length === 1 ? String(codes[0]) : `one of ${codes.join(', ')}`;
-}
-
-/** The last lines of an output, bounded in lines and bytes. */
-export function tail(output: string, lines = TAIL_LINES, bytes = TAIL_BYTES): string {
-  const lastLines = output.replace(/\n+$/, '').split('\n').slice(-lines).join('\n');
-  return lastLines.length > bytes ? `…${lastLines.slice(-bytes)}` : lastLines;
 }
 
 function messageTail(output: string): string {
@@ -77,7 +80,7 @@ function messageTail(output: string): string {
 }
 
 function describe(spec: ExecSpec): string {
-  let text = `${displayCommand(spec.command)} → exit ${describeCodes(expectedCodes(spec))}`;
+  let text = `${displayCommand(argvOf(spec))} → exit ${describeCodes(expectedCodes(spec))}`;
   if (spec.cwd) text += ` (in ${spec.cwd})`;
   const extras = [
     ...texts(spec.expect?.stdoutContains).map((needle) => `stdout contains ${JSON.stringify(needle)}`),
@@ -94,102 +97,127 @@ async function isDirectory(dir: string): Promise<boolean> {
   }
 }
 
-function containsObservations(stream: 'stdout' | 'stderr', output: string, needles: string[]): Observation[] {
+function containsObservations(stream: 'stdout' | 'stderr', found: ReadonlySet<string>, needles: string[]): Observation[] {
   return needles.map((needle) => ({
     what: `${stream} contains ${JSON.stringify(needle)}`,
     expected: 'present',
-    actual: output.includes(needle) ? 'present' : 'absent',
-    ok: output.includes(needle),
+    actual: found.has(needle) ? 'present' : 'absent',
+    ok: found.has(needle),
   }));
+}
+
+/** Why the command could not be judged at all (not found, not executable, not started); undefined when it ran. */
+function notRun(spec: ExecSpec, run: ProcessResult, codes: number[], shown: string, cwd: string): string | undefined {
+  const program = argvOf(spec)[0];
+  if (run.cause) return `${shown}: could not start (${run.cause.message})`;
+  if (run.notFound) return `${shown}: command not found: ${program} (exit 127; check PATH or the path relative to ${cwd})`;
+  if (run.notExecutable) return `${shown}: ${program} is not executable (exit 126: permission denied)`;
+  // A shell (the `shell: true` one, or a script's) reporting that a command it runs is missing.
+  const stderr = run.stderr.text;
+  if (run.exitCode === NOT_FOUND && !codes.includes(NOT_FOUND) && /not found|No such file/i.test(stderr)) {
+    return `${shown}: command not found (exit 127: ${messageTail(stderr)})`;
+  }
+  if (run.exitCode === NOT_EXECUTABLE && !codes.includes(NOT_EXECUTABLE) && /permission denied|cannot execute/i.test(stderr)) {
+    return `${shown}: a command it runs is not executable (exit 126: ${messageTail(stderr)})`;
+  }
+  return undefined;
+}
+
+/**
+ * The output a failure message ends with: the stream each unmet expectation was about, and for an
+ * unexpected exit the last lines of stderr (stdout when stderr is empty), each once.
+ */
+function failureOutput(run: ProcessResult, exitFailed: boolean, failedStreams: Set<'stdout' | 'stderr'>): string {
+  const parts: string[] = [];
+  if (exitFailed) {
+    const stream = run.stderr.text.trim() ? 'stderr' : 'stdout';
+    const text = messageTail(run[stream].text);
+    if (text && !failedStreams.has(stream)) parts.push(`output: ${text}`);
+  }
+  for (const stream of ['stdout', 'stderr'] as const) {
+    if (failedStreams.has(stream)) parts.push(`${stream}: ${messageTail(run[stream].text) || '(empty)'}`);
+  }
+  return parts.map((part) => `; ${part}`).join('');
+}
+
+/** The verdict on a finished run: error when it could not run, pass, or retry naming what was unmet. */
+function judge(spec: ExecSpec, run: ProcessResult, { shown, cwd, details }: { shown: string; cwd: string; details: Record<string, unknown> }): AttemptResult {
+  const { exitCode, signal, durationMs } = run;
+  const codes = expectedCodes(spec);
+  const problem = notRun(spec, run, codes, shown, cwd);
+  if (problem) return { outcome: 'error', message: problem, details };
+
+  const exitObservation: Observation = {
+    what: 'exit code',
+    expected: describeCodes(codes),
+    actual: exitCode === null ? `killed by ${signal}` : String(exitCode),
+    ok: exitCode !== null && codes.includes(exitCode),
+  };
+  const observations = [
+    exitObservation,
+    ...containsObservations('stdout', run.stdout.found, texts(spec.expect?.stdoutContains)),
+    ...containsObservations('stderr', run.stderr.found, texts(spec.expect?.stderrContains)),
+  ];
+  const failed = observations.filter((o) => !o.ok);
+  if (failed.length === 0) {
+    return { outcome: 'pass', message: `${shown} exited ${exitCode} in ${formatDuration(durationMs)}`, observations, details };
+  }
+  const reasons = failed.map((o) =>
+    o === exitObservation
+      ? exitCode === null ? `killed by ${signal}` : `exited ${exitCode}, expected ${exitObservation.expected}`
+      : `${o.what.replace(' contains ', ' does not contain ')}`,
+  );
+  const failedStreams = new Set(failed.filter((o) => o !== exitObservation).map((o) => (o.what.startsWith('stdout') ? 'stdout' : 'stderr') as 'stdout' | 'stderr'));
+  // A mismatch is `retry`, not `fail`: exec checks often poll (a smoke script waiting for a
+  // deployment). A deterministic command gets one attempt with `retry: { attempts: 1 }`.
+  return {
+    outcome: 'retry',
+    message: `${shown}: ${reasons.join('; ')}${failureOutput(run, !exitObservation.ok, failedStreams)}`,
+    observations,
+    details,
+    facts: { exitCode },
+  };
 }
 
 export const exec = defineCheck({
   type: 'exec',
-  summary: 'Runs a command (argument list, no shell string) and judges its exit code and output.',
+  summary: 'Runs a command (argument list run directly, or a bash script with shell: true) and judges its exit code and output.',
   schema,
   defaults: { timeoutMs: 120_000 },
   describe,
   async run(spec, ctx): Promise<AttemptResult> {
-    const shown = displayCommand(spec.command);
+    const shown = displayCommand(argvOf(spec));
     const cwd = path.resolve(ctx.scenarioDir, spec.cwd ?? '.');
     if (!(await isDirectory(cwd))) {
       return { outcome: 'error', message: `${shown}: working directory ${cwd} does not exist`, details: { cwd } };
     }
-    const { $ } = await import('zx/core');
-    const started = performance.now();
-    if (ctx.signal.aborted) throw ctx.signal.reason;
-    const command = $({
+    const stdoutNeedles = texts(spec.expect?.stdoutContains);
+    const stderrNeedles = texts(spec.expect?.stderrContains);
+    // Throws the abort reason after SIGKILLing the command and everything it started.
+    const run = await runProcess(argvOf(spec), {
       cwd,
       // The one place a check reads process.env: the child inherits the environment
       // verify-deployment runs with, as any command run by hand would.
       env: { ...process.env, ...spec.env },
-      nothrow: true,
-      quiet: true,
-      verbose: false,
-      // Own process group, so an abort can end the command and everything it started.
-      detached: true,
-    })`${spec.command}`;
-    // SIGKILL to the whole group (zx's own abort sends SIGTERM to it, which a command may ignore):
-    // the attempt is over either way, and nothing it started may outlive it.
-    const killGroup = () => {
-      try {
-        if (command.pid) process.kill(-command.pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    };
-    ctx.signal.addEventListener('abort', killGroup, { once: true });
-    let output;
-    try {
-      output = await command;
-    } finally {
-      ctx.signal.removeEventListener('abort', killGroup);
-    }
+      signal: ctx.signal,
+      stdout: { watch: stdoutNeedles },
+      stderr: { watch: stderrNeedles },
+    });
     if (ctx.signal.aborted) throw ctx.signal.reason;
-    const durationMs = Math.round(performance.now() - started);
-    const { exitCode, signal, stdout, stderr } = output;
-    const details = { command: spec.command, cwd, exitCode, signal, durationMs, stdoutTail: tail(stdout), stderrTail: tail(stderr) };
-
-    if (output.cause) {
-      return { outcome: 'error', message: `${shown}: could not start (${String(output.cause)})`, details };
-    }
-    if (exitCode === NOT_FOUND && /not found|No such file/i.test(stderr)) {
-      return { outcome: 'error', message: `${shown}: command not found: ${spec.command[0]} (exit 127; check PATH or the path relative to ${cwd})`, details };
-    }
-    if (exitCode === NOT_EXECUTABLE && /permission denied|cannot execute/i.test(stderr)) {
-      return { outcome: 'error', message: `${shown}: ${spec.command[0]} is not executable (exit 126: ${messageTail(stderr)})`, details };
-    }
-
-    const codes = expectedCodes(spec);
-    const exitObservation: Observation = {
-      what: 'exit code',
-      expected: describeCodes(codes),
-      actual: exitCode === null ? `killed by ${signal}` : String(exitCode),
-      ok: exitCode !== null && codes.includes(exitCode),
+    const details = {
+      command: spec.command,
+      ...(spec.shell ? { shell: true } : {}),
+      cwd,
+      exitCode: run.exitCode,
+      signal: run.signal,
+      durationMs: run.durationMs,
+      stdoutTail: tail(run.stdout.text),
+      stderrTail: tail(run.stderr.text),
+      stdoutBytes: run.stdout.bytes,
+      stderrBytes: run.stderr.bytes,
+      ...(run.pipesHeldAfterExit ? { pipesHeldAfterExit: true } : {}),
     };
-    const observations = [
-      exitObservation,
-      ...containsObservations('stdout', stdout, texts(spec.expect?.stdoutContains)),
-      ...containsObservations('stderr', stderr, texts(spec.expect?.stderrContains)),
-    ];
-    const failed = observations.filter((o) => !o.ok);
-    if (failed.length === 0) {
-      return { outcome: 'pass', message: `${shown} exited ${exitCode} in ${formatDuration(durationMs)}`, observations, details };
-    }
-    const reasons = failed.map((o) =>
-      o === exitObservation
-        ? exitCode === null ? `killed by ${signal}` : `exited ${exitCode}, expected ${exitObservation.expected}`
-        : `${o.what.replace(' contains ', ' does not contain ')}`,
-    );
-    const lastOutput = messageTail(stderr) || messageTail(stdout);
-    // A mismatch is `retry`, not `fail`: exec checks often poll (a smoke script waiting for a
-    // deployment). A deterministic command gets one attempt with `retry: { attempts: 1 }`.
-    return {
-      outcome: 'retry',
-      message: `${shown}: ${reasons.join('; ')}${lastOutput ? `; output: ${lastOutput}` : ''}`,
-      observations,
-      details,
-      facts: { exitCode },
-    };
+
+    return judge(spec, run, { shown, cwd, details });
   },
 });

@@ -8,8 +8,8 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { constants as osConstants, tmpdir } from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
-import { formatDuration } from '../runner/duration.js';
-import { displayCommand, tail } from './exec.js';
+import { formatDuration } from './support/duration.js';
+import { displayCommand, tail } from './support/process.js';
 import {
   applyCommand,
   changedOutputs,
@@ -18,7 +18,9 @@ import {
   pendingChanges,
   planArgs,
   planCommand,
+  redactedArgs,
   runTerraform,
+  sensitiveValues,
   type PendingChange,
   type PlanInputs,
   type PlanJson,
@@ -32,6 +34,8 @@ const VAR_NAME = /^[A-Za-z_][A-Za-z0-9_-]*$/;
 const MESSAGE_CHANGES = 10;
 const MESSAGE_ERRORS = 3;
 const MESSAGE_TAIL_CHARS = 300;
+/** `terraform show -json` output is needed whole (it is parsed); beyond this the plan is refused. */
+const PLAN_JSON_MAX_BYTES = 256 * 1024 * 1024;
 
 const schema = z.strictObject({
   dir: z
@@ -123,8 +127,9 @@ function planOutput(stdout: string): string {
 }
 
 /**
- * The shell that runs terraform reports a child killed by signal N as exit 128+N (terraform itself
- * exits 0, 1 or 2): the OOM killer's SIGKILL is exit 137.
+ * terraform itself exits 0, 1 or 2, but `terraform` on PATH may be a wrapper script (tfenv, asdf,
+ * a CI shim) whose shell reports terraform killed by signal N as exit 128+N: the OOM killer's
+ * SIGKILL is exit 137.
  */
 function signalOfShellExit(exitCode: number): string | undefined {
   if (exitCode <= 128) return undefined;
@@ -147,7 +152,7 @@ function commandProblem(
   if (run.notFound) {
     return {
       outcome: 'error',
-      message: 'terraform is not installed or not on PATH (the shell answered "command not found"): install Terraform or add its directory to PATH',
+      message: 'terraform is not installed or not on PATH (command not found, exit 127): install Terraform or add its directory to PATH',
       details: stepDetails,
     };
   }
@@ -196,6 +201,102 @@ const explains: CauseRelation[] = [
   },
 ];
 
+type Terraform = (args: string[], maxStdoutBytes?: number) => Promise<TerraformRun>;
+
+const byHand = (dir: string, ...args: string[]) => displayCommand(['terraform', `-chdir=${dir}`, ...args]);
+
+/** The plan's inputs, paths resolved against the scenario directory. */
+function inputsOf(spec: Spec, dir: string, scenarioDir: string): PlanInputs {
+  return {
+    dir,
+    ...(spec.workspace ? { workspace: spec.workspace } : {}),
+    ...(spec.vars ? { vars: Object.fromEntries(Object.entries(spec.vars).map(([key, value]) => [key, String(value)])) } : {}),
+    ...(spec.varFiles ? { varFiles: spec.varFiles.map((file) => path.resolve(scenarioDir, file)) } : {}),
+    ...(spec.targets ? { targets: spec.targets } : {}),
+  };
+}
+
+/** An error when the workspace does not exist (an unknown TF_WORKSPACE plans against empty state). */
+async function workspaceProblem(terraform: Terraform, workspace: string, dir: string, details: Record<string, unknown>): Promise<AttemptResult | undefined> {
+  const list = await terraform(['workspace', 'list', '-no-color']);
+  const problem = commandProblem('workspace list', list, [0], { dir, details, rerun: byHand(dir, 'workspace', 'list') });
+  if (problem) return problem;
+  const workspaces = parseWorkspaces(list.stdout);
+  if (workspaces.includes(workspace)) return undefined;
+  // Every resource would show as "create": a false drift report.
+  return {
+    outcome: 'error',
+    message: `Terraform workspace "${workspace}" does not exist in ${dir} (workspaces: ${workspaces.join(', ') || 'none'})`,
+    details: { ...details, workspaces },
+    nextSteps: [byHand(dir, 'workspace', 'list')],
+  };
+}
+
+/** Plans into a private plan file, reads it on drift, and removes it whatever happens. */
+async function planDrift(terraform: Terraform, spec: Spec, inputs: PlanInputs, details: Record<string, unknown>): Promise<AttemptResult> {
+  const { dir } = inputs;
+  // The plan file holds every planned value, sensitive ones included: a private (0700) directory,
+  // removed whatever happens (an abort included).
+  const planDir = await mkdtemp(path.join(tmpdir(), 'vd-terraform-drift-'));
+  try {
+    const planFile = path.join(planDir, 'drift.tfplan');
+    const plan = await terraform(planArgs(inputs, planFile));
+    const problem = commandProblem('plan', plan, [0, 2], { dir, details, rerun: planCommand(inputs) });
+    if (problem) return problem;
+    const planDetails = {
+      ...details,
+      exitCode: plan.exitCode,
+      durationMs: plan.durationMs,
+      stdoutTail: tail(planOutput(plan.stdout)),
+      stderrTail: tail(plan.stderr),
+    };
+    const where = `terraform plan in ${dir}${spec.workspace ? ` (workspace ${spec.workspace})` : ''}`;
+    if (plan.exitCode === 0) {
+      return {
+        outcome: 'pass',
+        message: `${where} has no changes${spec.targets ? ` for ${spec.targets.length} target(s)` : ''} (${formatDuration(plan.durationMs)})`,
+        observations: [{ what: where, expected: 'no changes', actual: 'no changes', ok: true }],
+        details: planDetails,
+        facts: { drift: false, changedTypes: [], changedAddresses: [] },
+      };
+    }
+    const read = await readPlan(terraform, planFile, inputs, details, planDetails);
+    if ('problem' in read) return read.problem;
+    return driftResult(where, inputs, pendingChanges(read.plan), changedOutputs(read.plan), planDetails);
+  } finally {
+    await rm(planDir, { recursive: true, force: true });
+  }
+}
+
+/** `terraform show -json <plan>`, parsed; an error result when it cannot be read. */
+async function readPlan(
+  terraform: Terraform,
+  planFile: string,
+  inputs: PlanInputs,
+  details: Record<string, unknown>,
+  planDetails: Record<string, unknown>,
+): Promise<{ plan: PlanJson } | { problem: AttemptResult }> {
+  const show = await terraform(['show', '-json', planFile], PLAN_JSON_MAX_BYTES);
+  const problem = commandProblem('show', show, [0], { dir: inputs.dir, details, rerun: planCommand(inputs) });
+  if (problem) return { problem };
+  if (show.stdoutTruncated) {
+    const tooLarge: AttemptResult = {
+      outcome: 'error',
+      message: `the plan is too large to read: terraform show -json printed more than ${PLAN_JSON_MAX_BYTES / 1024 / 1024} MiB (narrow it with targets)`,
+      details: planDetails,
+      nextSteps: [planCommand(inputs)],
+    };
+    return { problem: tooLarge };
+  }
+  try {
+    return { plan: JSON.parse(show.stdout) as PlanJson };
+  } catch (error) {
+    // Never quote the JSON: it holds planned values.
+    const message = `could not read the plan from terraform show -json (${(error as Error).message.slice(0, 100)})`;
+    return { problem: { outcome: 'error', message, details: planDetails } };
+  }
+}
+
 export const terraformDrift = defineCheck({
   type: 'terraform-drift',
   summary: 'terraform plan finds no pending changes: everything defined in the configuration is applied.',
@@ -209,13 +310,7 @@ export const terraformDrift = defineCheck({
     if (!(await isDirectory(dir))) {
       return { outcome: 'error', message: `Terraform directory ${dir} does not exist`, details: { dir } };
     }
-    const inputs: PlanInputs = {
-      dir,
-      ...(spec.workspace ? { workspace: spec.workspace } : {}),
-      ...(spec.vars ? { vars: Object.fromEntries(Object.entries(spec.vars).map(([key, value]) => [key, String(value)])) } : {}),
-      ...(spec.varFiles ? { varFiles: spec.varFiles.map((file) => path.resolve(ctx.scenarioDir, file)) } : {}),
-      ...(spec.targets ? { targets: spec.targets } : {}),
-    };
+    const inputs = inputsOf(spec, dir, ctx.scenarioDir);
     // Variable values may be secrets: details name the variables, never their values.
     const details: Record<string, unknown> = {
       dir,
@@ -231,77 +326,25 @@ export const terraformDrift = defineCheck({
       TF_IN_AUTOMATION: '1',
       ...(spec.workspace ? { TF_WORKSPACE: spec.workspace } : {}),
     };
-    const byHand = (...args: string[]) => displayCommand(['terraform', `-chdir=${dir}`, ...args]);
-    const terraform = (args: string[]) => {
-      // Masked like all output: sensitive variable values do not reach the log.
-      ctx.log.debug(`running ${displayCommand(['terraform', ...args])} in ${dir}`);
-      return runTerraform(args, { cwd: dir, env, signal: ctx.signal });
+    // Before the first byte of output: credential-named variables (from vars, TF_VAR_*, var files)
+    // show up in plan output and in the commands below, and must be masked everywhere.
+    for (const value of await sensitiveValues(inputs, env)) ctx.addSecret(value);
+    const terraform: Terraform = (args, maxStdoutBytes) => {
+      ctx.log.debug(`running ${displayCommand(['terraform', ...redactedArgs(args)])} in ${dir}`);
+      return runTerraform(args, { cwd: dir, env, signal: ctx.signal, ...(maxStdoutBytes ? { maxStdoutBytes } : {}) });
     };
 
     if (!(await exists(path.join(dir, '.terraform')))) {
       const init = await terraform(['init', '-input=false', '-lock=false', '-no-color']);
-      const problem = commandProblem('init', init, [0], { dir, details, rerun: byHand('init') });
+      const problem = commandProblem('init', init, [0], { dir, details, rerun: byHand(dir, 'init') });
       if (problem) return problem;
       details.initialized = true;
     }
-
     if (spec.workspace) {
-      const list = await terraform(['workspace', 'list', '-no-color']);
-      const problem = commandProblem('workspace list', list, [0], { dir, details, rerun: byHand('workspace', 'list') });
+      const problem = await workspaceProblem(terraform, spec.workspace, dir, details);
       if (problem) return problem;
-      const workspaces = parseWorkspaces(list.stdout);
-      if (!workspaces.includes(spec.workspace)) {
-        // An unknown TF_WORKSPACE plans against empty state: every resource would show as "create".
-        return {
-          outcome: 'error',
-          message: `Terraform workspace "${spec.workspace}" does not exist in ${dir} (workspaces: ${workspaces.join(', ') || 'none'})`,
-          details: { ...details, workspaces },
-          nextSteps: [byHand('workspace', 'list')],
-        };
-      }
     }
-
-    // The plan file holds every planned value, sensitive ones included: a private (0700) directory,
-    // removed whatever happens (an abort included).
-    const planDir = await mkdtemp(path.join(tmpdir(), 'vd-terraform-drift-'));
-    try {
-      const planFile = path.join(planDir, 'drift.tfplan');
-      const plan = await terraform(planArgs(inputs, planFile));
-      const problem = commandProblem('plan', plan, [0, 2], { dir, details, rerun: planCommand(inputs) });
-      if (problem) return problem;
-      const planDetails = {
-        ...details,
-        exitCode: plan.exitCode,
-        durationMs: plan.durationMs,
-        stdoutTail: tail(planOutput(plan.stdout)),
-        stderrTail: tail(plan.stderr),
-      };
-      const where = `terraform plan in ${dir}${spec.workspace ? ` (workspace ${spec.workspace})` : ''}`;
-
-      if (plan.exitCode === 0) {
-        return {
-          outcome: 'pass',
-          message: `${where} has no changes${spec.targets ? ` for ${spec.targets.length} target(s)` : ''} (${formatDuration(plan.durationMs)})`,
-          observations: [{ what: where, expected: 'no changes', actual: 'no changes', ok: true }],
-          details: planDetails,
-          facts: { drift: false, changedTypes: [], changedAddresses: [] },
-        };
-      }
-
-      const show = await terraform(['show', '-json', planFile]);
-      const showProblem = commandProblem('show', show, [0], { dir, details, rerun: planCommand(inputs) });
-      if (showProblem) return showProblem;
-      let parsed: PlanJson;
-      try {
-        parsed = JSON.parse(show.stdout) as PlanJson;
-      } catch (error) {
-        // Never quote the JSON: it holds planned values.
-        return { outcome: 'error', message: `could not read the plan from terraform show -json (${(error as Error).message.slice(0, 100)})`, details: planDetails };
-      }
-      return driftResult(where, inputs, pendingChanges(parsed), changedOutputs(parsed), planDetails);
-    } finally {
-      await rm(planDir, { recursive: true, force: true });
-    }
+    return planDrift(terraform, spec, inputs, details);
   },
 });
 

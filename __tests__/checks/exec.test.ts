@@ -1,8 +1,9 @@
-import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
+import { describe, it, expect, beforeAll, afterAll, afterEach } from '@jest/globals';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { exec, tail } from '../../checks/exec.js';
+import { CLI, runCli, killAllCli } from '../support/cli.js';
 import { fakeContext } from '../support/context.js';
 
 let scenarioDir: string;
@@ -14,9 +15,39 @@ beforeAll(() => {
   writeFileSync(path.join(scenarioDir, 'not-executable.sh'), 'echo hi\n', { mode: 0o644 });
 });
 
+/** Pids the tests' commands wrote down: SIGKILLed after each test whatever happened. */
+const leftovers: number[] = [];
+
+afterEach(() => {
+  for (const pid of leftovers.splice(0)) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+});
+
 afterAll(() => {
+  killAllCli();
   rmSync(scenarioDir, { recursive: true, force: true });
 });
+
+/** The pid a command wrote to `file` (waited for), remembered for the clean-up. */
+async function pidFrom(file: string): Promise<number> {
+  for (let i = 0; i < 100 && !(existsSync(file) && readFileSync(file, 'utf8').trim()); i += 1) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  const pid = Number(readFileSync(file, 'utf8').trim());
+  leftovers.push(pid);
+  return pid;
+}
+
+async function eventually(condition: () => boolean, ms = 2000): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline && !condition()) await new Promise((resolve) => setTimeout(resolve, 20));
+  return condition();
+}
 
 /** Alive and not a zombie (a killed orphan can stay a zombie where PID 1 does not reap). */
 function isRunning(pid: number): boolean {
@@ -38,6 +69,8 @@ describe('exec schema', () => {
     ['a command', { command: ['terraform', 'fmt', '-check'] }],
     ['everything', { command: ['sh', '-c', 'exit 2'], cwd: 'infra', env: { TF_IN_AUTOMATION: '1' }, expect: { exitCode: [0, 2], stdoutContains: 'ok', stderrContains: ['a', 'b'] } }],
     ['an empty argument after the program', { command: ['printf', ''] }],
+    ['a shell script', { command: ['curl -fsS http://127.0.0.1/health | grep -q ok'], shell: true }],
+    ['shell: false', { command: ['true'], shell: false }],
   ])('accepts %s', (_name, spec) => {
     expect(exec.schema.safeParse(spec).success).toBe(true);
   });
@@ -50,7 +83,8 @@ describe('exec schema', () => {
     ['an exit code out of range', { command: ['true'], expect: { exitCode: 256 } }, 'expect.exitCode'],
     ['a bad env name', { command: ['true'], env: { 'A-B': 'x' } }, 'env.A-B'],
     ['a non-string env value', { command: ['true'], env: { A: 1 } }, 'env.A'],
-    ['an unknown key', { command: ['true'], shell: true }, ''],
+    ['an unknown key', { command: ['true'], shel: true }, ''],
+    ['a shell that is not a boolean', { command: ['true'], shell: 'bash' }, 'shell'],
     ['an unknown expect key', { command: ['true'], expect: { exit: 0 } }, 'expect'],
   ])('rejects %s', (_name, spec, issuePath) => {
     const result = exec.schema.safeParse(spec);
@@ -61,6 +95,7 @@ describe('exec schema', () => {
   it.each([
     [{ command: ['terraform', 'fmt', '-check'] }, 'terraform fmt -check → exit 0'],
     [{ command: ['sh', '-c', 'exit 2'], cwd: 'infra', expect: { exitCode: [0, 2], stdoutContains: 'ok' } }, "sh -c 'exit 2' → exit one of 0, 2 (in infra), stdout contains \"ok\""],
+    [{ command: ['echo $HOME', '| wc -c'], shell: true }, "bash -c 'echo $HOME | wc -c' → exit 0"],
   ])('describes %j as %s', (spec, text) => {
     expect(exec.describe(exec.schema.parse(spec))).toBe(text);
   });
@@ -168,4 +203,122 @@ describe('exec running commands', () => {
     expect(tail(output).split('\n')).toEqual(Array.from({ length: 20 }, (_, i) => `line ${i + 31}`));
     expect(tail('x'.repeat(10_000)).length).toBe(4097);
   });
+});
+
+describe('exec runs the argument vector, not a shell', () => {
+  it.each([
+    ['an assignment as the first element', ['FOO=bar', 'true'], 'command not found: FOO=bar'],
+    ['a shell builtin', ['exit', '0'], 'command not found: exit'],
+    ['a shell keyword', ['if', 'true'], 'command not found: if'],
+  ])('%s is a program name (exit 127, an error)', async (_name, command, text) => {
+    const result = await runCheck({ command });
+    expect(result.outcome).toBe('error');
+    expect(result.message).toContain(text);
+    expect(result.details).toMatchObject({ exitCode: 127 });
+  });
+
+  it('does not source an inherited BASH_ENV', async () => {
+    const sourced = path.join(scenarioDir, 'bash-env-sourced');
+    const bashEnv = path.join(scenarioDir, 'bash-env.sh');
+    writeFileSync(bashEnv, `touch '${sourced}'\n`);
+    const result = await runCheck({ command: ['true'], env: { BASH_ENV: bashEnv } });
+    expect(result.outcome).toBe('pass');
+    expect(existsSync(sourced)).toBe(false);
+  });
+
+  it('runs a bash script with shell: true (pipes, variables), its elements joined with spaces', async () => {
+    const result = await runCheck({ command: ['echo "$GREETING" one two', '| wc -w'], shell: true, env: { GREETING: 'hi' }, expect: { stdoutContains: '3' } });
+    expect(result.outcome).toBe('pass');
+    expect(result.message).toMatch(/^bash -c 'echo "\$GREETING" one two \| wc -w' exited 0/);
+    expect(result.details).toMatchObject({ shell: true, command: ['echo "$GREETING" one two', '| wc -w'] });
+  });
+
+  it('reports a command a shell: true script cannot find as an error with what bash said', async () => {
+    const result = await runCheck({ command: ['no-such-command-vd --version'], shell: true });
+    expect(result.outcome).toBe('error');
+    expect(result.message).toMatch(/command not found \(exit 127: .*no-such-command-vd: command not found\)/);
+  });
+
+  it('judges an expected exit 127 by its code when the program ran', async () => {
+    const result = await runCheck({ command: ['sh', '-c', 'nope-vd-missing'], expect: { exitCode: 127 } });
+    expect(result.outcome).toBe('pass');
+  });
+});
+
+describe('exec judges the process by its own exit', () => {
+  it('keeps the exit code of a command that exits at once but leaves a background child on stdout', async () => {
+    const pidFile = path.join(scenarioDir, 'background.pid');
+    const started = Date.now();
+    const result = await runCheck(
+      { command: ['sh', '-c', `sleep 30 & echo $! > '${pidFile}'; echo hi; exit 3`], expect: { exitCode: 3, stdoutContains: 'hi' } },
+      fakeContext({ scenarioDir, signal: AbortSignal.timeout(5000), timeoutMs: 5000 }),
+    );
+    const sleeper = await pidFrom(pidFile);
+    expect(result.outcome).toBe('pass');
+    expect(result.message).toMatch(/exited 3 in \d+ms$/);
+    expect(result.details).toMatchObject({ exitCode: 3, stdoutTail: 'hi', pipesHeldAfterExit: true });
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(await eventually(() => !isRunning(sleeper))).toBe(true);
+  });
+
+  it('shows the stdout a failed stdoutContains was about, not only stderr', async () => {
+    const result = await runCheck({
+      command: ['sh', '-c', 'echo "status: degraded"; echo "cache warming" >&2'],
+      expect: { stdoutContains: 'status: ok' },
+    });
+    expect(result.outcome).toBe('retry');
+    expect(result.message).toBe(`sh -c 'echo "status: degraded"; echo "cache warming" >&2': stdout does not contain "status: ok"; stdout: status: degraded`);
+  });
+
+  it.each([
+    [{ exitCode: 0, stdoutContains: 'ready' }, 'sh -c \'echo starting; echo boom >&2; exit 1\': exited 1, expected 0; stdout does not contain "ready"; output: boom; stdout: starting'],
+    [{ stderrContains: 'ready' }, 'sh -c \'echo starting; echo boom >&2; exit 1\': exited 1, expected 0; stderr does not contain "ready"; stderr: boom'],
+  ])('names each stream an unmet expectation was about once (%j)', async (expectation, message) => {
+    const result = await runCheck({ command: ['sh', '-c', 'echo starting; echo boom >&2; exit 1'], expect: expectation });
+    expect(result.message).toBe(message);
+  });
+
+  it('says so when the stream an expectation was about is empty', async () => {
+    const result = await runCheck({ command: ['true'], expect: { stdoutContains: 'ready' } });
+    expect(result.message).toBe('true: stdout does not contain "ready"; stdout: (empty)');
+  });
+
+  it('finds a stdoutContains text after 20 MB of output and keeps only a bounded tail', async () => {
+    const result = await runCheck({
+      command: ['sh', '-c', "head -c 20000000 /dev/zero | tr '\\0' 'y'; echo; echo deployment 151 ready"],
+      expect: { stdoutContains: 'deployment 151 ready' },
+    });
+    expect(result.outcome).toBe('pass');
+    expect(result.details).toMatchObject({ stdoutBytes: 20_000_000 + 1 + 'deployment 151 ready\n'.length });
+    expect(((result.details as { stdoutTail: string }).stdoutTail).length).toBeLessThanOrEqual(4097);
+  });
+});
+
+describe('a descendant that escaped with setsid', () => {
+  it('never keeps the CLI alive after the verdict, and is killed', async () => {
+    if (!existsSync(CLI)) throw new Error('build first: npm run build');
+    const pidFile = path.join(scenarioDir, 'cli-escaped.pid');
+    const scenario = path.join(scenarioDir, 'escaped.yaml');
+    writeFileSync(
+      scenario,
+      [
+        'name: escaped descendant',
+        'checks:',
+        '  - name: starts a daemon',
+        '    type: exec',
+        // Waits for the pid file, so the descendant is known before anything kills it.
+        `    command: [sh, -c, "setsid sh -c 'echo $$ > ${pidFile}; exec sleep 60' & while [ ! -s ${pidFile} ]; do sleep 0.01; done; echo started"]`,
+        '    expect: { stdoutContains: started }',
+        '',
+      ].join('\n'),
+    );
+    const run = await runCli(['run', scenario, '--reporter', 'json'], { killAfterMs: 30_000 });
+    const escaped = await pidFrom(pidFile);
+    expect(run.timedOut).toBe(false);
+    expect(run.code).toBe(0);
+    // Node start-up on a loaded machine takes a second or two; the sleep would hold it for 60.
+    expect(run.wallMs).toBeLessThan(10_000);
+    expect(JSON.parse(run.stdout).checks[0]).toMatchObject({ status: 'passed' });
+    expect(await eventually(() => !isRunning(escaped))).toBe(true);
+  }, 40_000);
 });

@@ -15,13 +15,18 @@ import {
   changedOutputs,
   classifyActions,
   formatChange,
+  isSensitiveName,
   parseWorkspaces,
   pendingChanges,
   planCommand,
+  redactedArgs,
+  sensitiveValues,
+  tfvarsStrings,
   type PlanJson,
 } from '../../checks/support/terraform.js';
 import type { FailureView } from '../../checks/types.js';
 import type { CheckReport } from '../../runner/result.js';
+import { Masker } from '../../runner/mask.js';
 import { analyzeRootCause } from '../../runner/root-cause.js';
 import { fakeContext } from '../support/context.js';
 
@@ -156,6 +161,61 @@ describe('suggested commands', () => {
     expect(planCommand({ dir: '/infra' })).toBe('terraform -chdir=/infra plan');
     expect(planCommand(inputs)).toContain('plan -var image=api:151');
     expect(planCommand(inputs)).toMatch(/-target=aws_ecs_service\.api$/);
+  });
+});
+
+describe('sensitive variables', () => {
+  it.each([
+    ['api_key'], ['private_key'], ['db_password'], ['github_token'], ['client_secret'], ['aws_access_key'], ['HF-API-KEY'],
+    ['apiKey'], ['ssh_passphrase'], ['registry_credentials'], ['session_key'], ['cookie_secret'], ['db_connection_string'],
+  ])('%s is sensitive', (name) => {
+    expect(isSensitiveName(name)).toBe(true);
+  });
+
+  it.each([['environment'], ['image'], ['replicas'], ['region'], ['key_name'], ['keyspace'], ['input']])('%s is not sensitive', (name) => {
+    expect(isSensitiveName(name)).toBe(false);
+  });
+
+  it('reads one-line string assignments of a .tfvars file, escapes included', () => {
+    const text = [
+      'environment = "dev"  # comment',
+      'api_key     = "k\\"ey\\\\value\\n"',
+      '  private_key="pk-1234" // trailing',
+      'zones = ["a", "b"]',
+      'count = 3',
+      'heredoc = <<EOT',
+      'EOT',
+    ].join('\r\n');
+    expect(tfvarsStrings(text)).toEqual({ environment: 'dev', api_key: 'k"ey\\value\n', private_key: 'pk-1234' });
+  });
+
+  it('finds credential-named values in vars, TF_VAR_* and var files (given and auto-loaded), not short or harmless ones', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'vd-tf-secrets-'));
+    try {
+      writeFileSync(path.join(dir, 'terraform.tfvars'), 'db_password = "from-auto-tfvars"\nenvironment = "development"\n');
+      writeFileSync(path.join(dir, 'extra.auto.tfvars.json'), JSON.stringify({ signing_key: 'from-auto-json', replicas: 3 }));
+      writeFileSync(path.join(dir, 'given.tfvars'), 'github_token = "from-given-file"\n');
+      const values = await sensitiveValues(
+        { dir, vars: { api_key: 'from-vars', image: 'api:151', token: 'abc' }, varFiles: [path.join(dir, 'given.tfvars'), path.join(dir, 'missing.tfvars')] },
+        { TF_VAR_private_key: 'from-env', TF_VAR_region: 'us-east-1', PRIVATE_KEY: 'not-a-tf-var' },
+      );
+      expect(values.sort()).toEqual(['from-auto-json', 'from-auto-tfvars', 'from-env', 'from-given-file', 'from-vars']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('never writes a sensitive value into a shown command: bash takes it from the environment and refuses when unset', () => {
+    const inputs = { dir: '/infra', vars: { api_key: 'hf_live_value', image: 'api:151', 'my-token': 'xyz' } };
+    const command = applyCommand(inputs, ['terraform_data.k']);
+    expect(command).toBe(
+      'terraform -chdir=/infra apply -var "api_key=${TF_VAR_api_key:?set TF_VAR_api_key to the value of api_key}" -var image=api:151 ' +
+        '-var "my-token=${TF_VAR_my_token:?set TF_VAR_my_token to the value of my-token}" -target=terraform_data.k',
+    );
+    expect(planCommand(inputs)).not.toContain('hf_live_value');
+    expect(redactedArgs(['plan', '-var', 'api_key=hf_live_value', '-var', 'image=api:151', '-var-file=x'])).toEqual([
+      'plan', '-var', 'api_key=***', '-var', 'image=api:151', '-var-file=x',
+    ]);
   });
 });
 
@@ -345,6 +405,42 @@ describe('terraform-drift against a fake terraform', () => {
     expect(result.outcome).toBe('fail');
     expect(JSON.stringify(result)).not.toContain(SECRET);
     expect(JSON.stringify(result)).not.toContain('http://new');
+  });
+
+  it('registers credential-named variable values (vars, TF_VAR_*) as secrets before any output, so the plan tail and commands are masked', async () => {
+    const fake = fakeTerraform('bin-tfvar', 'for a in "$@"; do echo "arg $a"; done; echo "  ~ input = \\"$TF_VAR_private_key\\""; exit 2');
+    const apiKey = 'scenario-api-key-1234';
+    const privateKey = 'tfvar-private-key-5678';
+    const events: string[] = [];
+    const secrets: string[] = [];
+    const ctx = fakeContext({
+      scenarioDir,
+      addSecret: (value) => {
+        secrets.push(value);
+        events.push('secret');
+      },
+      log: { debug: (line) => events.push(`debug ${line}`) },
+    });
+    process.env.TF_VAR_private_key = privateKey;
+    let result;
+    try {
+      result = await withPath(`${fake.bin}:${originalPath}`, () => runCheck({ dir: 'infra', vars: { api_key: apiKey, image: 'api:151' } }, ctx));
+    } finally {
+      delete process.env.TF_VAR_private_key;
+    }
+    expect(result.outcome).toBe('fail');
+    expect(secrets.sort()).toEqual([apiKey, privateKey].sort());
+    // Registered before the first line of output of any kind.
+    expect(events.slice(0, 2)).toEqual(['secret', 'secret']);
+    expect(events.join('\n')).not.toContain(apiKey);
+    // terraform echoed both into the plan output the report keeps...
+    expect((result.details as { stdoutTail: string }).stdoutTail).toContain(privateKey);
+    // ...and the runner's masker, knowing them, leaves nothing of either in the result.
+    const masked = JSON.stringify(new Masker(secrets).maskDeep(result));
+    expect(masked).not.toContain(apiKey);
+    expect(masked).not.toContain(privateKey);
+    expect(result.fix?.command).toContain('-var "api_key=${TF_VAR_api_key:?set TF_VAR_api_key to the value of api_key}" -var image=api:151');
+    expect(result.nextSteps?.join(' ')).not.toContain(apiKey);
   });
 
   it('initialises a directory without .terraform first', async () => {

@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { terraformDrift } from '../../checks/terraform-drift.js';
+import { Masker } from '../../runner/mask.js';
 import { fakeContext } from '../support/context.js';
 
 const FIXTURES = path.resolve('__tests__/fixtures/terraform');
@@ -131,6 +132,47 @@ suite('terraform-drift with real terraform', () => {
     execFileSync('bash', ['-c', `${command} -auto-approve -input=false -no-color`], { cwd: tmpdir(), stdio: 'pipe', env: { ...process.env, TF_IN_AUTOMATION: '1' } });
     const after = await runCheck({ dir: 'incident', vars: { input: 'b' } });
     expect(after.result.outcome).toBe('pass');
+  });
+
+  describe('credential-named variables terraform prints in the plan', () => {
+    const apiKey = 'it-api-key-from-vars-7781';
+    const privateKey = 'it-private-key-from-env-9913';
+
+    it('are registered as secrets before any output, and the shown fix takes them from the environment', async () => {
+      prepare('secrets', 'secrets', { apply: true });
+      process.env.TF_VAR_private_key = privateKey;
+      let run;
+      try {
+        run = await runCheck({ dir: 'secrets', vars: { api_key: apiKey } });
+      } finally {
+        delete process.env.TF_VAR_private_key;
+      }
+      const { result, ctx } = run;
+      expect(result.outcome).toBe('fail');
+      expect(ctx.secrets.sort()).toEqual([apiKey, privateKey].sort());
+      // The real plan output carries both values (the variables are not declared sensitive)...
+      const stdoutTail = (result.details as { stdoutTail: string }).stdoutTail;
+      expect(stdoutTail).toContain(`${apiKey}/${privateKey}`);
+      // ...the masker the runner builds from the registered secrets removes them everywhere.
+      const masked = JSON.stringify(new Masker(ctx.secrets).maskDeep(result));
+      expect(masked).not.toContain(apiKey);
+      expect(masked).not.toContain(privateKey);
+      expect(ctx.debugLines.join('\n')).not.toContain(apiKey);
+
+      // Pasted without the variable set, bash refuses to run it (never applies "***" or "").
+      const command = `${result.fix?.command ?? ''} -auto-approve -input=false -no-color`;
+      const refused = spawnSync('bash', ['-c', command], { cwd: tmpdir(), encoding: 'utf8', env: { ...process.env, TF_VAR_api_key: undefined, TF_IN_AUTOMATION: '1' } });
+      expect(refused.status).not.toBe(0);
+      expect(refused.stderr).toContain('set TF_VAR_api_key to the value of api_key');
+      // With it set, the fix applies the drift and the check passes.
+      execFileSync('bash', ['-c', command], { cwd: tmpdir(), stdio: 'pipe', env: { ...process.env, TF_VAR_api_key: apiKey, TF_VAR_private_key: privateKey, TF_IN_AUTOMATION: '1' } });
+      process.env.TF_VAR_private_key = privateKey;
+      try {
+        expect((await runCheck({ dir: 'secrets', vars: { api_key: apiKey } })).result.outcome).toBe('pass');
+      } finally {
+        delete process.env.TF_VAR_private_key;
+      }
+    });
   });
 
   describe('a resource defined in code but never applied', () => {

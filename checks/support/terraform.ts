@@ -1,13 +1,13 @@
 /**
- * Terraform plumbing for the terraform-drift check: running the CLI (zx, argument arrays only,
- * imported lazily), reading `terraform show -json` plans, and building the commands shown to people.
- * Plan JSON holds the real before/after values, sensitive ones included: only addresses, types and
- * action names ever leave this module.
+ * Terraform plumbing for the terraform-drift check: running the CLI (through the checks' process
+ * runner: argument arrays, no shell), finding the variable values that are secrets, reading
+ * `terraform show -json` plans, and building the commands shown to people. Plan JSON holds the real
+ * before/after values, sensitive ones included: only addresses, types and action names ever leave
+ * this module.
  */
-import { displayCommand } from '../exec.js';
-
-/** What a POSIX shell exits with when it cannot find the command. */
-const NOT_FOUND = 127;
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { displayCommand, runProcess } from './process.js';
 
 /** The parts of `terraform show -json <plan>` this check reads (format_version 1.x). */
 export interface PlanJson {
@@ -100,13 +100,43 @@ function inputArgs(inputs: PlanInputs, targets: readonly string[] | undefined): 
   ];
 }
 
+/** The environment variable a shown command takes a sensitive variable's value from. */
+function envNameFor(name: string): string {
+  return `TF_VAR_${name.replace(/-/g, '_')}`;
+}
+
+/**
+ * A command line for people: shell-quoted, and a sensitive variable never written out. Its value
+ * comes from the environment instead, and bash refuses to run the command while it is unset
+ * (`-var "api_key=${TF_VAR_api_key:?...}"`), so a pasted command can never apply a masked `***`
+ * or an empty value.
+ */
+function displayWithSecretsFromEnv(argv: readonly string[]): string {
+  return argv
+    .map((arg, index) => {
+      const name = argv[index - 1] === '-var' ? /^([^=]+)=/.exec(arg)?.[1] : undefined;
+      if (!name || !isSensitiveName(name)) return displayCommand([arg]);
+      const env = envNameFor(name);
+      return `"${name}=\${${env}:?set ${env} to the value of ${name}}"`;
+    })
+    .join(' ');
+}
+
+/** `args` for a log line: the values of sensitive `-var`s replaced by `***`. */
+export function redactedArgs(args: readonly string[]): string[] {
+  return args.map((arg, index) => {
+    const name = args[index - 1] === '-var' ? /^([^=]+)=/.exec(arg)?.[1] : undefined;
+    return name && isSensitiveName(name) ? `${name}=***` : arg;
+  });
+}
+
 /** The plan the check runs (in `dir`, with the workspace in TF_WORKSPACE). */
 export function planArgs(inputs: PlanInputs, planFile: string): string[] {
   return ['plan', '-detailed-exitcode', '-input=false', '-lock=false', '-no-color', `-out=${planFile}`, ...inputArgs(inputs, inputs.targets)];
 }
 
 function shown(inputs: PlanInputs, subcommand: string, targets: readonly string[] | undefined): string {
-  const line = displayCommand(['terraform', `-chdir=${inputs.dir}`, subcommand, ...inputArgs(inputs, targets)]);
+  const line = displayWithSecretsFromEnv(['terraform', `-chdir=${inputs.dir}`, subcommand, ...inputArgs(inputs, targets)]);
   return inputs.workspace ? `${displayCommand([`TF_WORKSPACE=${inputs.workspace}`])} ${line}` : line;
 }
 
@@ -121,15 +151,19 @@ export function planCommand(inputs: PlanInputs): string {
 }
 
 export interface TerraformRun {
-  /** null when killed by a signal. */
+  /** null when killed by a signal; 127 when terraform is not found. */
   exitCode: number | null;
   signal: string | null;
+  /** The end of stdout (64 KiB unless `maxStdoutBytes` asked for more). */
   stdout: string;
+  /** True when stdout was longer than what `stdout` holds. */
+  stdoutTruncated: boolean;
+  /** The end of stderr (64 KiB). */
   stderr: string;
   durationMs: number;
-  /** Set when the shell could not even be started. */
+  /** Set when terraform could not be started for another reason than not being found. */
   cause?: unknown;
-  /** The shell could not find `terraform` on PATH. */
+  /** `terraform` is not on PATH. */
   notFound: boolean;
 }
 
@@ -137,53 +171,113 @@ export interface RunOptions {
   cwd: string;
   env: Record<string, string | undefined>;
   signal: AbortSignal;
+  /** Bytes of stdout to keep (from the end). Default: the process runner's 64 KiB. */
+  maxStdoutBytes?: number;
 }
 
-function killGroup(pid: number | undefined): void {
-  if (!pid) return;
+/**
+ * Runs `terraform <args>` (found on the PATH of `options.env`) in its own process group. When
+ * `signal` aborts, the whole group (terraform and its provider plugins) is killed with SIGKILL at
+ * once and the abort reason is thrown: every command this check runs is read-only for state
+ * (-lock=false), and terraform ignores SIGTERM while it waits on a backend that does not answer.
+ */
+export async function runTerraform(args: string[], options: RunOptions): Promise<TerraformRun> {
+  const run = await runProcess(['terraform', ...args], {
+    cwd: options.cwd,
+    env: options.env,
+    signal: options.signal,
+    ...(options.maxStdoutBytes ? { stdout: { maxBytes: options.maxStdoutBytes } } : {}),
+  });
+  return {
+    exitCode: run.exitCode,
+    signal: run.signal,
+    stdout: run.stdout.text,
+    stdoutTruncated: run.stdout.truncated,
+    stderr: run.stderr.text,
+    durationMs: run.durationMs,
+    ...(run.cause || run.notExecutable ? { cause: run.cause ?? new Error('terraform is not executable (permission denied)') } : {}),
+    notFound: run.notFound,
+  };
+}
+
+/**
+ * Credential-looking variable names: `api_key`, `private_key`, `db_password`, `github_token`,
+ * `client_secret`, `aws_access_key`... Compared with separators removed and in any case.
+ * (The same idea as the masker's rule for header and option names, which does not cover `*_key`.)
+ */
+const SENSITIVE_NAME = /password|passwd|passphrase|secret|token|credential|apikey|privatekey|accesskey|signingkey|sessionkey|encryptionkey|masterkey|authkey|cookie|connectionstring/;
+
+/** True when a variable with this name holds a credential, so its value must be masked. */
+export function isSensitiveName(name: string): boolean {
+  return SENSITIVE_NAME.test(name.toLowerCase().replace(/[-_.\s]/g, ''));
+}
+
+/**
+ * Values shorter than this are not registered as secrets: masking "abc" or "1" everywhere would
+ * garble unrelated output (keys, dates, counts). Shown commands never write them out anyway.
+ */
+export const MIN_SECRET_LENGTH = 4;
+
+const ESCAPES: Record<string, string> = { n: '\n', t: '\t', r: '\r' };
+const TFVARS_STRING = /^\s*([A-Za-z_][A-Za-z0-9_-]*)\s*=\s*"((?:[^"\\]|\\.)*)"\s*(?:(?:#|\/\/).*)?$/;
+
+/** `name = "value"` assignments of a .tfvars file (the one-line string form; heredocs are not read). */
+export function tfvarsStrings(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const line of text.split(/\r?\n/)) {
+    const match = TFVARS_STRING.exec(line);
+    if (match) out[match[1]!] = match[2]!.replace(/\\(.)/g, (_, c: string) => ESCAPES[c] ?? c);
+  }
+  return out;
+}
+
+/** Top-level string and number values of a .tfvars.json file (nothing when it does not parse). */
+function tfvarsJsonValues(text: string): Record<string, string> {
   try {
-    process.kill(-pid, 'SIGKILL');
+    const parsed = JSON.parse(text) as unknown;
+    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) return {};
+    return Object.fromEntries(
+      Object.entries(parsed).flatMap(([key, value]) => (typeof value === 'string' || typeof value === 'number' ? [[key, String(value)]] : [])),
+    );
   } catch {
-    // Already gone.
+    return {};
+  }
+}
+
+async function readVarFile(file: string): Promise<Record<string, string>> {
+  try {
+    const text = await readFile(file, 'utf8');
+    return file.endsWith('.json') ? tfvarsJsonValues(text) : tfvarsStrings(text);
+  } catch {
+    return {}; // terraform reports a missing var file itself
+  }
+}
+
+/** The var files terraform loads from `dir` on its own: terraform.tfvars(.json), *.auto.tfvars(.json). */
+async function autoLoadedVarFiles(dir: string): Promise<string[]> {
+  try {
+    const names = await readdir(dir);
+    return names
+      .filter((name) => /^terraform\.tfvars(\.json)?$|\.auto\.tfvars(\.json)?$/.test(name))
+      .map((name) => path.join(dir, name));
+  } catch {
+    return [];
   }
 }
 
 /**
- * Runs `terraform <args>` in its own process group. When `signal` aborts, the whole group (terraform
- * and its provider plugins) is killed with SIGKILL at once and the abort reason is thrown: every
- * command this check runs is read-only for state (-lock=false), and terraform ignores SIGTERM while
- * it waits on a backend that does not answer.
+ * Every value a terraform run may print that is a credential by its variable's name: `-var`s
+ * (`inputs.vars`), `TF_VAR_<name>` in the environment, the var files given and those terraform
+ * loads from the directory on its own. terraform prints a variable's value wherever a resource or
+ * output uses it (unless the configuration declares it `sensitive`), so these must be registered
+ * as secrets before the first byte of its output. Values shorter than MIN_SECRET_LENGTH are left out.
  */
-export async function runTerraform(args: string[], options: RunOptions): Promise<TerraformRun> {
-  if (options.signal.aborted) throw options.signal.reason;
-  const { $ } = await import('zx/core');
-  const started = performance.now();
-  const child = $({
-    cwd: options.cwd,
-    env: options.env,
-    nothrow: true,
-    quiet: true,
-    verbose: false,
-    // zx sends SIGTERM to the group on abort; the listener below makes it final.
-    signal: options.signal,
-    detached: true,
-  })`terraform ${args}`;
-  const kill = () => killGroup(child.pid);
-  options.signal.addEventListener('abort', kill, { once: true });
-  try {
-    const output = await child;
-    if (options.signal.aborted) throw options.signal.reason;
-    const { exitCode, signal, stdout, stderr } = output;
-    return {
-      exitCode,
-      signal,
-      stdout,
-      stderr,
-      durationMs: Math.round(performance.now() - started),
-      ...(output.cause ? { cause: output.cause } : {}),
-      notFound: exitCode === NOT_FOUND && /terraform: (command )?not found|terraform: No such file/i.test(stderr),
-    };
-  } finally {
-    options.signal.removeEventListener('abort', kill);
-  }
+export async function sensitiveValues(inputs: PlanInputs, env: Record<string, string | undefined>): Promise<string[]> {
+  const fromEnv = Object.entries(env).flatMap(([key, value]) =>
+    key.startsWith('TF_VAR_') && value !== undefined ? [[key.slice('TF_VAR_'.length), value] as const] : [],
+  );
+  const files = [...(await autoLoadedVarFiles(inputs.dir)), ...(inputs.varFiles ?? [])];
+  const fromFiles = (await Promise.all(files.map(readVarFile))).flatMap((values) => Object.entries(values));
+  const all = [...Object.entries(inputs.vars ?? {}), ...fromEnv, ...fromFiles];
+  return [...new Set(all.filter(([name, value]) => isSensitiveName(name) && value.trim().length >= MIN_SECRET_LENGTH).map(([, value]) => value))];
 }
