@@ -3,7 +3,7 @@
  * status, the latency percentile, body text and JSON paths.
  */
 import { z } from 'zod';
-import { durationSchema, formatDuration } from '../runner/duration.js';
+import { durationSchema, formatDuration } from './support/duration.js';
 import { defineCheck, type AttemptResult, type CheckContext, type FailureView } from './types.js';
 import { httpServerError, httpTimedOutOrSlow } from './support/relations.js';
 import { HttpExchangeError, hostAndPort, timedRequest, type HttpExchange } from './support/http-request.js';

@@ -4,7 +4,7 @@
  * `redis://:***@host:port`.
  */
 import { z } from 'zod';
-import { durationSchema, formatDuration } from '../runner/duration.js';
+import { durationSchema, formatDuration } from './support/duration.js';
 import { defineCheck, type AttemptResult, type CheckContext } from './types.js';
 import { httpTimedOutOrSlow } from './support/relations.js';
 

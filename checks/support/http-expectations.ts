@@ -4,7 +4,7 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import { JSONPath } from 'jsonpath-plus';
-import { formatDuration } from '../../runner/duration.js';
+import { formatDuration } from './duration.js';
 import type { Observation } from '../types.js';
 
 export interface Verdict {

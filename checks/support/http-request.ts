@@ -12,7 +12,7 @@ import type { Socket } from 'node:net';
 import type { Dispatcher } from 'undici';
 import { BodyDecodingError, decodeText, parseContentEncoding, readDecoded } from './http-body.js';
 import { isSensitiveName } from './sensitive.js';
-import { formatDuration } from '../../runner/duration.js';
+import { formatDuration } from './duration.js';
 
 /** Milliseconds. dns/connect/tls are phase durations; firstByte/total count from the request start. */
 export interface HttpTiming {

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import type { Service } from '@aws-sdk/client-ecs';
-import { durationSchema, formatDuration } from '../../runner/duration.js';
+import { durationSchema, formatDuration } from './duration.js';
 import { AttemptResultError, type AttemptResult, type CheckContext, type Observation } from '../types.js';
 import { logsClient } from './aws.js';
 import { describeService, primaryDeployment, serviceLogGroup, type ServiceRef } from './ecs.js';

@@ -8,6 +8,10 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { displayCommand, runProcess } from './process.js';
+import { isSensitiveName } from './sensitive.js';
+
+/** The one sensitive-name rule (checks/support/sensitive.ts), re-exported for the terraform-drift tests. */
+export { isSensitiveName };
 
 /** The parts of `terraform show -json <plan>` this check reads (format_version 1.x). */
 export interface PlanJson {
@@ -200,17 +204,6 @@ export async function runTerraform(args: string[], options: RunOptions): Promise
   };
 }
 
-/**
- * Credential-looking variable names: `api_key`, `private_key`, `db_password`, `github_token`,
- * `client_secret`, `aws_access_key`... Compared with separators removed and in any case.
- * (The same idea as the masker's rule for header and option names, which does not cover `*_key`.)
- */
-const SENSITIVE_NAME = /password|passwd|passphrase|secret|token|credential|apikey|privatekey|accesskey|signingkey|sessionkey|encryptionkey|masterkey|authkey|cookie|connectionstring/;
-
-/** True when a variable with this name holds a credential, so its value must be masked. */
-export function isSensitiveName(name: string): boolean {
-  return SENSITIVE_NAME.test(name.toLowerCase().replace(/[-_.\s]/g, ''));
-}
 
 /**
  * Values shorter than this are not registered as secrets: masking "abc" or "1" everywhere would
