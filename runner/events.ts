@@ -17,6 +17,7 @@ export type RunEvent =
       nextDelayMs?: number;
     }
   | { kind: 'check-end'; report: CheckReport }
+  | { kind: 'log'; name: string; message: string }
   | { kind: 'run-end'; report: RunReport };
 
 export type RunEventListener = (event: RunEvent) => void;
