@@ -2,13 +2,16 @@
  * The one place a run's check reports become a RunReport: counts, verdict, root cause and masking.
  * `runScenario` and `--watch` (mergeReports) both end here, so they cannot disagree.
  */
+import type { CheckType } from '../checks/types.js';
 import { analyzeRootCause } from './root-cause.js';
 import type { CheckReport, RunReport } from './result.js';
 import type { Scenario } from './scenario.js';
 
 export interface FinalizeInput {
-  /** For the name, the file, the check types (their cause→effect relations) and the masker. */
-  scenario: Pick<Scenario, 'name' | 'file' | 'checks' | 'masker'>;
+  /** For the name, the file and the masker. */
+  scenario: Pick<Scenario, 'name' | 'file' | 'masker'>;
+  /** The check types the scenario uses: their cause→effect relations drive the root cause. */
+  checkTypes: readonly CheckType[];
   /** ISO 8601 time the run (or the first watch round) started. */
   startedAt: string;
   durationMs: number;
@@ -40,7 +43,12 @@ export function finalizeReport(input: FinalizeInput): RunReport {
     checks: input.checks,
     ...(input.interrupted ? { interrupted: input.interrupted } : {}),
   };
-  const rootCause = analyzeRootCause(report, [...new Set(input.scenario.checks.map((c) => c.checkType))]);
+  const rootCause = analyzeRootCause(report, input.checkTypes);
   if (rootCause) report.rootCause = rootCause;
   return input.scenario.masker.maskDeep(report);
+}
+
+/** The distinct check types a scenario uses. */
+export function checkTypesOf(scenario: Pick<Scenario, 'checks'>): CheckType[] {
+  return [...new Set(scenario.checks.map((c) => c.checkType))];
 }

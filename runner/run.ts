@@ -6,7 +6,7 @@ import type { ClientProvider } from '../checks/types.js';
 import { ClientPool } from './clients.js';
 import type { RunEventListener } from './events.js';
 import { executeCheck, RunAborted, skippedReport, toReport } from './execute.js';
-import { finalizeReport } from './finalize.js';
+import { checkTypesOf, finalizeReport } from './finalize.js';
 import type { CheckReport, RunReport } from './result.js';
 import type { PlannedCheck, Scenario } from './scenario.js';
 import { interruptedField, needsSkipText, skipForStop, stopFromReason, timeoutMessage, type RunStop } from './stop.js';
@@ -126,17 +126,29 @@ class ScenarioRun {
     return changed;
   }
 
+  /**
+   * Skips every pending check once the run stopped: for its failed need when it already has one
+   * (that is the real reason, and makes it that check's consequence), otherwise for the stop.
+   */
+  private skipPending(stop: RunStop): void {
+    const forStop = skipForStop(stop);
+    for (const check of this.pending.splice(0)) {
+      const state = this.readiness(check);
+      if ('skip' in state) this.finish(check, skippedReport(check, state.skip, state.text));
+      else {
+        this.cutShort = true;
+        this.finish(check, skippedReport(check, forStop.skip, forStop.text));
+      }
+    }
+  }
+
   /** Runs until every check has its report or the run stops. */
   async loop(): Promise<void> {
     const stopped = abortedPromise(this.controller.signal);
     while (this.pending.length > 0 || this.running.size > 0) {
       const stop = this.stop;
       if (stop) {
-        const { skip, text } = skipForStop(stop);
-        for (const check of this.pending.splice(0)) {
-          this.cutShort = true;
-          this.finish(check, skippedReport(check, skip, text));
-        }
+        this.skipPending(stop);
         await Promise.allSettled(this.running.values());
         return;
       }
@@ -185,6 +197,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
   }
   const report = finalizeReport({
     scenario,
+    checkTypes: checkTypesOf(scenario),
     startedAt: startedAt.toISOString(),
     durationMs: Math.round(performance.now() - started),
     checks: scenario.checks.map((c) => run.reports.get(c.name)!),

@@ -2,7 +2,7 @@
  * Runbook mode: run, then re-run only what is not passing until everything passes or the deadline
  * expires — the incident's "wait for health checks to pass" step, without retyping commands.
  */
-import { finalizeReport } from './finalize.js';
+import { checkTypesOf, finalizeReport } from './finalize.js';
 import type { RunReport } from './result.js';
 import { runScenario, type RunOptions } from './run.js';
 import type { Scenario } from './scenario.js';
@@ -22,6 +22,7 @@ export function mergeReports(previous: RunReport, next: RunReport, rerun: Readon
   const checks = previous.checks.map((old) => (rerun.has(old.name) ? next.checks.find((c) => c.name === old.name) ?? old : old));
   return finalizeReport({
     scenario,
+    checkTypes: checkTypesOf(scenario),
     startedAt: previous.startedAt,
     durationMs: previous.durationMs + next.durationMs,
     checks,

@@ -83,7 +83,7 @@ function rootCauseBlock(report: RunReport, paint: Paint): string[] {
     for (const each of [cause, ...(cause.otherCauses ?? [])]) lines.push(`  ${paint('red', oneLine(each.check))}`, ...causeLines(each, paint).map((line) => `  ${line}`));
   }
   const unevaluated = unevaluatedLine(report);
-  if (unevaluated) lines.push(paint('bold', unevaluated));
+  if (unevaluated) lines.push(...(lines.length ? [''] : []), paint('bold', unevaluated));
   return lines.length ? ['', ...lines] : [];
 }
 
