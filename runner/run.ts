@@ -8,10 +8,13 @@ import type { RunEventListener } from './events.js';
 import { executeCheck, RunAborted, skippedReport, toReport } from './execute.js';
 import { checkTypesOf, finalizeReport } from './finalize.js';
 import type { CheckReport, RunReport } from './result.js';
+import { orderByNeeds } from './needs.js';
 import type { PlannedCheck, Scenario } from './scenario.js';
 import { interruptedField, needsSkipText, skipForStop, stopFromReason, timeoutMessage, type RunStop } from './stop.js';
 
 export { RunTimeout, type RunStop } from './stop.js';
+/** Re-exported from needs.ts, where the needs graph lives. */
+export { orderByNeeds } from './needs.js';
 
 export interface RunOptions {
   /**
@@ -212,33 +215,4 @@ function abortedPromise(signal: AbortSignal): Promise<void> {
     if (signal.aborted) resolve();
     else signal.addEventListener('abort', () => resolve(), { once: true });
   });
-}
-
-/** File order, except that a check moves after the checks it needs (stable topological sort). */
-export function orderByNeeds(checks: readonly PlannedCheck[]): PlannedCheck[] {
-  const byName = new Map(checks.map((c) => [c.name, c]));
-  const placed = new Set<string>();
-  const ordered: PlannedCheck[] = [];
-  // Depth-first with an explicit stack, not recursion: a needs chain thousands of checks long must
-  // not overflow the call stack.
-  for (const check of checks) {
-    if (placed.has(check.name)) continue;
-    const path = new Set([check.name]);
-    const stack = [{ check, next: 0 }];
-    while (stack.length > 0) {
-      const top = stack[stack.length - 1]!;
-      if (top.next < top.check.needs.length) {
-        const dependency = byName.get(top.check.needs[top.next++]!);
-        if (dependency && !placed.has(dependency.name) && !path.has(dependency.name)) {
-          path.add(dependency.name);
-          stack.push({ check: dependency, next: 0 });
-        }
-        continue;
-      }
-      stack.pop();
-      placed.add(top.check.name);
-      ordered.push(top.check);
-    }
-  }
-  return ordered;
 }
