@@ -7,7 +7,7 @@ import { ClientPool } from './clients.js';
 import type { RunEventListener } from './events.js';
 import { executeCheck, RunAborted, skippedReport, toReport } from './execute.js';
 import { checkTypesOf, finalizeReport } from './finalize.js';
-import type { CheckReport, RunReport } from './result.js';
+import type { CheckReport, RunReport, SkipInfo } from './result.js';
 import { orderByNeeds } from './needs.js';
 import type { PlannedCheck, Scenario } from './scenario.js';
 import { interruptedField, needsSkipText, skipForStop, stopFromReason, timeoutMessage, type RunStop } from './stop.js';
@@ -35,7 +35,7 @@ export interface RunOptions {
 }
 
 /** A check's state before it can start: ready, waiting on a need, or skipped (and why). */
-type Readiness = { ready: true } | { ready: false } | { skip: CheckReport['skip'] & {}; text: string };
+type Readiness = { ready: true } | { ready: false } | { skip: SkipInfo; text: string };
 
 /** One run's moving parts: what is pending, running and done, and why it stopped (if it did). */
 class ScenarioRun {
