@@ -130,7 +130,8 @@ export function analyzeRootCause(report: RunReport, checkTypes: readonly CheckTy
   return {
     ...causeReport(primary),
     ...(because.length ? { explanations: because } : {}),
-    otherCauses: others.map(causeReport),
+    // In memory only when there are any; the json reporter writes [] (stable keys).
+    ...(others.length ? { otherCauses: others.map(causeReport) } : {}),
     independent: others.length > 0,
   };
 }
