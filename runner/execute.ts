@@ -80,8 +80,7 @@ export async function executeCheck(check: PlannedCheck, options: ExecuteOptions)
           timeoutMs,
           clients: options.clients,
           scenarioDir: options.scenarioDir,
-          // A check's debug line is a run event like any other (masked by the runner before it leaves).
-          log: { debug: (message) => options.onEvent({ kind: 'log', name: check.name, message }) },
+          log: { debug: (message) => emitLog(options.onEvent, check.name, message) },
           addSecret: (value) => options.masker.add(value),
         };
         try {
@@ -110,6 +109,18 @@ export async function executeCheck(check: PlannedCheck, options: ExecuteOptions)
     // Not an interruption but a fault in the runner itself: report it, never as "interrupted".
     const message = error instanceof Error ? error.message : String(error);
     return toReport(check, { outcome: 'error', message: `runner error: ${message}` }, attempts, performance.now() - started);
+  }
+}
+
+/**
+ * A check's debug line is a run event like any other (masked by the runner before it leaves). A
+ * listener that cannot take it (a display that predates the `log` event) must not fail the check.
+ */
+function emitLog(onEvent: RunEventListener, name: string, message: string): void {
+  try {
+    onEvent({ kind: 'log', name, message });
+  } catch {
+    // Debug output is best effort; the verdict is not.
   }
 }
 

@@ -500,4 +500,12 @@ describe('ctx.log.debug', () => {
     const { events } = await run([fake('a', ['pass'], { debug: 'connecting with s3cr3t-value', discoverSecret: 's3cr3t-value' })]);
     expect(events.filter((e) => e.kind === 'log')).toEqual([{ kind: 'log', name: 'a', message: 'connecting with ***' }]);
   });
+
+  it('a listener that throws on a log event does not fail the check', async () => {
+    const onEvent = (event: RunEvent) => {
+      if (event.kind === 'log') throw new TypeError('no handler for log');
+    };
+    const report = await runScenario(scenario([fake('a', ['pass'], { debug: 'hello' })]), { onEvent });
+    expect(byName(report, 'a').status).toBe('passed');
+  });
 });
