@@ -259,6 +259,7 @@ export const ecsTaskRunning = defineCheck({
   },
   explains: [
     { effect: 'alb-targets-healthy', because: 'tasks that are not running cannot be healthy targets' },
+    { effect: 'ecs-service-stable', because: 'tasks that stop keep the service below its desired count', when: (cause) => cause.definitive === true },
     { effect: 'http', because: 'with tasks not running, requests go unanswered', when: (_, effect) => effect.facts.networkError !== undefined || Number(effect.facts.status) >= 500 },
   ],
   async run(spec, ctx): Promise<AttemptResult> {

@@ -109,12 +109,22 @@ export interface CheckDefaults {
   retry?: Partial<RetryPolicy>;
 }
 
-/** What a root-cause rule sees of a failed check. */
+/**
+ * What a root-cause rule sees of a failed check. Only checks with status `failed` are seen:
+ * an errored check could not be evaluated and is no evidence of a cause or an effect.
+ */
 export interface FailureView {
   name: string;
   type: string;
   message: string;
   facts: Record<string, unknown>;
+  /**
+   * True when the check ended on a definitive `fail` (a concrete observation: a STOPPED task with
+   * its reason, a missing rule); false when it gave up waiting on a not-ready state (retries or
+   * the run deadline spent on `retry` outcomes). A definitive failure outranks a not-ready one.
+   * Always set by the runner; optional so hand-built views (tests) need not name it.
+   */
+  definitive?: boolean;
 }
 
 /**

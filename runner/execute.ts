@@ -3,7 +3,7 @@ import { AttemptResultError, type AttemptResult, type CheckContext, type ClientP
 import { formatDuration } from './duration.js';
 import type { RunEventListener } from './events.js';
 import type { Masker } from './mask.js';
-import type { CheckReport } from './result.js';
+import type { CheckReport, SkipInfo } from './result.js';
 import { runWithRetry } from './retry.js';
 import type { PlannedCheck } from './scenario.js';
 
@@ -55,6 +55,10 @@ export async function attemptOnce(check: PlannedCheck, context: CheckContext, ru
   }
 }
 
+/**
+ * Runs one check through its retry policy and reports it. Throws RunAborted when the run (not the
+ * attempt) was aborted, so the caller reports the check per the run's stop.
+ */
 export async function executeCheck(check: PlannedCheck, options: ExecuteOptions): Promise<CheckReport> {
   const started = performance.now();
   const maxAttempts = check.retry.attempts;
@@ -76,7 +80,7 @@ export async function executeCheck(check: PlannedCheck, options: ExecuteOptions)
           timeoutMs,
           clients: options.clients,
           scenarioDir: options.scenarioDir,
-          log: { debug: () => {} },
+          log: { debug: (message) => emitLog(options.onEvent, check.name, message) },
           addSecret: (value) => options.masker.add(value),
         };
         try {
@@ -108,13 +112,29 @@ export async function executeCheck(check: PlannedCheck, options: ExecuteOptions)
   }
 }
 
+/**
+ * A check's debug line is a run event like any other (masked by the runner before it leaves). A
+ * listener that cannot take it (a display that predates the `log` event) must not fail the check.
+ */
+function emitLog(onEvent: RunEventListener, name: string, message: string): void {
+  try {
+    onEvent({ kind: 'log', name, message });
+  } catch {
+    // Debug output is best effort; the verdict is not.
+  }
+}
+
 function statusOf(result: AttemptResult): CheckReport['status'] {
   if (result.outcome === 'pass') return 'passed';
   if (result.outcome === 'error') return 'error';
   return 'failed';
 }
 
-export function toReport(check: PlannedCheck, result: AttemptResult, attempts: number, durationMs: number): CheckReport {
+/**
+ * The report of a check that ran. `lastOutcome` is how its last attempt really ended; it differs
+ * from `result.outcome` only when the run deadline turned an unfinished check into a failure.
+ */
+export function toReport(check: PlannedCheck, result: AttemptResult, attempts: number, durationMs: number, lastOutcome = result.outcome): CheckReport {
   const status = statusOf(result);
   let message = result.message;
   if (result.outcome === 'retry' || (result.outcome === 'error' && result.retryable)) {
@@ -135,22 +155,25 @@ export function toReport(check: PlannedCheck, result: AttemptResult, attempts: n
     ...(result.fix ? { fix: result.fix } : {}),
     ...(result.nextSteps?.length ? { nextSteps: result.nextSteps } : {}),
     ...(result.facts ? { facts: result.facts } : {}),
+    lastOutcome,
   };
 }
 
-export function skippedReport(check: PlannedCheck, reason: string, attempts = 0, durationMs = 0): CheckReport {
+/** The report of a skipped check: `skip` as data, `text` as the JSON `skipReason` and message. */
+export function skippedReport(check: PlannedCheck, skip: SkipInfo, text: string, attempts = 0, durationMs = 0): CheckReport {
   return {
     name: check.name,
     type: check.type,
     status: 'skipped',
     attempts,
     durationMs: Math.round(durationMs),
-    message: `skipped: ${reason}`,
+    message: `skipped: ${text}`,
     observations: [],
     details: {},
     flaky: false,
     description: check.description ?? check.checkType.describe(check.spec),
     location: check.location,
-    skipReason: reason,
+    skipReason: text,
+    skip,
   };
 }

@@ -1,16 +1,18 @@
 /** The library API: load a scenario, run it, render the report. The CLI uses only this module. */
 export { loadScenario, parseScenario, BUILTIN_DEFAULTS } from './load.js';
-export { runScenario, RunTimeout, type RunOptions } from './run.js';
-export { watchScenario, type WatchOptions } from './watch.js';
+export { runScenario, RunTimeout, type RunOptions, type RunStop } from './run.js';
+export { finalizeReport, type FinalizeInput } from './finalize.js';
+export { watchScenario, mergeReports, type WatchOptions } from './watch.js';
+export { render, reporterNames, isReporterName, isMachineReporter, shouldUseColor, type ReporterName, type ReporterOptions, type ReporterOutput } from './reporters/index.js';
 export { ScenarioError, formatProblem, didYouMean, type Problem } from './problems.js';
 export { scenarioJsonSchema } from './schema.js';
 export { parseDuration, formatDuration, MAX_DURATION_MS } from './duration.js';
 export { Masker } from './mask.js';
-export { render, reporterNames, isReporterName, shouldUseColor, type ReporterName, type ReporterOptions, type ReporterOutput } from './reporters/index.js';
 // Text helpers of the pretty reporter, shared with the CLI's live progress display.
-export { createPaint, oneLine, truncate, STATUS_LOOK, type Paint } from './reporters/pretty.js';
+export { createPaint, oneLine, truncate, type Paint } from './reporters/text.js';
+export { STATUS_LOOK } from './reporters/wording.js';
 export type { Scenario, PlannedCheck } from './scenario.js';
-export type { RunReport, CheckReport, CheckStatus, RootCause } from './result.js';
+export type { RunReport, CheckReport, CheckStatus, RootCause, CauseReport, SkipInfo } from './result.js';
 export type { RunEvent, RunEventListener } from './events.js';
 export { checkTypes, findCheckType } from '../checks/index.js';
 export type { CheckType, AttemptOutcome, AttemptResult, CheckContext, Observation } from '../checks/types.js';

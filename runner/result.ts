@@ -1,5 +1,5 @@
 /** The run result every reporter renders: JSON report version 1 plus extensions. */
-import type { Fix, Observation } from '../checks/types.js';
+import type { AttemptOutcome, Fix, Observation } from '../checks/types.js';
 
 export type CheckStatus = 'passed' | 'failed' | 'error' | 'skipped';
 
@@ -7,6 +7,19 @@ export interface SourceLocation {
   file: string;
   line: number;
   column: number;
+}
+
+/**
+ * Why a check was skipped, as data (the text form is `skipReason`).
+ * - `needs`: a check it needs did not pass; `because` names that check.
+ * - `fail-fast`: `--fail-fast` stopped the run; `because` names the check that failed or errored.
+ * - `interrupted`: SIGINT/SIGTERM stopped the run.
+ * - `deadline`: the run's `--timeout` expired before the check could start.
+ * - `not-selected`: left out by `--only`/`--from`.
+ */
+export interface SkipInfo {
+  reason: 'needs' | 'fail-fast' | 'interrupted' | 'deadline' | 'not-selected';
+  because?: string;
 }
 
 export interface CheckReport {
@@ -27,19 +40,35 @@ export interface CheckReport {
   nextSteps?: string[];
   /** Facts the check observed, for root-cause rules (e.g. the port and groups of a missing rule). */
   facts?: Record<string, unknown>;
-  /** Why a skipped check was skipped ("needs: x failed", "interrupted", "fail-fast"). */
+  /** Why a skipped check was skipped, as text ("needs "x", which failed", "interrupted"): JSON contract. */
   skipReason?: string;
+  /** Why a skipped check was skipped, as data: what the root-cause analysis reads. */
+  skip?: SkipInfo;
+  /**
+   * How the last attempt ended, for checks that ran: `fail` is a definitive observation (a STOPPED
+   * task), `retry` means the check gave up waiting on a not-ready state. Unset for skipped checks.
+   */
+  lastOutcome?: AttemptOutcome;
 }
 
-export interface RootCause {
+/** One failure nothing else explains, with what it explains. */
+export interface CauseReport {
   check: string;
   reason: string;
   consequences: string[];
+  fix?: Fix;
+}
+
+export interface RootCause extends CauseReport {
   /** Why each direct consequence follows: "targets healthy: slow /health makes ALB health checks time out". */
   explanations?: string[];
-  fix?: Fix;
   /** Failures this cause does not explain, each with its own consequences. */
-  otherCauses?: Omit<RootCause, 'otherCauses' | 'explanations'>[];
+  otherCauses?: CauseReport[];
+  /**
+   * True when several failures are unrelated (no relation and no needs link them): `check` is then
+   * only the first of them, and reporters head them "Independent failures" instead of "Root cause".
+   */
+  independent?: boolean;
 }
 
 export interface RunReport {
@@ -53,5 +82,6 @@ export interface RunReport {
   checks: CheckReport[];
   /** Set when the run was cut short: "SIGINT", "SIGTERM" or "timeout". */
   interrupted?: 'SIGINT' | 'SIGTERM' | 'timeout';
+  /** The cause analysis over `failed` checks (errored ones are not evidence); absent when none failed. */
   rootCause?: RootCause;
 }

@@ -1,9 +1,20 @@
 /**
  * Names the likely cause among several failures and lists its consequences, using the `needs`
  * graph and the cause→effect relations check types declare. Pure: report in, RootCause out.
+ *
+ * It reads data only — status, `skip`, `lastOutcome`, facts — never a message's wording:
+ * - Evidence is a `failed` check. An errored check could not be evaluated: no relation fires from
+ *   or to it, and it is never a cause or a consequence (reporters list errored checks as "could not
+ *   be evaluated"). With no failed check there is no root cause.
+ * - A check skipped because it needed a failed check (`skip.reason: 'needs'`) is that check's
+ *   consequence; one skipped by fail-fast, an interruption or the deadline is nobody's.
+ * - When two failures explain each other and only one ended on a definitive `fail` (a concrete
+ *   observation), that one is the cause: a not-ready state is the symptom, not the reason.
+ * - Among failures nothing explains, definitive ones rank first, then the one that explains most,
+ *   then file order. When more than one remains, they are independent failures, not one cause.
  */
 import type { CauseRelation, CheckType, FailureView } from '../checks/types.js';
-import type { CheckReport, RootCause, RunReport } from './result.js';
+import type { CauseReport, CheckReport, RootCause, RunReport } from './result.js';
 
 export interface Explanation {
   cause: string;
@@ -11,17 +22,23 @@ export interface Explanation {
   because: string;
 }
 
+/** Whether a check is evidence for the analysis: it ran and was found broken. */
+export function isEvidence(report: CheckReport): boolean {
+  return report.status === 'failed';
+}
+
+/** Whether a failure is a definitive observation rather than retries spent on a not-ready state. */
+export function isDefinitive(report: CheckReport): boolean {
+  return report.lastOutcome === 'fail';
+}
+
 function view(report: CheckReport): FailureView {
-  return { name: report.name, type: report.type, message: report.message, facts: report.facts ?? {} };
+  return { name: report.name, type: report.type, message: report.message, facts: report.facts ?? {}, definitive: isDefinitive(report) };
 }
 
-function isFailure(report: CheckReport): boolean {
-  return report.status === 'failed' || report.status === 'error';
-}
-
-/** Edges cause → effect between failed checks. */
+/** Edges cause → effect between failed checks (errored and skipped checks take no part). */
 export function explanations(report: RunReport, relationsOf: (type: string) => readonly CauseRelation[]): Explanation[] {
-  const failed = report.checks.filter(isFailure);
+  const failed = report.checks.filter(isEvidence);
   const edges: Explanation[] = [];
   for (const cause of failed) {
     for (const effect of failed) {
@@ -30,23 +47,31 @@ export function explanations(report: RunReport, relationsOf: (type: string) => r
       if (relation) edges.push({ cause: cause.name, effect: effect.name, because: relation.because });
     }
   }
-  return edges;
+  return preferDefinitiveCauses(edges, report);
 }
 
-/** The checks skipped because they needed `name` (directly or through other skipped checks). */
-function skippedBecauseOf(name: string, report: RunReport): string[] {
-  const out: string[] = [];
-  const frontier = [name];
+/** Of two failures that explain each other, keeps only the edge from the definitive one (if just one is). */
+function preferDefinitiveCauses(edges: Explanation[], report: RunReport): Explanation[] {
+  const definitive = new Set(report.checks.filter(isDefinitive).map((c) => c.name));
+  return edges.filter((edge) => {
+    const reverse = edges.some((other) => other.cause === edge.effect && other.effect === edge.cause);
+    return !(reverse && !definitive.has(edge.cause) && definitive.has(edge.effect));
+  });
+}
+
+/** The checks skipped because they needed one of `names` (directly or through other skipped checks). */
+function skippedForNeeds(names: readonly string[], report: RunReport): string[] {
+  const out = new Set<string>();
+  const frontier = [...names];
   while (frontier.length > 0) {
     const current = frontier.pop()!;
     for (const check of report.checks) {
-      if (check.status === 'skipped' && check.skipReason?.includes(`"${current}"`) && !out.includes(check.name)) {
-        out.push(check.name);
-        frontier.push(check.name);
-      }
+      if (check.status !== 'skipped' || check.skip?.reason !== 'needs' || check.skip.because !== current || out.has(check.name)) continue;
+      out.add(check.name);
+      frontier.push(check.name);
     }
   }
-  return out;
+  return [...out];
 }
 
 function reachable(from: string, edges: Explanation[]): string[] {
@@ -64,8 +89,33 @@ function reachable(from: string, edges: Explanation[]): string[] {
   return [...seen];
 }
 
+interface Candidate {
+  check: CheckReport;
+  /** In file order. */
+  consequences: string[];
+}
+
+function candidate(check: CheckReport, edges: Explanation[], report: RunReport): Candidate {
+  const effects = reachable(check.name, edges);
+  const consequences = new Set([...effects, ...skippedForNeeds([check.name, ...effects], report)]);
+  return { check, consequences: report.checks.map((c) => c.name).filter((n) => consequences.has(n)) };
+}
+
+/** Definitive first, then the one that explains most; Array.sort is stable, so file order breaks ties. */
+function byRank(a: Candidate, b: Candidate): number {
+  return Number(isDefinitive(b.check)) - Number(isDefinitive(a.check)) || b.consequences.length - a.consequences.length;
+}
+
+function causeReport(c: Candidate): CauseReport {
+  return { check: c.check.name, reason: c.check.message, consequences: c.consequences, ...(c.check.fix ? { fix: c.check.fix } : {}) };
+}
+
+/**
+ * The root cause of a run's failures, or undefined when no check failed. `otherCauses` lists the
+ * failures the first cause does not explain; when there are any, `independent` is true.
+ */
 export function analyzeRootCause(report: RunReport, checkTypes: readonly CheckType[]): RootCause | undefined {
-  const failed = report.checks.filter(isFailure);
+  const failed = report.checks.filter(isEvidence);
   if (failed.length === 0) return undefined;
   const relationsOf = (type: string) => checkTypes.find((c) => c.type === type)?.explains ?? [];
   const edges = explanations(report, relationsOf);
@@ -73,26 +123,20 @@ export function analyzeRootCause(report: RunReport, checkTypes: readonly CheckTy
   // Roots: failures nothing else explains. With a cycle of relations every member is explained;
   // fall back to all failures then, so a cause is still named.
   const roots = failed.filter((c) => !explained.has(c.name));
-  const candidates = (roots.length > 0 ? roots : failed).map((check) => {
-    const effects = reachable(check.name, edges);
-    const consequences = [...effects, ...[check.name, ...effects].flatMap((n) => skippedBecauseOf(n, report))];
-    return { check, consequences: report.checks.map((c) => c.name).filter((n) => consequences.includes(n)) };
-  });
-  // The cause that explains most; on a tie, the one earliest in the file (closest to the infrastructure).
-  candidates.sort((a, b) => b.consequences.length - a.consequences.length);
-  const [primary, ...others] = candidates;
-  if (!primary) return undefined;
+  const candidates = (roots.length > 0 ? roots : failed).map((check) => candidate(check, edges, report)).sort(byRank);
+  const [primary, ...rest] = candidates as [Candidate, ...Candidate[]];
+  const others = rest.filter((o) => !primary.consequences.includes(o.check.name));
   const because = edges.filter((e) => e.cause === primary.check.name).map((e) => `${e.effect}: ${e.because}`);
-  const rootCause: RootCause = {
-    check: primary.check.name,
-    reason: primary.check.message,
-    consequences: primary.consequences,
+  return {
+    ...causeReport(primary),
     ...(because.length ? { explanations: because } : {}),
-    ...(primary.check.fix ? { fix: primary.check.fix } : {}),
+    // In memory only when there are any; the json reporter writes [] (stable keys).
+    ...(others.length ? { otherCauses: others.map(causeReport) } : {}),
+    independent: others.length > 0,
   };
-  const independent = others.filter((o) => !primary.consequences.includes(o.check.name));
-  if (independent.length > 0) {
-    rootCause.otherCauses = independent.map((o) => ({ check: o.check.name, reason: o.check.message, consequences: o.consequences, ...(o.check.fix ? { fix: o.check.fix } : {}) }));
-  }
-  return rootCause;
+}
+
+/** The checks that errored: they could not be evaluated, so the analysis leaves them out. */
+export function unevaluated(report: RunReport): string[] {
+  return report.checks.filter((c) => c.status === 'error').map((c) => c.name);
 }

@@ -4,15 +4,23 @@
  */
 import type { ClientProvider } from '../checks/types.js';
 import { ClientPool } from './clients.js';
-import { formatDuration } from './duration.js';
 import type { RunEventListener } from './events.js';
 import { executeCheck, RunAborted, skippedReport, toReport } from './execute.js';
-import { analyzeRootCause } from './root-cause.js';
-import type { CheckReport, RunReport } from './result.js';
+import { checkTypesOf, finalizeReport } from './finalize.js';
+import type { CheckReport, RunReport, SkipInfo } from './result.js';
+import { orderByNeeds } from './needs.js';
 import type { PlannedCheck, Scenario } from './scenario.js';
+import { interruptedField, needsSkipText, skipForStop, stopFromReason, timeoutMessage, type RunStop } from './stop.js';
+
+export { RunTimeout, type RunStop } from './stop.js';
+/** Re-exported from needs.ts, where the needs graph lives. */
+export { orderByNeeds } from './needs.js';
 
 export interface RunOptions {
-  /** Abort to interrupt the run; `signal.reason` of "SIGINT"/"SIGTERM" is reported as such. */
+  /**
+   * Abort to interrupt the run. `signal.reason` "SIGINT"/"SIGTERM" (or a RunStop) is reported as
+   * such; any other reason counts as SIGINT.
+   */
   signal?: AbortSignal;
   concurrency?: number;
   failFast?: boolean;
@@ -26,155 +34,180 @@ export interface RunOptions {
   now?: () => Date;
 }
 
-export class RunTimeout extends Error {
-  constructor(readonly timeoutMs: number) {
-    super(`run timeout of ${formatDuration(timeoutMs)} reached`);
-    this.name = 'RunTimeout';
+/** A check's state before it can start: ready, waiting on a need, or skipped (and why). */
+type Readiness = { ready: true } | { ready: false } | { skip: SkipInfo; text: string };
+
+/** One run's moving parts: what is pending, running and done, and why it stopped (if it did). */
+class ScenarioRun {
+  readonly controller = new AbortController();
+  readonly reports = new Map<string, CheckReport>();
+  private readonly pending: PlannedCheck[];
+  private readonly running = new Map<string, Promise<void>>();
+  private readonly byName: Map<string, PlannedCheck>;
+  private readonly only: Set<string> | undefined;
+  private readonly concurrency: number;
+  /** Whether the stop cut a check short (a signal after the last verdict changes nothing). */
+  cutShort = false;
+
+  constructor(
+    private readonly scenario: Scenario,
+    private readonly options: RunOptions,
+    private readonly clients: ClientProvider,
+    private readonly onEvent: RunEventListener,
+  ) {
+    this.pending = orderByNeeds(scenario.checks);
+    this.byName = new Map(scenario.checks.map((c) => [c.name, c]));
+    this.only = options.only ? new Set(options.only) : undefined;
+    this.concurrency = Math.max(1, options.concurrency ?? 1);
+  }
+
+  /** Why the run stopped, once it has. */
+  get stop(): RunStop | undefined {
+    return this.controller.signal.aborted ? (this.controller.signal.reason as RunStop) : undefined;
+  }
+
+  private finish(check: PlannedCheck, report: CheckReport): void {
+    this.reports.set(check.name, report);
+    this.onEvent({ kind: 'check-end', report });
+    if (this.options.failFast && (report.status === 'failed' || report.status === 'error') && !this.stop) {
+      this.controller.abort({ kind: 'fail-fast', check: check.name, status: report.status } satisfies RunStop);
+    }
+  }
+
+  private readiness(check: PlannedCheck): Readiness {
+    if (this.only && !this.only.has(check.name)) return { skip: { reason: 'not-selected' }, text: 'not selected (--only)' };
+    for (const need of check.needs) {
+      if (this.only && !this.only.has(need)) continue;
+      const report = this.reports.get(need);
+      if (!report) {
+        if (this.byName.has(need)) return { ready: false };
+        continue;
+      }
+      if (report.status !== 'passed') return { skip: { reason: 'needs', because: need }, text: needsSkipText(need, report.status) };
+    }
+    return { ready: true };
+  }
+
+  private start(check: PlannedCheck): void {
+    const checkStarted = performance.now();
+    const options = { signal: this.controller.signal, clients: this.clients, scenarioDir: this.scenario.dir, masker: this.scenario.masker, onEvent: this.onEvent };
+    const task = executeCheck(check, options)
+      .then((report) => this.finish(check, report))
+      .catch((error: unknown) => {
+        if (!(error instanceof RunAborted)) throw error;
+        this.cutShort = true;
+        this.finish(check, this.abortedReport(check, error, performance.now() - checkStarted));
+      })
+      .finally(() => this.running.delete(check.name));
+    this.running.set(check.name, task);
+  }
+
+  /** A check the stop caught mid-flight: the deadline fails it (with what it last saw), the rest skip it. */
+  private abortedReport(check: PlannedCheck, aborted: RunAborted, durationMs: number): CheckReport {
+    const stop = this.stop!;
+    if (stop.kind === 'timeout') {
+      const last = aborted.lastResult ? `; last attempt: ${aborted.lastResult.message}` : '';
+      const result = { outcome: 'fail' as const, message: `${timeoutMessage(stop.timeoutMs)} before a verdict${last}`, observations: aborted.lastResult?.observations };
+      return toReport(check, result, aborted.attempts, durationMs, aborted.lastResult?.outcome ?? 'retry');
+    }
+    const { skip, text } = skipForStop(stop);
+    return skippedReport(check, skip, text, aborted.attempts, durationMs);
+  }
+
+  /** Starts what can start now; returns whether anything changed. */
+  private schedule(): boolean {
+    let changed = false;
+    for (let i = 0; i < this.pending.length && this.running.size < this.concurrency; i++) {
+      const check = this.pending[i]!;
+      const state = this.readiness(check);
+      if ('ready' in state && !state.ready) continue;
+      this.pending.splice(i--, 1);
+      changed = true;
+      if ('skip' in state) this.finish(check, skippedReport(check, state.skip, state.text));
+      else this.start(check);
+    }
+    return changed;
+  }
+
+  /**
+   * Skips every pending check once the run stopped: for its failed need when it already has one
+   * (that is the real reason, and makes it that check's consequence), otherwise for the stop.
+   */
+  private skipPending(stop: RunStop): void {
+    const forStop = skipForStop(stop);
+    for (const check of this.pending.splice(0)) {
+      const state = this.readiness(check);
+      if ('skip' in state) this.finish(check, skippedReport(check, state.skip, state.text));
+      else {
+        this.cutShort = true;
+        this.finish(check, skippedReport(check, forStop.skip, forStop.text));
+      }
+    }
+  }
+
+  /** Runs until every check has its report or the run stops. */
+  async loop(): Promise<void> {
+    const stopped = abortedPromise(this.controller.signal);
+    while (this.pending.length > 0 || this.running.size > 0) {
+      const stop = this.stop;
+      if (stop) {
+        this.skipPending(stop);
+        await Promise.allSettled(this.running.values());
+        return;
+      }
+      const changed = this.schedule();
+      if (this.running.size > 0) await Promise.race([...this.running.values(), stopped]);
+      else if (!changed && this.pending.length > 0) {
+        // Unreachable after validation (needs are known and acyclic); guard against a hang anyway.
+        for (const check of this.pending.splice(0)) this.finish(check, skippedReport(check, { reason: 'needs' }, 'needs could not be satisfied'));
+      }
+    }
+  }
+
+  /** JSON `interrupted`: set only when a signal or the deadline cut a check short. */
+  interrupted(): RunReport['interrupted'] {
+    const stop = this.stop;
+    return stop && this.cutShort ? interruptedField(stop) : undefined;
   }
 }
 
-function interruptionOf(reason: unknown): RunReport['interrupted'] {
-  if (reason instanceof RunTimeout) return 'timeout';
-  if (reason === 'SIGTERM') return 'SIGTERM';
-  return 'SIGINT';
-}
-
+/**
+ * Runs every check of the scenario and returns the finished (secret-masked) report. Never throws
+ * for a check's failure; events (masked) go to `options.onEvent` while it runs.
+ */
 export async function runScenario(scenario: Scenario, options: RunOptions = {}): Promise<RunReport> {
   const startedAt = (options.now ?? (() => new Date()))();
   const started = performance.now();
   const listener = options.onEvent;
   // Events carry what checks saw: mask them here so no library user ever gets a raw secret.
   const onEvent: RunEventListener = listener ? (event) => listener(scenario.masker.maskDeep(event)) : () => {};
-  const controller = new AbortController();
-  const forwardAbort = () => controller.abort(options.signal?.reason ?? 'SIGINT');
+  const ownPool = options.clients ? undefined : new ClientPool(scenario.aws);
+  const run = new ScenarioRun(scenario, options, options.clients ?? ownPool!, onEvent);
+  const forwardAbort = () => run.controller.abort(stopFromReason(options.signal?.reason));
   if (options.signal?.aborted) forwardAbort();
   options.signal?.addEventListener('abort', forwardAbort, { once: true });
-  const deadline = options.timeoutMs ? setTimeout(() => controller.abort(new RunTimeout(options.timeoutMs!)), options.timeoutMs) : undefined;
+  const timeoutMs = options.timeoutMs;
+  const deadline = timeoutMs ? setTimeout(() => run.controller.abort({ kind: 'timeout', timeoutMs } satisfies RunStop), timeoutMs) : undefined;
   deadline?.unref();
-  const ownPool = options.clients ? undefined : new ClientPool(scenario.aws);
-  const clients = options.clients ?? ownPool!;
-
-  const only = options.only ? new Set(options.only) : undefined;
-  const reports = new Map<string, CheckReport>();
-  const byName = new Map(scenario.checks.map((c) => [c.name, c]));
-  const pending = orderByNeeds(scenario.checks);
-  const running = new Map<string, Promise<void>>();
-  const concurrency = Math.max(1, options.concurrency ?? 1);
-  let stopReason: string | undefined;
-  /** Whether an interruption or the run deadline cut a check short (a late signal changes nothing). */
-  let cutShort = false;
 
   onEvent({ kind: 'run-start', scenario: scenario.name, checks: scenario.checks.map((c) => ({ name: c.name, type: c.type })) });
-
-  const finish = (check: PlannedCheck, report: CheckReport) => {
-    reports.set(check.name, report);
-    onEvent({ kind: 'check-end', report });
-    if (options.failFast && (report.status === 'failed' || report.status === 'error') && !stopReason) {
-      stopReason = `fail-fast: "${check.name}" ${report.status === 'error' ? 'errored' : 'failed'}`;
-      controller.abort('fail-fast');
-    }
-  };
-
-  /** undefined: can run now; string: must be skipped for that reason; null: wait. */
-  const readiness = (check: PlannedCheck): string | undefined | null => {
-    for (const need of check.needs) {
-      if (only && !only.has(need)) continue;
-      const report = reports.get(need);
-      if (!report) return byName.has(need) ? null : undefined;
-      if (report.status !== 'passed') return `needs "${need}", which ${report.status === 'skipped' ? 'was skipped' : report.status === 'error' ? 'errored' : 'failed'}`;
-    }
-    return undefined;
-  };
-
-  const start = (check: PlannedCheck) => {
-    const task = executeCheck(check, { signal: controller.signal, clients, scenarioDir: scenario.dir, masker: scenario.masker, onEvent })
-      .then((report) => finish(check, report))
-      .catch((error: unknown) => {
-        if (!(error instanceof RunAborted)) throw error;
-        cutShort = true;
-        finish(check, abortedReport(check, error, performance.now() - checkStarted));
-      })
-      .finally(() => running.delete(check.name));
-    const checkStarted = performance.now();
-    running.set(check.name, task);
-  };
-
-  const abortedReport = (check: PlannedCheck, aborted: RunAborted, durationMs: number): CheckReport => {
-    const reason = controller.signal.reason;
-    if (reason instanceof RunTimeout) {
-      const last = aborted.lastResult ? `; last attempt: ${aborted.lastResult.message}` : '';
-      const report = toReport(check, { outcome: 'fail', message: `${reason.message} before a verdict${last}`, observations: aborted.lastResult?.observations }, aborted.attempts, durationMs);
-      return report;
-    }
-    if (reason === 'fail-fast') return skippedReport(check, stopReason ?? 'fail-fast', aborted.attempts, durationMs);
-    return skippedReport(check, 'interrupted', aborted.attempts, durationMs);
-  };
-
-  const stopped = abortedPromise(controller.signal);
   try {
-    while (pending.length > 0 || running.size > 0) {
-      if (controller.signal.aborted) {
-        const reason = controller.signal.reason;
-        const why = reason instanceof RunTimeout ? reason.message : reason === 'fail-fast' ? stopReason! : 'interrupted';
-        for (const check of pending.splice(0)) {
-          cutShort = true;
-          finish(check, skippedReport(check, why));
-        }
-        await Promise.allSettled(running.values());
-        break;
-      }
-      let started = false;
-      for (let i = 0; i < pending.length && running.size < concurrency; i++) {
-        const check = pending[i]!;
-        if (only && !only.has(check.name)) {
-          pending.splice(i--, 1);
-          finish(check, skippedReport(check, 'not selected (--only)'));
-          started = true;
-          continue;
-        }
-        const ready = readiness(check);
-        if (ready === null) continue;
-        pending.splice(i--, 1);
-        started = true;
-        if (typeof ready === 'string') finish(check, skippedReport(check, ready));
-        else start(check);
-      }
-      if (running.size > 0) await Promise.race([...running.values(), stopped]);
-      else if (!started && pending.length > 0) {
-        // Unreachable after validation (needs are known and acyclic); guard against a hang anyway.
-        for (const check of pending.splice(0)) finish(check, skippedReport(check, 'needs could not be satisfied'));
-      }
-    }
+    await run.loop();
   } finally {
     clearTimeout(deadline);
     options.signal?.removeEventListener('abort', forwardAbort);
     await ownPool?.destroy();
   }
-
-  const checks = scenario.checks.map((c) => reports.get(c.name)!);
-  const summary = {
-    passed: checks.filter((c) => c.status === 'passed').length,
-    failed: checks.filter((c) => c.status === 'failed').length,
-    errored: checks.filter((c) => c.status === 'error').length,
-    skipped: checks.filter((c) => c.status === 'skipped').length,
-  };
-  const wasStopped = cutShort && controller.signal.reason !== 'fail-fast';
-  const report: RunReport = {
-    version: 1,
-    scenario: scenario.name,
-    file: scenario.file,
-    status: summary.failed === 0 && summary.errored === 0 && !wasStopped ? 'passed' : 'failed',
+  const report = finalizeReport({
+    scenario,
+    checkTypes: checkTypesOf(scenario),
     startedAt: startedAt.toISOString(),
     durationMs: Math.round(performance.now() - started),
-    summary,
-    checks,
-    ...(wasStopped ? { interrupted: interruptionOf(controller.signal.reason) } : {}),
-  };
-  const rootCause = analyzeRootCause(report, [...new Set(scenario.checks.map((c) => c.checkType))]);
-  if (rootCause) report.rootCause = rootCause;
-  const masked = scenario.masker.maskDeep(report);
-  listener?.({ kind: 'run-end', report: masked });
-  return masked;
+    checks: scenario.checks.map((c) => run.reports.get(c.name)!),
+    interrupted: run.interrupted(),
+  });
+  listener?.({ kind: 'run-end', report });
+  return report;
 }
 
 function abortedPromise(signal: AbortSignal): Promise<void> {
@@ -182,33 +215,4 @@ function abortedPromise(signal: AbortSignal): Promise<void> {
     if (signal.aborted) resolve();
     else signal.addEventListener('abort', () => resolve(), { once: true });
   });
-}
-
-/** File order, except that a check moves after the checks it needs (stable topological sort). */
-export function orderByNeeds(checks: readonly PlannedCheck[]): PlannedCheck[] {
-  const byName = new Map(checks.map((c) => [c.name, c]));
-  const placed = new Set<string>();
-  const ordered: PlannedCheck[] = [];
-  // Depth-first with an explicit stack, not recursion: a needs chain thousands of checks long must
-  // not overflow the call stack.
-  for (const check of checks) {
-    if (placed.has(check.name)) continue;
-    const path = new Set([check.name]);
-    const stack = [{ check, next: 0 }];
-    while (stack.length > 0) {
-      const top = stack[stack.length - 1]!;
-      if (top.next < top.check.needs.length) {
-        const dependency = byName.get(top.check.needs[top.next++]!);
-        if (dependency && !placed.has(dependency.name) && !path.has(dependency.name)) {
-          path.add(dependency.name);
-          stack.push({ check: dependency, next: 0 });
-        }
-        continue;
-      }
-      stack.pop();
-      placed.add(top.check.name);
-      ordered.push(top.check);
-    }
-  }
-  return ordered;
 }

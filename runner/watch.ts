@@ -2,10 +2,11 @@
  * Runbook mode: run, then re-run only what is not passing until everything passes or the deadline
  * expires — the incident's "wait for health checks to pass" step, without retyping commands.
  */
-import { analyzeRootCause } from './root-cause.js';
+import { checkTypesOf, finalizeReport } from './finalize.js';
 import type { RunReport } from './result.js';
 import { runScenario, type RunOptions } from './run.js';
 import type { Scenario } from './scenario.js';
+import { interruptedField, stopFromReason } from './stop.js';
 
 export interface WatchOptions extends RunOptions {
   /** Pause between rounds, ms. */
@@ -16,27 +17,17 @@ export interface WatchOptions extends RunOptions {
   onRound?(round: number, report: RunReport, nextInMs?: number): void;
 }
 
-/** The earlier report with the re-run checks replaced by their new results. */
+/** The earlier report with the re-run checks replaced by their new results, finalized again. */
 export function mergeReports(previous: RunReport, next: RunReport, rerun: ReadonlySet<string>, scenario: Scenario): RunReport {
   const checks = previous.checks.map((old) => (rerun.has(old.name) ? next.checks.find((c) => c.name === old.name) ?? old : old));
-  const summary = {
-    passed: checks.filter((c) => c.status === 'passed').length,
-    failed: checks.filter((c) => c.status === 'failed').length,
-    errored: checks.filter((c) => c.status === 'error').length,
-    skipped: checks.filter((c) => c.status === 'skipped').length,
-  };
-  const merged: RunReport = {
-    ...previous,
-    status: summary.failed + summary.errored === 0 && !next.interrupted ? 'passed' : 'failed',
+  return finalizeReport({
+    scenario,
+    checkTypes: checkTypesOf(scenario),
+    startedAt: previous.startedAt,
     durationMs: previous.durationMs + next.durationMs,
-    summary,
     checks,
-    ...(next.interrupted ? { interrupted: next.interrupted } : {}),
-  };
-  delete merged.rootCause;
-  const rootCause = analyzeRootCause(merged, [...new Set(scenario.checks.map((c) => c.checkType))]);
-  if (rootCause) merged.rootCause = scenario.masker.maskDeep(rootCause);
-  return merged;
+    interrupted: next.interrupted,
+  });
 }
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
@@ -49,6 +40,7 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
+/** Runs the scenario in rounds (see the module comment); resolves with the last merged report. */
 export async function watchScenario(scenario: Scenario, options: WatchOptions): Promise<RunReport> {
   const started = Date.now();
   const remaining = () => options.deadlineMs - (Date.now() - started);
@@ -64,7 +56,9 @@ export async function watchScenario(scenario: Scenario, options: WatchOptions): 
     }
     options.onRound?.(round, report, wait);
     await sleep(wait, options.signal);
-    if (options.signal?.aborted) return { ...report, interrupted: (options.signal.reason as 'SIGINT' | 'SIGTERM') ?? 'SIGINT', status: 'failed' };
+    if (options.signal?.aborted) {
+      return { ...report, interrupted: interruptedField(stopFromReason(options.signal.reason)) ?? 'SIGINT', status: 'failed' };
+    }
     const next = await runScenario(scenario, { ...options, only: pending, timeoutMs: Math.max(1, remaining()) });
     report = mergeReports(report, next, new Set(pending), scenario);
   }

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, jest } from '@jest/globals';
 import type { RunEvent } from '../../runner/events.js';
 import { createProgress, type ProgressOptions } from '../../scripts/cli/progress.js';
-import { displayWidth } from '../../runner/reporters/pretty.js';
+import { displayWidth } from '../../runner/reporters/text.js';
 import { mixed } from '../support/sample-reports.js';
 
 const [clusterActive, serviceStable, targetsHealthy, , predictEndpoint] = mixed.checks as [
@@ -43,11 +43,11 @@ const runStart: RunEvent = {
   checks: [clusterActive, targetsHealthy, predictEndpoint].map(({ name, type }) => ({ name, type })),
 };
 const startCluster: RunEvent[] = [
-  { kind: 'check-start', name: 'cluster active', type: 'ecs-cluster' },
-  { kind: 'attempt-start', name: 'cluster active', attempt: 1, maxAttempts: 3 },
+  { kind: 'check-start', name: 'tasks running', type: 'ecs-task-running' },
+  { kind: 'attempt-start', name: 'tasks running', attempt: 1, maxAttempts: 3 },
 ];
 const startTargets: RunEvent[] = [
-  { kind: 'check-start', name: 'targets healthy', type: 'elbv2-target-health' },
+  { kind: 'check-start', name: 'targets healthy', type: 'alb-targets-healthy' },
   { kind: 'attempt-start', name: 'targets healthy', attempt: 1, maxAttempts: 5 },
 ];
 const targetsRetry: RunEvent = {
@@ -60,7 +60,7 @@ const targetsRetry: RunEvent = {
   nextDelayMs: 4000,
 };
 const clusterDone: RunEvent[] = [
-  { kind: 'attempt-end', name: 'cluster active', attempt: 1, maxAttempts: 3, outcome: 'pass', message: 'ACTIVE' },
+  { kind: 'attempt-end', name: 'tasks running', attempt: 1, maxAttempts: 3, outcome: 'pass', message: 'ACTIVE' },
   { kind: 'check-end', report: clusterActive },
 ];
 const targetsDone: RunEvent[] = [
@@ -92,13 +92,13 @@ describe('progress in a log (not a terminal)', () => {
     expect(progress.output()).toBe(
       [
         'Verifying hokusai-api-development: 3 checks',
-        '▶ cluster active (ecs-cluster)',
-        '▶ targets healthy (elbv2-target-health)',
+        '▶ tasks running (ecs-task-running)',
+        '▶ targets healthy (alb-targets-healthy)',
         '  targets healthy: attempt 1/5 not ready: 1/2 healthy; next attempt in 4s',
-        '✓ cluster active passed in 210ms: cluster hokusai-development is ACTIVE',
+        `✓ tasks running passed in 210ms: ${clusterActive.message}`,
         '  targets healthy: attempt 2/5 failed: target ⏎ deregistered',
-        '✗ targets healthy failed after 5 attempts in 16s: 0/2 targets healthy in hokusai-api-tg',
-        '- predict endpoint skipped: needs: targets healthy failed',
+        `✗ targets healthy failed after 5 attempts in 16s: ${targetsHealthy.message}`,
+        '- predict endpoint skipped: needs "targets healthy", which failed',
         '',
       ].join('\n'),
     );
@@ -107,14 +107,14 @@ describe('progress in a log (not a terminal)', () => {
   it('marks a pass after retries and an attempt count without a known maximum', () => {
     const progress = setup();
     progress.emit(
-      { kind: 'check-start', name: 'service stable', type: 'ecs-service' },
+      { kind: 'check-start', name: 'service stable', type: 'ecs-service-stable' },
       { kind: 'attempt-end', name: 'service stable', attempt: 2, outcome: 'error', message: 'Throttling', nextDelayMs: 1500 },
       { kind: 'check-end', report: serviceStable },
     );
     expect(progress.screen().lines).toEqual([
-      '▶ service stable (ecs-service)',
+      '▶ service stable (ecs-service-stable)',
       '  service stable: attempt 2 error: Throttling; next attempt in 1.5s',
-      '✓ service stable passed after 3 attempts in 12.4s: 1/1 tasks RUNNING on revision 151',
+      `✓ service stable passed after 3 attempts in 12.4s: ${serviceStable.message}`,
     ]);
   });
 
@@ -127,7 +127,7 @@ describe('progress in a log (not a terminal)', () => {
   it('colours its symbols when asked to', () => {
     const progress = setup({ color: true });
     progress.emit(...fullRun);
-    expect(progress.output()).toContain('\u001b[32m✓\u001b[39m cluster active passed');
+    expect(progress.output()).toContain('\u001b[32m✓\u001b[39m tasks running passed');
     expect(progress.output()).toContain('\u001b[31m✗\u001b[39m targets healthy failed');
   });
 
@@ -168,18 +168,18 @@ describe('progress on a terminal', () => {
     const progress = setup({ tty: true });
     progress.emit(...startCluster, ...startTargets, targetsRetry);
     expect(progress.screen().live).toBe(
-      '⠋ cluster active (attempt 1/3) · targets healthy (attempt 1/5, next retry in 4s)',
+      '⠋ tasks running (attempt 1/3) · targets healthy (attempt 1/5, next retry in 4s)',
     );
     progress.emit(...clusterDone);
     expect(progress.screen()).toEqual({
-      lines: ['✓ cluster active passed in 210ms: cluster hokusai-development is ACTIVE'],
+      lines: [`✓ tasks running passed in 210ms: ${clusterActive.message}`],
       live: '⠋ targets healthy — attempt 1/5, next retry in 4s: 1/2 healthy',
     });
     progress.emit(...targetsDone);
     expect(progress.screen()).toEqual({
       lines: [
-        '✓ cluster active passed in 210ms: cluster hokusai-development is ACTIVE',
-        '✗ targets healthy failed after 5 attempts in 16s: 0/2 targets healthy in hokusai-api-tg',
+        `✓ tasks running passed in 210ms: ${clusterActive.message}`,
+        `✗ targets healthy failed after 5 attempts in 16s: ${targetsHealthy.message}`,
       ],
       live: '',
     });

@@ -449,3 +449,63 @@ describe('summary', () => {
     expect(report.durationMs).toBeGreaterThanOrEqual(0);
   });
 });
+
+describe('facts as data', () => {
+  it.each<{ label: string; checks: CheckInput[]; options?: RunOptions; skip: CheckReport['skip']; skipReason: RegExp }>([
+    { label: 'needs', checks: [fake('bad', ['fail']), fake('target', ['pass'], { needs: ['bad'] })], skip: { reason: 'needs', because: 'bad' }, skipReason: /^needs "bad", which failed$/ },
+    { label: 'fail-fast', checks: [fake('bad', ['error']), fake('target')], options: { failFast: true }, skip: { reason: 'fail-fast', because: 'bad' }, skipReason: /^fail-fast: "bad" errored$/ },
+    { label: 'deadline', checks: [fake('bad', ['pass'], { delay: 5_000 }), fake('target')], options: { timeoutMs: 100 }, skip: { reason: 'deadline' }, skipReason: /^run timeout of 100ms reached$/ },
+    { label: 'not selected', checks: [fake('bad'), fake('target')], options: { only: ['bad'] }, skip: { reason: 'not-selected' }, skipReason: /^not selected \(--only\)$/ },
+  ])('a check skipped for $label carries skip data next to the unchanged skipReason text', async ({ checks, options, skip, skipReason }) => {
+    const { report } = await run(checks, options);
+    const target = byName(report, 'target');
+    expect(target.skip).toEqual(skip);
+    expect(target.skipReason).toMatch(skipReason);
+    expect(target.lastOutcome).toBeUndefined();
+  });
+
+  it.each([
+    ['an interruption', { kind: 'signal', signal: 'SIGTERM' }, 'SIGTERM'],
+    ['a SIGINT string', 'SIGINT', 'SIGINT'],
+    ['an unknown reason (counts as SIGINT)', new Error('boom'), 'SIGINT'],
+  ] as const)('a stop by %s skips with skip.reason "interrupted" and sets interrupted', async (_label, reason, interrupted) => {
+    const controller = new AbortController();
+    controller.abort(reason);
+    const { report } = await run([fake('a')], { signal: controller.signal });
+    expect(byName(report, 'a')).toMatchObject({ skip: { reason: 'interrupted' }, skipReason: 'interrupted' });
+    expect(report.interrupted).toBe(interrupted);
+  });
+
+  it.each<{ outcomes: FakeOutcome[]; attempts: number; timeoutMs?: number; lastOutcome: string }>([
+    { outcomes: ['fail'], attempts: 1, lastOutcome: 'fail' },
+    { outcomes: ['retry', 'fail'], attempts: 3, lastOutcome: 'fail' },
+    { outcomes: ['retry'], attempts: 2, lastOutcome: 'retry' },
+    { outcomes: ['retryable-error'], attempts: 2, lastOutcome: 'error' },
+    { outcomes: ['pass'], attempts: 1, lastOutcome: 'pass' },
+    { outcomes: ['retry'], attempts: 100, timeoutMs: 100, lastOutcome: 'retry' },
+  ])('records how $outcomes ended: lastOutcome $lastOutcome', async ({ outcomes, attempts, timeoutMs, lastOutcome }) => {
+    const { report } = await run([fake('a', outcomes, { retry: { attempts, interval: '10ms' } })], { timeoutMs });
+    expect(byName(report, 'a').lastOutcome).toBe(lastOutcome);
+  });
+
+  it('with --fail-fast, checks skipped by fail-fast are not consequences of the failed check; needs-skips are', async () => {
+    const { report } = await run([fake('bad', ['fail']), fake('child', ['pass'], { needs: ['bad'] }), fake('unrelated')], { failFast: true });
+    expect(byName(report, 'unrelated').skip).toEqual({ reason: 'fail-fast', because: 'bad' });
+    expect(report.rootCause).toMatchObject({ check: 'bad', consequences: ['child'] });
+  });
+});
+
+describe('ctx.log.debug', () => {
+  it('reaches the listener as a log event naming the check, masked like every event', async () => {
+    const { events } = await run([fake('a', ['pass'], { debug: 'connecting with s3cr3t-value', discoverSecret: 's3cr3t-value' })]);
+    expect(events.filter((e) => e.kind === 'log')).toEqual([{ kind: 'log', name: 'a', message: 'connecting with ***' }]);
+  });
+
+  it('a listener that throws on a log event does not fail the check', async () => {
+    const onEvent = (event: RunEvent) => {
+      if (event.kind === 'log') throw new TypeError('no handler for log');
+    };
+    const report = await runScenario(scenario([fake('a', ['pass'], { debug: 'hello' })]), { onEvent });
+    expect(byName(report, 'a').status).toBe('passed');
+  });
+});

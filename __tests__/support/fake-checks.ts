@@ -49,6 +49,8 @@ const fakeSchema = z.strictObject({
   message: z.string().optional(),
   /** Values the check "discovers" and registers through ctx.addSecret. */
   discoverSecret: z.string().optional(),
+  /** A line the check logs through ctx.log.debug on each attempt. */
+  debug: z.string().optional(),
 });
 type FakeSpec = z.output<typeof fakeSchema>;
 
@@ -107,6 +109,7 @@ export const fakeCheck = defineCheck({
     };
     calls.push(call);
     if (spec.discoverSecret) ctx.addSecret(spec.discoverSecret);
+    if (spec.debug) ctx.log.debug(spec.debug);
     const settle = () => {
       call.endedAt ??= performance.now();
       call.signalAborted = ctx.signal.aborted;

@@ -1,11 +1,22 @@
-/** Fixture RunReports every reporter is pinned against (see __tests__/golden/). */
-import type { CheckReport, RunReport } from '../../runner/result.js';
+/**
+ * Fixture RunReports every reporter is pinned against (see __tests__/golden/). Each uses the
+ * shipped check types, the skip data the runner records, and goes through finalizeReport with the
+ * shipped cause→effect relations: counts, verdict and root cause are what a real run would report.
+ */
+import { checkTypes } from '../../checks/index.js';
+import { finalizeReport } from '../../runner/finalize.js';
+import { Masker } from '../../runner/mask.js';
+import type { CheckReport, RunReport, SkipInfo } from '../../runner/result.js';
 
 const SCENARIO = 'hokusai-api-development';
 const FILE = '/repo/scenarios/api.yaml';
 const STARTED_AT = '2025-06-12T14:10:41.613Z';
 
-function check(overrides: Partial<CheckReport> & Pick<CheckReport, 'name' | 'type' | 'status'>): CheckReport {
+type CheckInput = Partial<CheckReport> & Pick<CheckReport, 'name' | 'type' | 'status'>;
+
+function check(overrides: CheckInput): CheckReport {
+  if (!checkTypes.some((c) => c.type === overrides.type)) throw new Error(`fixture uses unknown check type ${overrides.type}`);
+  const lastOutcome = { passed: 'pass', failed: 'retry', error: 'error', skipped: undefined }[overrides.status] as CheckReport['lastOutcome'];
   return {
     attempts: 1,
     durationMs: 120,
@@ -14,67 +25,64 @@ function check(overrides: Partial<CheckReport> & Pick<CheckReport, 'name' | 'typ
     details: {},
     flaky: false,
     description: `${overrides.type} check`,
+    ...(lastOutcome ? { lastOutcome } : {}),
     ...overrides,
   };
 }
 
-function summarize(checks: CheckReport[]): RunReport['summary'] {
-  const count = (status: CheckReport['status']) => checks.filter((c) => c.status === status).length;
-  return { passed: count('passed'), failed: count('failed'), errored: count('error'), skipped: count('skipped') };
+/** A skipped check as the runner records it: `skip` as data, `skipReason` and message as text. */
+function skipped(overrides: Omit<CheckInput, 'status'>, skip: SkipInfo, text: string): CheckReport {
+  return check({ attempts: 0, durationMs: 0, ...overrides, status: 'skipped', message: `skipped: ${text}`, skipReason: text, skip });
 }
 
-function report(overrides: Partial<RunReport> & Pick<RunReport, 'checks'>): RunReport {
-  const summary = summarize(overrides.checks);
-  return {
-    version: 1,
-    scenario: SCENARIO,
-    file: FILE,
-    status: summary.failed + summary.errored > 0 || overrides.interrupted ? 'failed' : 'passed',
+function report(checks: CheckReport[], options: { durationMs: number; scenario?: string; interrupted?: RunReport['interrupted'] }): RunReport {
+  return finalizeReport({
+    scenario: { name: options.scenario ?? SCENARIO, file: FILE, masker: new Masker() },
+    checkTypes,
     startedAt: STARTED_AT,
-    durationMs: 48_200,
-    summary,
-    ...overrides,
-  };
+    durationMs: options.durationMs,
+    checks,
+    interrupted: options.interrupted,
+  });
 }
-
-const clusterActive = check({
-  name: 'cluster active',
-  type: 'ecs-cluster',
-  status: 'passed',
-  durationMs: 210,
-  message: 'cluster hokusai-development is ACTIVE',
-  description: 'ECS cluster hokusai-development is ACTIVE',
-  location: { file: FILE, line: 8, column: 5 },
-  observations: [{ what: 'cluster status', expected: 'ACTIVE', actual: 'ACTIVE', ok: true }],
-});
 
 const serviceStable = check({
   name: 'service stable',
-  type: 'ecs-service',
+  type: 'ecs-service-stable',
   status: 'passed',
   attempts: 3,
   durationMs: 12_400,
   flaky: true,
-  message: '1/1 tasks RUNNING on revision 151',
-  description: 'service hokusai-api-development runs its desired tasks on the latest revision',
-  location: { file: FILE, line: 12, column: 5 },
+  message: 'ECS service hokusai-api-development (cluster hokusai-development) is stable on hokusai-api-development:151: 1/1 running',
+  description: 'ECS service hokusai-api-development is stable',
+  location: { file: FILE, line: 8, column: 5 },
   observations: [
     { what: 'running tasks', expected: '1', actual: '1', ok: true },
-    { what: 'task definition revision', expected: '151', actual: '151', ok: true },
+    { what: 'deployments', expected: '1 COMPLETED', actual: '1 COMPLETED', ok: true },
   ],
 });
 
-export const allPassed: RunReport = report({
-  durationMs: 14_850,
-  checks: [
-    clusterActive,
-    check({ ...serviceStable, attempts: 1, flaky: false, durationMs: 640 }),
+const steadyService = check({ ...serviceStable, attempts: 1, flaky: false, durationMs: 640 });
+
+const tasksRunning = check({
+  name: 'tasks running',
+  type: 'ecs-task-running',
+  status: 'passed',
+  durationMs: 210,
+  message: 'ECS service hokusai-api-development: 1 RUNNING task of the PRIMARY deployment, none UNHEALTHY',
+  location: { file: FILE, line: 12, column: 5 },
+});
+
+export const allPassed: RunReport = report(
+  [
+    steadyService,
+    tasksRunning,
     check({
       name: 'redis reachable',
-      type: 'tcp',
+      type: 'redis-ping',
       status: 'passed',
       durationMs: 35,
-      message: 'connected to master.hokusai-redis-development.lenvj6.use1.cache.amazonaws.com:6379 in 12ms',
+      message: 'PONG from master.hokusai-redis-development.lenvj6.use1.cache.amazonaws.com:6379 in 12ms',
       location: { file: FILE, line: 20, column: 5 },
     }),
     check({
@@ -86,20 +94,20 @@ export const allPassed: RunReport = report({
       location: { file: FILE, line: 27, column: 5 },
     }),
   ],
-});
+  { durationMs: 14_850 },
+);
 
-export const mixed: RunReport = report({
-  durationMs: 31_075,
-  checks: [
-    clusterActive,
+export const mixed: RunReport = report(
+  [
+    tasksRunning,
     serviceStable,
     check({
       name: 'targets healthy',
-      type: 'elbv2-target-health',
+      type: 'alb-targets-healthy',
       status: 'failed',
       attempts: 5,
       durationMs: 16_000,
-      message: '0/2 targets healthy in hokusai-api-tg',
+      message: 'target group hokusai-api-tg: 1 of 2 targets healthy (health check GET /health every 30s, timeout 5s) (gave up after 5 attempts)',
       location: { file: FILE, line: 18, column: 5 },
       observations: [
         { what: 'target 10.0.1.5:8000', expected: 'healthy', actual: 'healthy', ok: true },
@@ -111,136 +119,145 @@ export const mixed: RunReport = report({
         'aws elbv2 describe-target-health --target-group-arn arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/hokusai-api-tg/abc',
         'aws logs tail /ecs/hokusai-api-development --since 10m',
       ],
+      facts: { targetTimeout: true, healthCheckPaths: ['/health'] },
     }),
     check({
-      name: 'model secret',
-      type: 'ecs-secret',
+      name: 'task definition',
+      type: 'ecs-task-definition',
       status: 'error',
       attempts: 2,
       durationMs: 1_900,
-      message: 'AccessDeniedException: not authorized to perform secretsmanager:DescribeSecret',
+      message: 'AWS ecs:DescribeTaskDefinition failed: AccessDeniedException: not authorized to perform ecs:DescribeTaskDefinition',
       location: { file: FILE, line: 34, column: 5 },
       nextSteps: ['aws sts get-caller-identity'],
     }),
-    check({
-      name: 'predict endpoint',
-      type: 'http',
-      status: 'skipped',
-      attempts: 0,
-      durationMs: 0,
-      skipReason: 'needs: targets healthy failed',
-      location: { file: FILE, line: 40, column: 5 },
-    }),
+    skipped({ name: 'predict endpoint', type: 'http', location: { file: FILE, line: 40, column: 5 } }, { reason: 'needs', because: 'targets healthy' }, 'needs "targets healthy", which failed'),
   ],
-});
+  { durationMs: 31_075 },
+);
 
-const redisReachable = check({
-  name: 'redis reachable',
-  type: 'security-group-path',
+const redisIngress = check({
+  name: 'redis ingress',
+  type: 'sg-ingress',
   status: 'failed',
+  lastOutcome: 'fail',
   attempts: 1,
   durationMs: 870,
-  message: 'sg-0454e74e2924a7754 (redis) has no ingress on 6379 from sg-0864e6f6aee2a5cf4 (api tasks)',
+  message: 'no ingress rule on sg-0454e74e2924a7754 allows tcp/6379 from sg-0864e6f6aee2a5cf4 (api tasks) (rules present: tcp/6379 from sg-0e61190afc2502b10)',
   location: { file: FILE, line: 20, column: 5 },
-  observations: [
-    { what: 'ingress 6379 from sg-0864e6f6aee2a5cf4', expected: 'allowed', actual: 'no matching rule', ok: false },
-    { what: 'ingress 6379 from sg-0e61190afc2502b10', expected: 'allowed', actual: 'allowed', ok: true },
-  ],
+  observations: [{ what: 'ingress on sg-0454e74e2924a7754', expected: 'tcp/6379 from sg-0864e6f6aee2a5cf4', actual: 'no such rule; present: tcp/6379 from sg-0e61190afc2502b10', ok: false }],
   fix: {
     summary: 'Allow the API tasks security group into Redis on port 6379',
     command:
       'aws ec2 authorize-security-group-ingress --group-id sg-0454e74e2924a7754 --protocol tcp --port 6379 --source-group sg-0864e6f6aee2a5cf4 --region us-east-1',
   },
   nextSteps: ['terraform plan -target=aws_security_group_rule.redis_from_data_pipeline_ecs'],
+  facts: { missingRule: true, port: 6379 },
 });
 
-export const withRootCause: RunReport = report({
-  checks: [
-    clusterActive,
-    check({ ...serviceStable, attempts: 1, flaky: false, durationMs: 640 }),
-    redisReachable,
+export const withRootCause: RunReport = report(
+  [
+    tasksRunning,
+    steadyService,
+    redisIngress,
     check({
       name: 'health fast',
       type: 'http',
       status: 'failed',
       attempts: 5,
       durationMs: 21_300,
-      message: 'GET https://api.hokus.ai/health → 200 in 2.1s (max 1s)',
+      message: 'GET https://api.hokus.ai/health → 200 in 2.1s (max 1s) (gave up after 5 attempts)',
       location: { file: FILE, line: 27, column: 5 },
       observations: [
         { what: 'status', expected: '200', actual: '200', ok: true },
         { what: 'latency', expected: '<= 1s', actual: '2.1s', ok: false },
       ],
+      facts: { url: 'https://api.hokus.ai/health', status: 200, latencyMs: 2100, maxLatencyMs: 1000 },
     }),
     check({
       name: 'targets healthy',
-      type: 'elbv2-target-health',
+      type: 'alb-targets-healthy',
       status: 'failed',
       attempts: 5,
       durationMs: 16_000,
-      message: '0/1 targets healthy: Target.Timeout',
+      message: 'target group hokusai-api-tg: 0 of 1 targets healthy (gave up after 5 attempts)',
       location: { file: FILE, line: 33, column: 5 },
       observations: [{ what: 'target 10.0.2.7:8000', expected: 'healthy', actual: 'unhealthy (Target.Timeout)', ok: false }],
+      facts: { targetTimeout: true, healthCheckPaths: ['/health'] },
     }),
     check({
       name: 'no redis errors in logs',
-      type: 'log-absent',
+      type: 'logs-absent',
       status: 'failed',
+      lastOutcome: 'fail',
       attempts: 1,
       durationMs: 9_400,
-      message: '14 lines match /Redis connection failed/ in /ecs/hokusai-api-development',
+      message: '14 events match "Redis connection failed" in /ecs/hokusai-api-development',
       location: { file: FILE, line: 40, column: 5 },
+      facts: { logGroup: '/ecs/hokusai-api-development', logPattern: '"Redis connection failed"', logMatches: 14 },
     }),
-    check({
-      name: 'predict endpoint',
-      type: 'http',
-      status: 'skipped',
-      attempts: 0,
-      durationMs: 0,
-      skipReason: 'needs: targets healthy failed',
-    }),
-    check({
-      name: 'model 21 predicts',
-      type: 'http',
-      status: 'skipped',
-      attempts: 0,
-      durationMs: 0,
-      skipReason: 'needs: predict endpoint skipped',
-    }),
+    skipped({ name: 'predict endpoint', type: 'http' }, { reason: 'needs', because: 'targets healthy' }, 'needs "targets healthy", which failed'),
+    skipped({ name: 'model 21 predicts', type: 'http' }, { reason: 'needs', because: 'predict endpoint' }, 'needs "predict endpoint", which was skipped'),
   ],
-  rootCause: {
-    check: 'redis reachable',
-    reason: 'the API tasks cannot reach Redis: its security group has no ingress rule for them',
-    consequences: ['health fast', 'targets healthy', 'no redis errors in logs'],
-    fix: redisReachable.fix,
-  },
-});
+  { durationMs: 48_200 },
+);
 
-export const interrupted: RunReport = report({
-  durationMs: 7_310,
-  interrupted: 'SIGINT',
-  checks: [
-    clusterActive,
+/** Two failures no relation or need links (a missing page, a slow endpoint) and one errored check. */
+export const independent: RunReport = report(
+  [
+    steadyService,
     check({
-      name: 'service stable',
-      type: 'ecs-service',
+      name: 'docs page',
+      type: 'http',
       status: 'failed',
-      attempts: 2,
-      durationMs: 7_000,
-      message: 'interrupted during attempt 2: 0/1 tasks RUNNING (1 PENDING)',
-      location: { file: FILE, line: 12, column: 5 },
+      lastOutcome: 'fail',
+      durationMs: 95,
+      message: 'GET https://api.hokus.ai/docs → 404 (expected 200)',
+      location: { file: FILE, line: 14, column: 5 },
+      observations: [{ what: 'status', expected: '200', actual: '404', ok: false }],
+      facts: { url: 'https://api.hokus.ai/docs', status: 404, latencyMs: 40 },
     }),
-    check({ name: 'targets healthy', type: 'elbv2-target-health', status: 'skipped', attempts: 0, durationMs: 0, skipReason: 'interrupted' }),
+    check({
+      name: 'search fast',
+      type: 'http',
+      status: 'failed',
+      attempts: 3,
+      durationMs: 7_400,
+      message: 'GET https://api.hokus.ai/search?q=a → 200 in 2.4s (max 500ms) (gave up after 3 attempts)',
+      location: { file: FILE, line: 20, column: 5 },
+      observations: [{ what: 'latency', expected: '<= 500ms', actual: '2.4s', ok: false }],
+      facts: { url: 'https://api.hokus.ai/search?q=a', status: 200, latencyMs: 2400, maxLatencyMs: 500 },
+    }),
+    check({
+      name: 'no errors in logs',
+      type: 'logs-absent',
+      status: 'error',
+      durationMs: 300,
+      message: 'AWS logs:FilterLogEvents failed: AccessDeniedException: not authorized to perform logs:FilterLogEvents',
+      location: { file: FILE, line: 26, column: 5 },
+    }),
   ],
-});
+  { durationMs: 7_900 },
+);
+
+export const interrupted: RunReport = report(
+  [
+    tasksRunning,
+    skipped(
+      { name: 'service stable', type: 'ecs-service-stable', attempts: 2, durationMs: 7_000, description: serviceStable.description, location: serviceStable.location },
+      { reason: 'interrupted' },
+      'interrupted',
+    ),
+    skipped({ name: 'targets healthy', type: 'alb-targets-healthy', location: { file: FILE, line: 18, column: 5 } }, { reason: 'interrupted' }, 'interrupted'),
+  ],
+  { durationMs: 7_310, interrupted: 'SIGINT' },
+);
 
 const LONG_MESSAGE = `response body did not match: ${'expected "ok" but the body was a very long HTML error page '.repeat(8)}end`;
 
 /** Strings that break naive escaping in every output format. */
-export const nasty: RunReport = report({
-  scenario: 'nasty <scenario> & "quotes"',
-  durationMs: 2_500,
-  checks: [
+export const nasty: RunReport = report(
+  [
     check({
       name: 'control chars: \u0000\u0007\u001b[31mred\u001b[0m\u000b\u000c',
       type: 'http',
@@ -285,16 +302,10 @@ export const nasty: RunReport = report({
       durationMs: 75,
       message: LONG_MESSAGE,
     }),
-    check({
-      name: 'skipped with <reason>',
-      type: 'http',
-      status: 'skipped',
-      attempts: 0,
-      durationMs: 0,
-      skipReason: 'needs: "api: health, v2 100%" failed & <more>',
-    }),
+    skipped({ name: 'skipped with <reason> & more', type: 'http' }, { reason: 'needs', because: 'api: health, v2 100%' }, 'needs "api: health, v2 100%", which failed'),
   ],
-});
+  { durationMs: 2_500, scenario: 'nasty <scenario> & "quotes"' },
+);
 
-export const sampleReports = { allPassed, mixed, withRootCause, interrupted, nasty } as const;
+export const sampleReports = { allPassed, mixed, withRootCause, independent, interrupted, nasty } as const;
 export type SampleName = keyof typeof sampleReports;

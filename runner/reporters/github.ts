@@ -3,9 +3,10 @@
  * step summary (the entry appends it to $GITHUB_STEP_SUMMARY when that is set).
  */
 import { formatDuration } from '../duration.js';
-import type { CheckReport, RunReport } from '../result.js';
-import type { ReporterOptions, ReporterOutput } from './index.js';
-import { displayPath, failureDetail, isFailure, oneLine, printable, STATUS_LOOK, summaryMessage, verdictLine } from './pretty.js';
+import type { CauseReport, CheckReport, RunReport } from '../result.js';
+import { oneLine, printable } from './text.js';
+import type { ReporterOptions, ReporterOutput } from './types.js';
+import { causeRole, displayPath, failureDetail, isFailure, STATUS_LOOK, summaryMessage, unevaluatedLine, verdictLine } from './wording.js';
 
 // Escaping rules of @actions/core (toolkit/packages/core/src/command.ts).
 function escapeData(text: string): string {
@@ -37,9 +38,10 @@ function locationProperties(check: CheckReport, options: ReporterOptions): [stri
 }
 
 function failureTitle(check: CheckReport, report: RunReport): string {
-  const cause = report.rootCause;
-  if (cause?.check === check.name) return `Root cause: ${check.name}`;
-  if (cause?.consequences.includes(check.name)) return `${check.name} (consequence of ${cause.check})`;
+  const role = causeRole(check, report);
+  if (role && 'cause' in role) return report.rootCause?.independent ? `Independent failure: ${check.name}` : `Root cause: ${check.name}`;
+  if (role) return `${check.name} (consequence of ${role.consequenceOf})`;
+  if (check.status === 'error') return `${check.name} (could not be evaluated)`;
   return check.name;
 }
 
@@ -60,10 +62,12 @@ function flakyAnnotation(check: CheckReport, options: ReporterOptions): string {
 }
 
 function annotations(report: RunReport, options: ReporterOptions): string[] {
-  // The root cause goes first: GitHub shows only the first 10 errors of a step.
-  const failures = report.checks
-    .filter(isFailure)
-    .sort((a, b) => Number(b.name === report.rootCause?.check) - Number(a.name === report.rootCause?.check));
+  // Causes go first: GitHub shows only the first 10 errors of a step.
+  const isCause = (check: CheckReport) => {
+    const role = causeRole(check, report);
+    return Number(role !== undefined && 'cause' in role);
+  };
+  const failures = report.checks.filter(isFailure).sort((a, b) => isCause(b) - isCause(a));
   const flaky = report.checks.filter((check) => check.status === 'passed' && check.flaky);
   return [
     ...failures.map((check) => failureAnnotation(check, report, options)),
@@ -109,20 +113,22 @@ function summaryRow(check: CheckReport): string {
   return `| ${cells.join(' | ')} |`;
 }
 
-function rootCauseSection(report: RunReport): string[] {
-  const cause = report.rootCause;
-  if (!cause) return [];
-  const lines = [`**Root cause: ${markdownText(cause.check)}**: ${markdownText(cause.reason)}`];
+function causeParagraph(heading: string, cause: CauseReport): string[] {
+  const lines = [`**${heading}: ${markdownText(cause.check)}**: ${markdownText(cause.reason)}`];
   if (cause.consequences.length) lines.push(`Explains: ${cause.consequences.map(markdownText).join(', ')}`);
   if (cause.fix) lines.push(`Fix: ${markdownText(cause.fix.summary)}`);
   const command = cause.fix?.command ? ['', ...codeBlock(cause.fix.command)] : [];
-  const others = (cause.otherCauses ?? []).flatMap((other) => [
-    '',
-    `**Also failing independently: ${markdownText(other.check)}**: ${markdownText(other.reason)}`,
-    ...(other.fix?.command ? ['', ...codeBlock(other.fix.command)] : []),
-  ]);
   // Two trailing spaces are a markdown line break inside the paragraph.
-  return ['', lines.join('  \n'), ...command, ...others];
+  return ['', lines.join('  \n'), ...command];
+}
+
+function rootCauseSection(report: RunReport): string[] {
+  const cause = report.rootCause;
+  const unevaluated = unevaluatedLine(report);
+  const evaluated = unevaluated ? ['', `**${markdownText(unevaluated)}**`] : [];
+  if (!cause) return evaluated;
+  if (!cause.independent) return [...causeParagraph('Root cause', cause), ...evaluated];
+  return [...[cause, ...(cause.otherCauses ?? [])].flatMap((each) => causeParagraph('Independent failure', each)), ...evaluated];
 }
 
 function stepSummary(report: RunReport): string {

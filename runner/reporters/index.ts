@@ -1,38 +1,24 @@
 /**
- * Reporters: pure functions from the (already secret-masked) RunReport to text.
- * Where the text goes (stdout, a file, $GITHUB_STEP_SUMMARY) is the entry script's business.
+ * Reporters: pure functions from the (already secret-masked) RunReport to text, one per file,
+ * registered here. Where the text goes (stdout, a file, $GITHUB_STEP_SUMMARY) is the CLI's business.
  */
 import type { RunReport } from '../result.js';
 import { renderGithub } from './github.js';
 import { renderJson } from './json.js';
 import { renderJunit } from './junit.js';
 import { renderPretty } from './pretty.js';
+import type { Reporter, ReporterOptions, ReporterOutput } from './types.js';
+
+export type { Reporter, ReporterOptions, ReporterOutput, RenderFunction } from './types.js';
 
 export type ReporterName = 'pretty' | 'json' | 'junit' | 'github';
 
-export interface ReporterOptions {
-  /** Emit ANSI colours (pretty only). Decide it with shouldUseColor(). */
-  color: boolean;
-  /** Absolute file paths are shown relative to this directory (GitHub needs repo-relative paths). */
-  cwd?: string;
-  /** Terminal width in columns the pretty table fits its messages into; default 100. */
-  width?: number;
-}
-
-export interface ReporterOutput {
-  text: string;
-  /** github only: markdown to append to $GITHUB_STEP_SUMMARY */
-  stepSummary?: string;
-}
-
-export type Reporter = (report: RunReport, options: ReporterOptions) => ReporterOutput;
-
 // A mapped type over ReporterName: a name without its reporter does not compile.
 const reporters: { readonly [K in ReporterName]: Reporter } = {
-  pretty: renderPretty,
-  json: renderJson,
-  junit: renderJunit,
-  github: renderGithub,
+  pretty: { render: renderPretty, machine: false },
+  json: { render: renderJson, machine: true },
+  junit: { render: renderJunit, machine: true },
+  github: { render: renderGithub, machine: false },
 };
 
 export const reporterNames = Object.keys(reporters) as readonly ReporterName[];
@@ -41,8 +27,13 @@ export function isReporterName(name: string): name is ReporterName {
   return Object.hasOwn(reporters, name);
 }
 
+/** Whether a reporter writes machine-readable output (json, junit): it must be alone on stdout. */
+export function isMachineReporter(name: string): boolean {
+  return isReporterName(name) && reporters[name].machine;
+}
+
 export function render(name: ReporterName, report: RunReport, options: ReporterOptions): ReporterOutput {
-  return reporters[name](report, options);
+  return reporters[name].render(report, options);
 }
 
 /**

@@ -1,9 +1,10 @@
 /**
  * The machine reporter: one JSON document. The contract fields, their names and their order are
- * relied on by outside scripts: extensions only ever come after them and are omitted when unset.
+ * relied on by outside scripts: extensions only ever come after them and are omitted when unset,
+ * except inside `rootCause`, whose keys are always present (`fix: null`, empty lists).
  */
-import type { CheckReport, RootCause, RunReport } from '../result.js';
-import type { ReporterOptions, ReporterOutput } from './index.js';
+import type { CauseReport, CheckReport, RunReport } from '../result.js';
+import type { ReporterOptions, ReporterOutput } from './types.js';
 
 function checkDocument(check: CheckReport) {
   return {
@@ -27,15 +28,16 @@ function checkDocument(check: CheckReport) {
     fix: check.fix && { summary: check.fix.summary, command: check.fix.command },
     nextSteps: check.nextSteps,
     skipReason: check.skipReason,
+    skip: check.skip && { reason: check.skip.reason, because: check.skip.because },
   };
 }
 
-function causeDocument(cause: Omit<RootCause, 'otherCauses' | 'explanations'>) {
+function causeDocument(cause: CauseReport) {
   return {
     check: cause.check,
     reason: cause.reason,
     consequences: cause.consequences,
-    fix: cause.fix && { summary: cause.fix.summary, command: cause.fix.command },
+    fix: cause.fix ? { summary: cause.fix.summary, command: cause.fix.command } : null,
   };
 }
 
@@ -55,8 +57,9 @@ function runDocument(report: RunReport) {
     interrupted: report.interrupted,
     rootCause: report.rootCause && {
       ...causeDocument(report.rootCause),
-      explanations: report.rootCause.explanations,
-      otherCauses: report.rootCause.otherCauses?.map(causeDocument),
+      explanations: report.rootCause.explanations ?? [],
+      otherCauses: (report.rootCause.otherCauses ?? []).map(causeDocument),
+      independent: report.rootCause.independent ?? false,
     },
   };
 }

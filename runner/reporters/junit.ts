@@ -1,13 +1,12 @@
 /**
  * JUnit XML for CI test viewers: one testsuite per run, one testcase per check.
  *
- * Written by hand rather than with junit-report-builder (5.1.x): it cannot put a message on
- * <skipped> (the skip reason is the point of a skipped check), its failure body is only reachable
- * through stacktrace(), and its default export is one shared mutable builder.
+ * Written by hand rather than with a builder library (junit-report-builder 5.1.x cannot put a
+ * message on <skipped>, and the skip reason is the point of a skipped check).
  */
 import type { CheckReport, RunReport } from '../result.js';
-import type { ReporterOptions, ReporterOutput } from './index.js';
-import { displayPath, failureDetail, formatLocation } from './pretty.js';
+import type { ReporterOptions, ReporterOutput } from './types.js';
+import { causesOf, displayPath, failureDetail, formatLocation } from './wording.js';
 
 interface XmlElement {
   name: string;
@@ -117,7 +116,9 @@ export function renderJunit(report: RunReport, options: ReporterOptions): Report
       ...properties([
         ['file', displayPath(report.file, options.cwd)],
         ['interrupted', report.interrupted],
-        ['rootCause', report.rootCause?.check],
+        // rootCause names one check only when it explains the others; unrelated failures are listed.
+        ['rootCause', report.rootCause && !report.rootCause.independent ? report.rootCause.check : undefined],
+        ['independentFailures', report.rootCause?.independent ? causesOf(report).map((c) => c.check).join(', ') : undefined],
       ]),
       ...report.checks.map((check) => testCase(check, report, options)),
     ],

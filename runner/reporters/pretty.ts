@@ -1,160 +1,14 @@
 /**
- * The human reporter: a summary table, the verdict, the root cause, then what each failure saw.
- * Also home of the small text helpers the other human-facing outputs (junit bodies, GitHub
- * annotations, the live progress display) share, so all of them say things the same way.
+ * The human reporter: a summary table, the verdict, the root cause (or the independent failures),
+ * then what each failure saw.
  */
-import path from 'node:path';
 import { formatDuration } from '../duration.js';
-import type { CheckReport, CheckStatus, RunReport, SourceLocation } from '../result.js';
-import type { ReporterOptions, ReporterOutput } from './index.js';
+import type { CauseReport, CheckReport, RunReport } from '../result.js';
+import { createPaint, displayWidth, oneLine, padEnd, truncate, type Paint, type Style } from './text.js';
+import type { ReporterOptions, ReporterOutput } from './types.js';
+import { failureDetail, formatLocation, isFailure, STATUS_LOOK, summaryMessage, unevaluatedLine, verdictLine } from './wording.js';
 
 const DEFAULT_WIDTH = 100;
-
-// ---------------------------------------------------------------------------------------------
-// Colour
-
-const ANSI = {
-  bold: [1, 22],
-  dim: [2, 22],
-  red: [31, 39],
-  green: [32, 39],
-  yellow: [33, 39],
-  cyan: [36, 39],
-} as const;
-
-export type Style = keyof typeof ANSI;
-export type Paint = (style: Style, text: string) => string;
-
-/** Wraps text in ANSI codes, or returns it untouched when colour is off. */
-export function createPaint(color: boolean): Paint {
-  if (!color) return (_style, text) => text;
-  return (style, text) => (text ? `\u001b[${ANSI[style][0]}m${text}\u001b[${ANSI[style][1]}m` : text);
-}
-
-// ---------------------------------------------------------------------------------------------
-// Text that is safe and measurable on a terminal
-
-// C0/C1 controls other than \t and \n: an ESC in a message must not drive the terminal.
-const TERMINAL_UNSAFE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
-// With the u flag this matches only unpaired surrogates (a pair is one code point).
-const LONE_SURROGATE = /[\ud800-\udfff]/gu;
-
-/** Replaces control characters (and lone surrogates) with U+FFFD; keeps \n, turns \t into a space. */
-export function printable(text: string): string {
-  return text
-    .replace(LONE_SURROGATE, '\uFFFD')
-    .replace(/\r\n?/g, '\n')
-    .replace(/\t/g, ' ')
-    .replace(TERMINAL_UNSAFE, '\uFFFD');
-}
-
-/** printable() on one line: line breaks become a visible ⏎. */
-export function oneLine(text: string): string {
-  return printable(text).trim().replace(/\s*\n\s*/g, ' ⏎ ');
-}
-
-const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
-// Emoji and East Asian wide characters take two terminal columns.
-const WIDE = /\p{Emoji_Presentation}|\uFE0F|[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6\u{20000}-\u{3fffd}]/u;
-
-function graphemeWidth(grapheme: string): number {
-  return WIDE.test(grapheme) ? 2 : 1;
-}
-
-/** Terminal columns the (uncoloured, printable) text occupies. */
-export function displayWidth(text: string): number {
-  let width = 0;
-  for (const { segment } of graphemes.segment(text)) width += graphemeWidth(segment);
-  return width;
-}
-
-/** Cuts text to at most `max` columns, ending with … when something was cut. */
-export function truncate(text: string, max: number): string {
-  if (displayWidth(text) <= max) return text;
-  let kept = '';
-  let width = 0;
-  for (const { segment } of graphemes.segment(text)) {
-    const next = graphemeWidth(segment);
-    if (width + next > max - 1) break;
-    kept += segment;
-    width += next;
-  }
-  return `${kept}…`;
-}
-
-function padEnd(text: string, width: number): string {
-  return text + ' '.repeat(Math.max(0, width - displayWidth(text)));
-}
-
-// ---------------------------------------------------------------------------------------------
-// Shared wording
-
-export const STATUS_LOOK: { readonly [K in CheckStatus]: { symbol: string; word: string; style: Style } } = {
-  passed: { symbol: '✓', word: 'passed', style: 'green' },
-  failed: { symbol: '✗', word: 'failed', style: 'red' },
-  error: { symbol: '!', word: 'error', style: 'red' },
-  skipped: { symbol: '-', word: 'skipped', style: 'dim' },
-};
-
-const INTERRUPTION: { readonly [K in NonNullable<RunReport['interrupted']>]: string } = {
-  SIGINT: 'interrupted by SIGINT',
-  SIGTERM: 'interrupted by SIGTERM',
-  timeout: 'interrupted: run timed out',
-};
-
-/** `✗ FAILED name (interrupted by SIGINT): 2 passed, 4 failed, 0 errored, 2 skipped in 48.2s` */
-export function verdictLine(report: RunReport): string {
-  const { passed, failed, errored, skipped } = report.summary;
-  const symbol = report.status === 'passed' ? '✓ PASSED' : '✗ FAILED';
-  const interruption = report.interrupted ? ` (${INTERRUPTION[report.interrupted]})` : '';
-  const counts = `${passed} passed, ${failed} failed, ${errored} errored, ${skipped} skipped`;
-  return `${symbol} ${oneLine(report.scenario)}${interruption}: ${counts} in ${formatDuration(report.durationMs)}`;
-}
-
-/** The table's message: the skip reason for skipped checks, "passed after N attempts" for flaky ones. */
-export function summaryMessage(check: CheckReport): string {
-  if (check.status === 'skipped') return check.skipReason ?? check.message;
-  if (check.flaky) return `passed after ${check.attempts} attempts${check.message ? `: ${check.message}` : ''}`;
-  return check.message;
-}
-
-/** A file path relative to cwd when one is given (and the path is absolute). */
-export function displayPath(file: string, cwd: string | undefined): string {
-  if (!cwd || !path.isAbsolute(file)) return file;
-  return path.relative(cwd, file).split(path.sep).join('/') || '.';
-}
-
-export function formatLocation(location: SourceLocation, cwd: string | undefined): string {
-  return `${displayPath(location.file, cwd)}:${location.line}:${location.column}`;
-}
-
-/**
- * What a failed or errored check saw, as plain lines: message, observations, root-cause links,
- * fix and next steps. Pretty indents it, JUnit puts it in the failure body, GitHub in the annotation.
- */
-export function failureDetail(check: CheckReport, report: RunReport, paint: Paint = createPaint(false)): string[] {
-  const lines = check.message ? printable(check.message).split('\n') : [];
-  for (const { what, expected, actual, ok } of check.observations) {
-    const mark = ok ? paint('green', '✓') : paint('red', '✗');
-    lines.push(`${mark} ${oneLine(what)}: expected ${oneLine(expected)}, got ${oneLine(actual)}`);
-  }
-  const cause = report.rootCause;
-  if (cause?.check === check.name && cause.consequences.length > 0) lines.push(`root cause of: ${cause.consequences.map(oneLine).join(', ')}`);
-  else if (cause?.consequences.includes(check.name)) lines.push(`consequence of ${oneLine(cause.check)}`);
-  if (check.fix) {
-    lines.push(`fix: ${oneLine(check.fix.summary)}`);
-    if (check.fix.command) lines.push(`  $ ${paint('cyan', oneLine(check.fix.command))}`);
-  }
-  if (check.nextSteps?.length) {
-    lines.push('next steps:');
-    for (const step of check.nextSteps) lines.push(`  $ ${paint('cyan', oneLine(step))}`);
-  }
-  return lines;
-}
-
-export function isFailure(check: CheckReport): boolean {
-  return check.status === 'failed' || check.status === 'error';
-}
 
 // ---------------------------------------------------------------------------------------------
 // The pretty report
@@ -204,21 +58,28 @@ function summaryTable(report: RunReport, width: number, paint: Paint): string[] 
   );
 }
 
-function rootCauseBlock(report: RunReport, paint: Paint): string[] {
-  const cause = report.rootCause;
-  if (!cause) return [];
-  const lines = [`${paint('bold', 'Root cause:')} ${paint('red', oneLine(cause.check))}`, `    ${oneLine(cause.reason)}`];
+function causeLines(cause: CauseReport, paint: Paint): string[] {
+  const lines = [`    ${oneLine(cause.reason)}`];
   if (cause.consequences.length) lines.push(`    explains: ${cause.consequences.map(oneLine).join(', ')}`);
   if (cause.fix) {
     lines.push(`    fix: ${oneLine(cause.fix.summary)}`);
     if (cause.fix.command) lines.push(`      $ ${paint('cyan', oneLine(cause.fix.command))}`);
   }
-  for (const other of cause.otherCauses ?? []) {
-    lines.push(`${paint('bold', 'Also failing independently:')} ${paint('red', oneLine(other.check))}`, `    ${oneLine(other.reason)}`);
-    if (other.consequences.length) lines.push(`    explains: ${other.consequences.map(oneLine).join(', ')}`);
-    if (other.fix?.command) lines.push(`      $ ${paint('cyan', oneLine(other.fix.command))}`);
+  return lines;
+}
+
+/** "Root cause: X" when one failure explains the others; "Independent failures:" when none links them. */
+function rootCauseBlock(report: RunReport, paint: Paint): string[] {
+  const cause = report.rootCause;
+  const lines: string[] = [];
+  if (cause && !cause.independent) lines.push(`${paint('bold', 'Root cause:')} ${paint('red', oneLine(cause.check))}`, ...causeLines(cause, paint));
+  else if (cause) {
+    lines.push(paint('bold', 'Independent failures:'));
+    for (const each of [cause, ...(cause.otherCauses ?? [])]) lines.push(`  ${paint('red', oneLine(each.check))}`, ...causeLines(each, paint).map((line) => `  ${line}`));
   }
-  return ['', ...lines];
+  const unevaluated = unevaluatedLine(report);
+  if (unevaluated) lines.push(...(lines.length ? [''] : []), paint('bold', unevaluated));
+  return lines.length ? ['', ...lines] : [];
 }
 
 function failureBlock(check: CheckReport, report: RunReport, options: ReporterOptions, paint: Paint): string[] {

@@ -53,7 +53,7 @@ function planRun(args: RunArgs, lib: Library): RunPlan {
   for (const name of [...stdoutReporters, ...args.outs.map((o) => o.reporter)]) {
     if (!lib.isReporterName(name)) throw new UsageError(`unknown reporter "${name}" (reporters: ${lib.reporterNames.join(', ')})`);
   }
-  const machine = stdoutReporters.filter((r) => r === 'json' || r === 'junit');
+  const machine = stdoutReporters.filter((r) => lib.isMachineReporter(r));
   if (machine.length > 0 && stdoutReporters.length > 1) {
     throw new UsageError(`--reporter ${machine[0]} must be the only reporter on stdout; write the others with --out NAME=PATH`);
   }

@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { renderGithub } from '../../../runner/reporters/github.js';
 import type { RunReport } from '../../../runner/result.js';
-import { allPassed, mixed, nasty, sampleReports, withRootCause } from '../../support/sample-reports.js';
+import { allPassed, independent, mixed, nasty, sampleReports, withRootCause } from '../../support/sample-reports.js';
 
 const github = (report: RunReport) => renderGithub(report, { color: false, cwd: '/repo' });
 const lines = (report: RunReport) => github(report).text.trimEnd().split('\n');
@@ -36,10 +36,10 @@ describe('github reporter annotations', () => {
     const commands = lines(mixed).map(parseCommand);
     const errors = commands.filter((command) => command.level === 'error');
     expect(errors.map((command) => command.properties)).toEqual([
-      { title: 'targets healthy', file: 'scenarios/api.yaml', line: '18', col: '5' },
-      { title: 'model secret', file: 'scenarios/api.yaml', line: '34', col: '5' },
+      { title: 'Root cause: targets healthy', file: 'scenarios/api.yaml', line: '18', col: '5' },
+      { title: 'task definition (could not be evaluated)', file: 'scenarios/api.yaml', line: '34', col: '5' },
     ]);
-    expect(errors[0]!.data.split('\n')[0]).toBe('0/2 targets healthy in hokusai-api-tg');
+    expect(errors[0]!.data.split('\n')[0]).toBe(mixed.checks[2]!.message);
     expect(errors[0]!.data).toContain('✗ target 10.0.2.7:8000: expected healthy, got unhealthy');
   });
 
@@ -53,8 +53,8 @@ describe('github reporter annotations', () => {
     expect(commands.filter((command) => command.level === 'warning')).toEqual([
       {
         level: 'warning',
-        properties: { title: 'service stable is flaky', file: 'scenarios/api.yaml', line: '12', col: '5' },
-        data: 'passed after 3 attempts: 1/1 tasks RUNNING on revision 151',
+        properties: { title: 'service stable is flaky', file: 'scenarios/api.yaml', line: '8', col: '5' },
+        data: `passed after 3 attempts: ${mixed.checks[1]!.message}`,
       },
     ]);
     expect(commands.at(-1)).toEqual({
@@ -70,23 +70,28 @@ describe('github reporter annotations', () => {
 
   it('names the root cause first and links its consequences to it', () => {
     const errors = lines(withRootCause).map(parseCommand).filter((command) => command.level === 'error');
-    expect(errors[0]!.properties.title).toBe('Root cause: redis reachable');
+    expect(errors[0]!.properties.title).toBe('Root cause: redis ingress');
     expect(errors[0]!.data).toContain('$ aws ec2 authorize-security-group-ingress');
     for (const consequence of errors.slice(1)) {
-      expect(consequence.properties.title).toMatch(/\(consequence of redis reachable\)$/);
-      expect(consequence.data).toContain('consequence of redis reachable');
+      expect(consequence.properties.title).toMatch(/\(consequence of redis ingress\)$/);
+      expect(consequence.data).toContain('consequence of redis ingress');
     }
     expect(errors.map((e) => e.properties.title?.replace(/ \(.*$/, ''))).toEqual([
-      'Root cause: redis reachable',
+      'Root cause: redis ingress',
       'health fast',
       'targets healthy',
       'no redis errors in logs',
     ]);
   });
 
+  it('titles unrelated failures "Independent failure", never "Root cause"', () => {
+    const titles = lines(independent).map(parseCommand).filter((command) => command.level === 'error').map((e) => e.properties.title);
+    expect(titles).toEqual(['Independent failure: docs page', 'Independent failure: search fast', 'no errors in logs (could not be evaluated)']);
+  });
+
   it('escapes %, newlines, colons and commas the way the runner expects', () => {
     const line = lines(nasty).find((l) => l.includes('line one'))!;
-    expect(line).toMatch(/^::error title=api%3A health%2C v2 100%25,file=scenarios\/nasty.yaml,line=15,col=7::line one%0Aline two 100%25 sure/);
+    expect(line).toMatch(/^::error title=Independent failure%3A api%3A health%2C v2 100%25,file=scenarios\/nasty.yaml,line=15,col=7::line one%0Aline two 100%25 sure/);
     expect(line).toContain('line three %250A literal');
     expect(parseCommand(line).data.split('\n').slice(0, 3)).toEqual(['line one', 'line two 100% sure | pipes | here', 'line three %0A literal']);
   });
@@ -119,9 +124,17 @@ describe('github step summary', () => {
 
   it('includes the root cause with its fix command', () => {
     const summary = github(withRootCause).stepSummary!;
-    expect(summary).toContain('**Root cause: redis reachable**: the API tasks cannot reach Redis');
-    expect(summary).toContain('Explains: health fast, targets healthy, no redis errors in logs');
+    expect(summary).toContain('**Root cause: redis ingress**: no ingress rule on sg-0454e74e2924a7754 allows tcp/6379');
+    expect(summary).toContain('Explains: health fast, targets healthy, no redis errors in logs, predict endpoint, model 21 predicts');
     expect(summary).toContain('```sh\naws ec2 authorize-security-group-ingress --group-id sg-0454e74e2924a7754');
+  });
+
+  it('heads unrelated failures as independent and names the checks that could not be evaluated', () => {
+    const summary = github(independent).stepSummary!;
+    expect(summary).not.toContain('Root cause');
+    expect(summary).toContain('**Independent failure: docs page**');
+    expect(summary).toContain('**Independent failure: search fast**');
+    expect(summary).toContain('**1 check could not be evaluated: no errors in logs**');
   });
 
   it('keeps every table row one line with five cells, whatever the message holds', () => {

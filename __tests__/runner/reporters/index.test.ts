@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { isReporterName, render, reporterNames, shouldUseColor } from '../../../runner/reporters/index.js';
+import { isMachineReporter, isReporterName, render, reporterNames, shouldUseColor } from '../../../runner/reporters/index.js';
 import { renderJson } from '../../../runner/reporters/json.js';
 import { mixed } from '../../support/sample-reports.js';
 
@@ -10,6 +10,17 @@ describe('reporter registry', () => {
 
   it.each(['pretty', 'json', 'junit', 'github', 'toString', 'constructor', 'tap', ''])('isReporterName(%j)', (name) => {
     expect(isReporterName(name)).toBe(['pretty', 'json', 'junit', 'github'].includes(name));
+  });
+
+  it.each([
+    ['json', true],
+    ['junit', true],
+    ['pretty', false],
+    ['github', false],
+    ['tap', false],
+    ['constructor', false],
+  ])('isMachineReporter(%j) is %s', (name, machine) => {
+    expect(isMachineReporter(name)).toBe(machine);
   });
 
   it('renders with the named reporter', () => {

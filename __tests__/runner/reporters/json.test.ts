@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { renderJson } from '../../../runner/reporters/json.js';
 import type { RunReport } from '../../../runner/result.js';
-import { interrupted, mixed, nasty, sampleReports, withRootCause } from '../../support/sample-reports.js';
+import { allPassed, independent, interrupted, mixed, nasty, sampleReports, withRootCause } from '../../support/sample-reports.js';
 
 const RUN_CONTRACT = ['version', 'scenario', 'status', 'startedAt', 'durationMs', 'summary', 'checks'];
 const CHECK_CONTRACT = ['name', 'type', 'status', 'attempts', 'durationMs', 'message', 'observations', 'details'];
@@ -24,7 +24,7 @@ describe('json reporter', () => {
     const document = parse(withRootCause);
     expect(Object.keys(document)).toEqual([...RUN_CONTRACT, 'file', 'rootCause']);
     expect(Object.keys(document.summary)).toEqual(['passed', 'failed', 'errored', 'skipped']);
-    const failed = document.checks.find((check: any) => check.name === 'redis reachable');
+    const failed = document.checks.find((check: any) => check.name === 'redis ingress');
     expect(Object.keys(failed)).toEqual([...CHECK_CONTRACT, 'flaky', 'description', 'location', 'fix', 'nextSteps']);
     expect(Object.keys(failed.observations[0])).toEqual(['what', 'expected', 'actual', 'ok']);
   });
@@ -35,18 +35,37 @@ describe('json reporter', () => {
   });
 
   it('omits extensions that are not set', () => {
-    const document = parse(mixed);
+    const document = parse(allPassed);
     expect(document).not.toHaveProperty('interrupted');
     expect(document).not.toHaveProperty('rootCause');
-    const skipped = document.checks.find((check: any) => check.status === 'skipped');
-    expect(Object.keys(skipped)).toEqual([...CHECK_CONTRACT, 'flaky', 'description', 'location', 'skipReason']);
-    expect(skipped.skipReason).toBe('needs: targets healthy failed');
+    const skipped = parse(mixed).checks.find((check: any) => check.status === 'skipped');
+    expect(Object.keys(skipped)).toEqual([...CHECK_CONTRACT, 'flaky', 'description', 'location', 'skipReason', 'skip']);
+    expect(skipped.skipReason).toBe('needs "targets healthy", which failed');
+    expect(skipped.skip).toEqual({ reason: 'needs', because: 'targets healthy' });
+  });
+
+  it.each([
+    ['one cause', 'withRootCause'],
+    ['independent failures', 'independent'],
+    ['a cause without fix or explanations', 'mixed'],
+  ] as const)('writes every rootCause key, always (%s): fix null and empty lists, not missing', (_label, name) => {
+    const cause = parse(sampleReports[name]).rootCause;
+    expect(Object.keys(cause)).toEqual(['check', 'reason', 'consequences', 'fix', 'explanations', 'otherCauses', 'independent']);
+    for (const other of cause.otherCauses) expect(Object.keys(other)).toEqual(['check', 'reason', 'consequences', 'fix']);
+  });
+
+  it('marks unrelated failures as independent, with fix null where there is none', () => {
+    const cause = parse(independent).rootCause;
+    expect(cause).toMatchObject({ check: 'docs page', fix: null, independent: true, explanations: [] });
+    expect(cause.otherCauses).toEqual([{ check: 'search fast', reason: expect.stringContaining('2.4s'), consequences: [], fix: null }]);
+    expect(parse(mixed).rootCause).toMatchObject({ check: 'targets healthy', otherCauses: [], explanations: [], independent: false });
   });
 
   it('carries the interruption and the summary counts', () => {
     const document = parse(interrupted);
     expect(document.interrupted).toBe('SIGINT');
-    expect(document.summary).toEqual({ passed: 1, failed: 1, errored: 0, skipped: 1 });
+    expect(document.summary).toEqual({ passed: 1, failed: 0, errored: 0, skipped: 2 });
+    expect(document.checks.map((check: any) => check.skip)).toEqual([undefined, { reason: 'interrupted' }, { reason: 'interrupted' }]);
     expect(document.status).toBe('failed');
   });
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { renderJunit } from '../../../runner/reporters/junit.js';
 import type { CheckReport, RunReport } from '../../../runner/result.js';
-import { interrupted, mixed, nasty, sampleReports, withRootCause } from '../../support/sample-reports.js';
+import { independent, interrupted, mixed, nasty, sampleReports, withRootCause } from '../../support/sample-reports.js';
 
 // ---------------------------------------------------------------------------------------------
 // A deliberately strict little XML 1.0 reader: enough to prove the output is well-formed and to
@@ -130,22 +130,25 @@ describe('junit reporter', () => {
     });
     expect(property(failed, 'attempts')).toBe('5');
     const failure = child(failed, 'failure')!;
-    expect(failure.attributes).toEqual({ message: '0/2 targets healthy in hokusai-api-tg', type: 'elbv2-target-health' });
+    expect(failure.attributes).toEqual({ message: mixed.checks[2]!.message, type: 'alb-targets-healthy' });
     expect(failure.text).toContain('✗ target 10.0.2.7:8000: expected healthy, got unhealthy (Target.Timeout: Request timed out)');
     expect(failure.text).toContain('at scenarios/api.yaml:18:5');
-    expect(child(cases.find((c) => c.attributes.name === 'model secret')!, 'error')!.attributes.type).toBe('ecs-secret');
+    expect(child(cases.find((c) => c.attributes.name === 'task definition')!, 'error')!.attributes.type).toBe('ecs-task-definition');
   });
 
   it('marks flaky passes with a property and gives skipped checks their reason', () => {
     const cases = all(child(parseXml(junit(mixed)), 'testsuite')!, 'testcase');
     expect(property(cases.find((c) => c.attributes.name === 'service stable')!, 'flaky')).toBe('true');
-    expect(property(cases.find((c) => c.attributes.name === 'cluster active')!, 'flaky')).toBeUndefined();
+    expect(property(cases.find((c) => c.attributes.name === 'tasks running')!, 'flaky')).toBeUndefined();
     const skipped = cases.find((c) => c.attributes.name === 'predict endpoint')!;
-    expect(child(skipped, 'skipped')!.attributes.message).toBe('needs: targets healthy failed');
+    expect(child(skipped, 'skipped')!.attributes.message).toBe('needs "targets healthy", which failed');
   });
 
   it('records the root cause and the interruption as suite properties', () => {
-    expect(property(child(parseXml(junit(withRootCause)), 'testsuite')!, 'rootCause')).toBe('redis reachable');
+    expect(property(child(parseXml(junit(withRootCause)), 'testsuite')!, 'rootCause')).toBe('redis ingress');
+    const independentSuite = child(parseXml(junit(independent)), 'testsuite')!;
+    expect(property(independentSuite, 'rootCause')).toBeUndefined();
+    expect(property(independentSuite, 'independentFailures')).toBe('docs page, search fast');
     expect(property(child(parseXml(junit(interrupted)), 'testsuite')!, 'interrupted')).toBe('SIGINT');
   });
 

@@ -1,14 +1,16 @@
 import { describe, expect, it } from '@jest/globals';
-import { renderPretty, displayWidth, truncate, oneLine, printable, verdictLine } from '../../../runner/reporters/pretty.js';
+import { renderPretty } from '../../../runner/reporters/pretty.js';
+import { displayWidth, oneLine, printable, truncate } from '../../../runner/reporters/text.js';
+import { verdictLine } from '../../../runner/reporters/wording.js';
 import type { RunReport } from '../../../runner/result.js';
-import { allPassed, interrupted, mixed, nasty, withRootCause } from '../../support/sample-reports.js';
+import { allPassed, independent, interrupted, mixed, nasty, withRootCause } from '../../support/sample-reports.js';
 
 const plain = (report: RunReport, width?: number) => renderPretty(report, { color: false, cwd: '/repo', width }).text;
 const ESC = '\u001b';
 
 describe('pretty reporter', () => {
   it('writes no escape character at all without colour, even for messages that contain one', () => {
-    for (const report of [allPassed, mixed, withRootCause, interrupted, nasty]) expect(plain(report)).not.toContain(ESC);
+    for (const report of [allPassed, mixed, withRootCause, independent, interrupted, nasty]) expect(plain(report)).not.toContain(ESC);
   });
 
   it('colours the output when asked to', () => {
@@ -31,15 +33,30 @@ describe('pretty reporter', () => {
 
   it('prints the root cause, its consequences and its fix command before the per-check detail', () => {
     const text = plain(withRootCause);
-    const rootCause = text.indexOf('Root cause: redis reachable');
+    const rootCause = text.indexOf('Root cause: redis ingress');
     expect(rootCause).toBeGreaterThan(text.indexOf('✗ FAILED'));
-    expect(rootCause).toBeLessThan(text.indexOf('✗ redis reachable (security-group-path)'));
-    expect(text).toContain('explains: health fast, targets healthy, no redis errors in logs');
+    expect(rootCause).toBeLessThan(text.indexOf('✗ redis ingress (sg-ingress)'));
+    expect(text).toContain('explains: health fast, targets healthy, no redis errors in logs, predict endpoint, model 21 predicts');
     expect(text).toContain('$ aws ec2 authorize-security-group-ingress --group-id sg-0454e74e2924a7754');
   });
 
   it('has no root cause block when there is none', () => {
-    expect(plain(mixed)).not.toContain('Root cause');
+    expect(plain(allPassed)).not.toContain('Root cause');
+    expect(plain(interrupted)).not.toContain('Root cause');
+  });
+
+  it('heads unrelated failures "Independent failures", not "Root cause", and names what could not be evaluated', () => {
+    const text = plain(independent);
+    expect(text).not.toContain('Root cause');
+    expect(text).toContain('\nIndependent failures:\n  docs page\n      GET https://api.hokus.ai/docs → 404 (expected 200)\n  search fast\n');
+    expect(text).toContain('\n1 check could not be evaluated: no errors in logs\n');
+  });
+
+  it('lists errored checks apart: they are no root cause and no consequence', () => {
+    const text = plain(mixed);
+    expect(text).toContain('Root cause: targets healthy');
+    expect(text).toContain('1 check could not be evaluated: task definition');
+    expect(text).not.toMatch(/explains: .*task definition/);
   });
 
   it('shows failed observations marked apart from the ok ones, with fix and next steps', () => {
@@ -51,16 +68,16 @@ describe('pretty reporter', () => {
   });
 
   it('marks a pass that needed retries', () => {
-    expect(plain(mixed)).toMatch(/✓ passed +service stable +3 +12\.4s +passed after 3 attempts: 1\/1 tasks RUNNING/);
+    expect(plain(mixed)).toMatch(/✓ passed +service stable +3 +12\.4s +passed after 3 attempts: ECS service/);
   });
 
   it('shows why a check was skipped', () => {
-    expect(plain(mixed)).toMatch(/- skipped +predict endpoint +0 +needs: targets healthy failed/);
+    expect(plain(mixed)).toMatch(/- skipped +predict endpoint +0 +needs "targets healthy", which failed/);
   });
 
   it('gives no failure detail for passed or skipped checks', () => {
     const text = plain(mixed);
-    expect(text).not.toContain('cluster active (ecs-cluster)');
+    expect(text).not.toContain('tasks running (ecs-task-running)');
     expect(text).not.toContain('predict endpoint (http)');
   });
 
