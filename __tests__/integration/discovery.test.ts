@@ -104,7 +104,7 @@ requireTool('moto', 'discovery integration tests')('discover against moto', () =
     const error = await discover({ cluster: CLUSTER, service: 'no-such-service' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DiscoveryError);
     expect((error as Error).message).toBe(
-      `ECS service no-such-service not found in cluster ${CLUSTER} (MISSING); check the names and the region (aws ecs list-services --cluster ${CLUSTER})`,
+      `ECS service no-such-service not found in cluster ${CLUSTER}, region us-east-1 (MISSING); check the names and the region (aws ecs list-services --cluster ${CLUSTER} --region us-east-1)`,
     );
   });
 
