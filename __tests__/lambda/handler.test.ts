@@ -296,7 +296,7 @@ describe('EventBridge events and plain input', () => {
   it('the log line and the answer never carry a declared secret', async () => {
     const secret = 'tok-3f9a7c1e55';
     const { handler, logs } = handlerWith({ env: { VERIFY_DEPLOYMENT_SCENARIO: 'scenarios/service.yaml', API_TOKEN: secret } });
-    const response = await handler({ ...sampleEvent('plain'), scenario: 'scenarios/service.yaml', vars: {} }, fakeContext(60_000));
+    const response = await handler({ ...sampleEvent<Record<string, unknown>>('plain'), scenario: 'scenarios/service.yaml', vars: {} }, fakeContext(60_000));
     expect(server.requests[0]!.url).toContain(secret);
     expect(JSON.stringify(response)).not.toContain(secret);
     expect(logs.lines[0]).not.toContain(secret);
