@@ -1,7 +1,7 @@
 /**
  * `npm run package:lambda`: builds the deployable zip of `verify-deployment/lambda` — the compiled
  * library (dist/), the shipped scenarios plus yours, and only the production dependencies, copied
- * from the installed node_modules (the lockfile's versions; no network). Handler setting:
+ * from the installed node_modules (the lockfile's versions; no network, no npm install). Handler setting:
  * `dist/runner/lambda/handler.handler` (Node 20/22 runtime; the zip's package.json says
  * "type": "module"). The AWS SDK ships in the runtime too, but the zip pins the tested version.
  *
@@ -34,21 +34,49 @@ function isRuntimeFile(source: string): boolean {
 }
 
 /**
- * The directories of the production dependency closure (`npm ls --omit=dev --all --parseable`),
- * outermost only: a nested package is copied with its parent.
- * @throws Error when npm lists nothing (no node_modules).
+ * The directories of the production dependency closure: from package.json's `dependencies`, each
+ * package's `dependencies` and `optionalDependencies`, found as Node finds them (the nearest
+ * node_modules up the tree). Outermost only: a nested package is copied with its parent. Packages
+ * in node_modules that nothing requires (another branch's, dev tools) stay out.
+ * @throws Error naming a required package that is not installed.
  */
 export function productionPackageDirs(root: string): string[] {
-  const result = spawnSync('npm', ['ls', '--omit=dev', '--all', '--parseable'], { cwd: root, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-  const dirs = [...new Set(result.stdout.split('\n').map((line) => line.trim()).filter((line) => line.includes(`${path.sep}node_modules${path.sep}`)))].sort();
-  if (dirs.length === 0) throw new Error(`npm ls listed no production dependencies in ${root} (exit ${result.status}): ${result.stderr.split('\n')[0]}`);
+  const found = new Set<string>();
+  const manifestOf = (dir: string) => JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as { dependencies?: Record<string, string>; optionalDependencies?: Record<string, string> };
+  const locate = (from: string, name: string): string | undefined => {
+    for (let dir = from; ; dir = path.dirname(dir)) {
+      if (path.basename(dir) !== 'node_modules') {
+        const candidate = path.join(dir, 'node_modules', name);
+        if (existsSync(path.join(candidate, 'package.json'))) return candidate;
+      }
+      if (dir === root || path.dirname(dir) === dir) return undefined;
+    }
+  };
+  const pending: { from: string; name: string; optional: boolean }[] = [];
+  const enqueue = (dir: string) => {
+    const manifest = manifestOf(dir);
+    for (const name of Object.keys(manifest.dependencies ?? {})) pending.push({ from: dir, name, optional: false });
+    for (const name of Object.keys(manifest.optionalDependencies ?? {})) pending.push({ from: dir, name, optional: true });
+  };
+  enqueue(root);
+  while (pending.length > 0) {
+    const { from, name, optional } = pending.pop()!;
+    const dir = locate(from, name);
+    if (!dir) {
+      if (optional) continue;
+      throw new Error(`${name} (required by ${path.relative(root, from) || 'package.json'}) is not installed: run npm ci`);
+    }
+    if (found.has(dir)) continue;
+    found.add(dir);
+    enqueue(dir);
+  }
+  const dirs = [...found].sort();
   return dirs.filter((dir) => !dirs.some((other) => other !== dir && dir.startsWith(`${other}${path.sep}`)));
 }
 
-/** Where a listed package goes under the bundle's node_modules/ (the path after the first node_modules/). */
-function bundlePathOf(dir: string): string {
-  const marker = `${path.sep}node_modules${path.sep}`;
-  return path.join('node_modules', dir.slice(dir.indexOf(marker) + marker.length));
+/** Where a package goes in the bundle: its path under the repository root (node_modules/...). */
+function bundlePathOf(root: string, dir: string): string {
+  return path.relative(root, dir);
 }
 
 /** Lays the bundle out in `staging`. */
@@ -62,7 +90,7 @@ function stage(options: PackageOptions, staging: string): void {
   cpSync(path.join(options.root, 'scenarios'), path.join(staging, 'scenarios'), { recursive: true });
   if (options.scenarios) cpSync(options.scenarios, path.join(staging, 'scenarios'), { recursive: true });
   for (const dir of productionPackageDirs(options.root)) {
-    cpSync(dir, path.join(staging, bundlePathOf(dir)), { recursive: true, dereference: true, filter: isRuntimeFile });
+    cpSync(dir, path.join(staging, bundlePathOf(options.root, dir)), { recursive: true, dereference: true, filter: isRuntimeFile });
   }
 }
 

@@ -275,6 +275,24 @@ describe('CodeDeploy hooks', () => {
     expect(logs.entries()[0]).toMatchObject({ kind: 'codedeploy-hook', codeDeployStatus: status, statusReported: true, verdict });
   });
 
+  it('the default client (@aws-sdk/client-codedeploy) sends the status call in the CodeDeploy JSON protocol', async () => {
+    const saved = { ...process.env };
+    Object.assign(process.env, { AWS_ENDPOINT_URL_CODEDEPLOY: stub.url, AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing', AWS_REGION: 'us-east-1' });
+    try {
+      const { handler, logs } = handlerWith({ env: env('scenarios/service-broken.yaml') });
+      const event = sampleEvent('codedeploy-hook');
+      const response = (await handler(event, fakeContext(60_000))) as CodeDeployResponse;
+      expect(response).toMatchObject({ status: 'Failed', statusReported: true, verdict: 'failed' });
+      expect(stub.requests).toHaveLength(1);
+      expect(stub.requests[0]!.headers).toMatchObject({ 'x-amz-target': 'CodeDeploy_20141006.PutLifecycleEventHookExecutionStatus', 'content-type': 'application/x-amz-json-1.1', authorization: expect.stringMatching(/^AWS4-HMAC-SHA256 Credential=testing\/\d{8}\/us-east-1\/codedeploy\//) });
+      expect(JSON.parse(stub.requests[0]!.body)).toEqual({ deploymentId: 'd-8HDEXAMPLE', lifecycleEventHookExecutionId: event.LifecycleEventHookExecutionId, status: 'Failed' });
+      expect(logs.entries()[0]).toMatchObject({ codeDeployStatus: 'Failed', statusReported: true });
+    } finally {
+      for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
+      Object.assign(process.env, saved);
+    }
+  });
+
   it('a failing status call is logged and answered, never thrown', async () => {
     answer = 500;
     const { handler, logs } = handlerWith({ env: env('scenarios/service.yaml'), codeDeploy: viaStub });
