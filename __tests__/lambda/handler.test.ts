@@ -341,6 +341,13 @@ describe('EventBridge events and plain input', () => {
     expect(server.requests[0]!.url).toContain('for=c1/s1&region=eu-west-1');
   });
 
+  it('plain input whose checks outlast the invocation: failed, the log saying the time ran out', async () => {
+    const { handler, logs } = handlerWith();
+    const response = (await handler({ cluster: 'c1', service: 's1', scenario: 'scenarios/flaky.yaml' }, fakeContext(900))) as RunResponse;
+    expect(response).toMatchObject({ verdict: 'failed', report: { status: 'failed' } });
+    expect(logs.entries()[0]!.reason).toMatch(/ran out of time before every check ended.*budget is 39s/);
+  });
+
   it('plain input with a scenario outside the bundle: errored with the reason', async () => {
     const { handler } = handlerWith();
     const response = (await handler({ cluster: 'c1', service: 's1', scenario: '../x.yaml' }, fakeContext(60_000))) as RunResponse;

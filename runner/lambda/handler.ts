@@ -208,9 +208,10 @@ async function runToVerdict(inv: Invocation, request: ScenarioRequest): Promise<
   inv.scenario = scenario;
   inv.log.scenarioSource = source;
   const budgetMs = scenarioBudgetMs(scenario);
-  const { report } = await runBounded(inv, scenario, budgetMs);
+  const { report, outOfTime } = await runBounded(inv, scenario, budgetMs);
   const verdict = verdictOf(report);
   recordRun(inv, report, verdict, budgetMs);
+  if (outOfTime) inv.log.reason = `the invocation ran out of time before every check ended (the scenario's budget is ${formatDuration(budgetMs)}): raise the function's timeout`;
   return { verdict, report };
 }
 
