@@ -1,0 +1,70 @@
+/**
+ * The handler against the emulator: zero-config discovery of the event's service, and the default
+ * DescribeServiceRevisions resolver. moto has no DescribeServiceRevisions yet (another branch adds
+ * it to scripts/moto/): until then the resolver's call fails and the hook must answer FAILED with
+ * the reason — never SUCCEEDED on a task definition it could not see.
+ */
+import { afterAll, beforeAll, expect, it } from '@jest/globals';
+import { CreateClusterCommand, CreateServiceCommand, ECSClient, RegisterTaskDefinitionCommand } from '@aws-sdk/client-ecs';
+import { createHandler, type EcsHookResponse, type RunResponse } from '../../runner/lambda/handler.js';
+import { describeWithMoto, startMoto, useMotoEnv, type Moto } from '../support/moto.js';
+import { sampleEvent } from './fixtures.js';
+import { TASK_DEFINITION, bundleDir, fakeContext, logCapture } from './support.js';
+
+describeWithMoto('Lambda handler against moto')('Lambda handler against moto', () => {
+  let moto: Moto;
+  let restoreEnv: () => void;
+  let bundle: { root: string; remove: () => void };
+
+  beforeAll(async () => {
+    moto = await startMoto();
+    restoreEnv = useMotoEnv(moto);
+    bundle = bundleDir({});
+    const ecs = new ECSClient({ region: 'us-east-1' });
+    await ecs.send(new CreateClusterCommand({ clusterName: 'hokusai' }));
+    await ecs.send(new RegisterTaskDefinitionCommand({ family: 'hokusai-api', containerDefinitions: [{ name: 'api', image: 'api:152', memory: 512 }] }));
+    await ecs.send(new CreateServiceCommand({ cluster: 'hokusai', serviceName: 'hokusai-api', taskDefinition: 'hokusai-api', desiredCount: 1 }));
+    ecs.destroy();
+  });
+
+  afterAll(async () => {
+    restoreEnv?.();
+    bundle?.remove();
+    await moto?.stop();
+  });
+
+  it('plain input without a scenario: discovers the service and runs the standard chain', async () => {
+    const logs = logCapture();
+    const handler = createHandler({ bundleRoot: bundle.root, env: process.env, log: logs.log, marginMs: 100 });
+    const response = (await handler({ cluster: 'hokusai', service: 'hokusai-api' }, fakeContext(8_000))) as RunResponse;
+    expect(response.report?.file).toBe('discovered:hokusai/hokusai-api');
+    expect(response.report?.checks.map((c) => c.name)).toEqual(expect.arrayContaining(['service stable', 'tasks running']));
+    expect(logs.entries()[0]).toMatchObject({ kind: 'plain', scenarioSource: 'discovery', cluster: 'hokusai', service: 'hokusai-api' });
+  });
+
+  it('a lifecycle hook without a scenario: discovery, with the injected revision resolver', async () => {
+    const logs = logCapture();
+    const handler = createHandler({ bundleRoot: bundle.root, env: process.env, log: logs.log, marginMs: 100, resolveTaskDefinition: async () => TASK_DEFINITION });
+    const event = sampleEvent('ecs-hook-post-scale-up');
+    event.hookDetails = {};
+    const response = (await handler(event, fakeContext(3_000))) as EcsHookResponse;
+    expect(['SUCCEEDED', 'FAILED', 'IN_PROGRESS']).toContain(response.hookStatus);
+    expect(logs.entries()[0]).toMatchObject({ scenarioSource: 'discovery', taskDefinition: TASK_DEFINITION });
+  });
+
+  it('discovery of a service that does not exist: the reason, not a crash', async () => {
+    const logs = logCapture();
+    const handler = createHandler({ bundleRoot: bundle.root, env: process.env, log: logs.log });
+    const response = (await handler({ cluster: 'hokusai', service: 'nope' }, fakeContext(8_000))) as RunResponse;
+    expect(response).toMatchObject({ verdict: 'errored', error: expect.stringMatching(/ECS service nope not found in cluster hokusai/) });
+  });
+
+  it('the default DescribeServiceRevisions resolver: a failed look-up answers FAILED with the reason', async () => {
+    const logs = logCapture();
+    const handler = createHandler({ bundleRoot: bundle.root, env: process.env, log: logs.log });
+    const event = sampleEvent('ecs-hook-post-test-traffic-shift');
+    event.hookDetails = {};
+    expect(await handler(event, fakeContext(8_000))).toEqual({ hookStatus: 'FAILED' });
+    expect(logs.entries()[0]!.reason).toMatch(/cannot resolve the target task definition|service revision .* not found/);
+  });
+});
