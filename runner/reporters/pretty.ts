@@ -32,8 +32,6 @@ const GAP = '  ';
 const MIN_NAME_WIDTH = 10;
 /** Below this many columns a message is not squeezed into the row: it gets its own lines under it. */
 const MIN_INLINE_MESSAGE_WIDTH = 40;
-/** Indent of a message printed under its row. */
-const UNDER_ROW_INDENT = '    ';
 /** A failure's table message is cut after this many wrapped lines: its detail below has it in full. */
 const MAX_FAILURE_MESSAGE_LINES = 3;
 
@@ -74,6 +72,8 @@ function summaryTable(report: RunReport, width: number | undefined, paint: Paint
   const messageColumn = columnWidths.reduce((sum, w) => sum + w + GAP.length, 0);
   const inlineWidth = width === undefined ? Infinity : width - messageColumn;
   const underRow = inlineWidth < MIN_INLINE_MESSAGE_WIDTH;
+  // A message under its row starts under the check's name, leaving the status column clear.
+  const underRowIndent = ' '.repeat(columnWidths[0]! + GAP.length);
   const paintCell = (cell: Cell, text: string) => (cell.style ? paint(cell.style, text) : text);
   return rows.flatMap((row, index) => {
     const cells = row.slice(0, 4).map((cell, column) => paintCell(cell, padEnd(cell.text, columnWidths[column]!)));
@@ -81,10 +81,10 @@ function summaryTable(report: RunReport, width: number | undefined, paint: Paint
     const check = report.checks[index - 1];
     if (!check) return [[...cells, ...(underRow ? [] : [paintCell(message, message.text)])].join(GAP).trimEnd()];
     if (!message.text) return [cells.join(GAP).trimEnd()];
-    const max = underRow ? width! - UNDER_ROW_INDENT.length : inlineWidth;
+    const max = underRow ? width! - underRowIndent.length : inlineWidth;
     const lines = Number.isFinite(max) ? messageLines(message.text, max, isFailure(check)) : [message.text];
     const painted = lines.map((line) => paintCell(message, line));
-    if (underRow) return [cells.join(GAP).trimEnd(), ...painted.map((line) => `${UNDER_ROW_INDENT}${line}`)];
+    if (underRow) return [cells.join(GAP).trimEnd(), ...painted.map((line) => `${underRowIndent}${line}`)];
     const continuation = ' '.repeat(messageColumn);
     return [[...cells, painted[0]!].join(GAP), ...painted.slice(1).map((line) => `${continuation}${line}`)];
   });

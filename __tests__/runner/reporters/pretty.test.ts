@@ -103,7 +103,7 @@ describe('pretty reporter', () => {
     expect(lines[0]).toBe('  status   check                    attempts  time');
     const row = lines.findIndex((line) => line.startsWith('✗ failed   redis ingress'));
     expect(lines[row]).toMatch(/870ms$/);
-    expect(lines[row + 1]).toMatch(/^    no ingress rule on sg-0454e74e2924a7754/);
+    expect(lines[row + 1]).toMatch(/^ {11}no ingress rule on sg-0454e74e2924a7754/);
   });
 
   it('wraps a message inside its column when 40 columns or more are left', () => {
@@ -118,7 +118,7 @@ describe('pretty reporter', () => {
     const lines = table(nasty, 60);
     expect(allMessages(lines)).toContain('needs "api: health, v2 100%", which failed');
     const long = lines.findIndex((line) => line.includes('very long message'));
-    expect(lines.slice(long + 1, long + 5).filter((line) => line.startsWith('    '))).toHaveLength(3);
+    expect(lines.slice(long + 1, long + 5).filter((line) => line.startsWith(' '.repeat(11)))).toHaveLength(3);
     expect(lines[long + 3]!.endsWith('…')).toBe(true);
   });
 
