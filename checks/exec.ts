@@ -6,6 +6,7 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { formatDuration } from './support/duration.js';
+import { neutralize } from './support/untrusted.js';
 import { displayCommand, NOT_EXECUTABLE, NOT_FOUND, runProcess, tail, type ProcessResult } from './support/process.js';
 import { defineCheck, type AttemptResult, type Observation } from './types.js';
 
@@ -74,8 +75,9 @@ function describeCodes(codes: number[]): string {
   return codes.length === 1 ? String(codes[0]) : `one of ${codes.join(', ')}`;
 }
 
+/** The last lines of a stream on one line, neutralized (command output is outside text), at most MESSAGE_TAIL_CHARS. */
 function messageTail(output: string): string {
-  const oneLine = tail(output, MESSAGE_TAIL_LINES).replace(/\s*\n\s*/g, ' ⏎ ').trim();
+  const oneLine = neutralize(tail(output, MESSAGE_TAIL_LINES)).replace(/\s*\n\s*/g, ' ⏎ ').trim();
   return oneLine.length > MESSAGE_TAIL_CHARS ? `…${oneLine.slice(-MESSAGE_TAIL_CHARS)}` : oneLine;
 }
 

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, jest } from '@jest/globals';
 import type { RunEvent } from '../../runner/events.js';
-import { createProgress, type ProgressOptions } from '../../scripts/cli/progress.js';
+import { countdown, createProgress, type ProgressOptions } from '../../scripts/cli/progress.js';
 import { displayWidth } from '../../runner/reporters/text.js';
 import { mixed } from '../support/sample-reports.js';
 
@@ -96,7 +96,7 @@ describe('progress in a log (not a terminal)', () => {
         '▶ targets healthy (alb-targets-healthy)',
         '  targets healthy: attempt 1/5 not ready: 1/2 healthy; next attempt in 4s',
         `✓ tasks running passed in 210ms: ${clusterActive.message}`,
-        '  targets healthy: attempt 2/5 failed: target ⏎ deregistered',
+        '  targets healthy: attempt 2/5 failed definitively: target ⏎ deregistered',
         `✗ targets healthy failed after 5 attempts in 16s: ${targetsHealthy.message}`,
         '- predict endpoint skipped: needs "targets healthy", which failed',
         '',
@@ -144,10 +144,10 @@ describe('progress on a terminal', () => {
     progress.emit(runStart, ...startTargets, targetsRetry);
     expect(progress.screen()).toEqual({
       lines: ['Verifying hokusai-api-development: 3 checks'],
-      live: '⠋ targets healthy — attempt 1/5, next retry in 4s: 1/2 healthy',
+      live: '⠋ targets healthy — attempt 1/5 not ready, next attempt in 4.0s: 1/2 healthy',
     });
     progress.emit({ kind: 'attempt-start', name: 'targets healthy', attempt: 2, maxAttempts: 5 });
-    expect(progress.screen().live).toBe('⠋ targets healthy — attempt 2/5 (previous: 1/2 healthy)');
+    expect(progress.screen().live).toBe('⠋ targets healthy — attempt 2/5 (previous: not ready: 1/2 healthy)');
     progress.stop();
   });
 
@@ -157,23 +157,26 @@ describe('progress on a terminal', () => {
     progress.emit(...startTargets, targetsRetry);
     progress.advance(1200);
     jest.advanceTimersByTime(80);
-    expect(progress.screen().live).toBe('⠙ targets healthy — attempt 1/5, next retry in 3s: 1/2 healthy');
+    expect(progress.screen().live).toBe('⠙ targets healthy — attempt 1/5 not ready, next attempt in 2.8s: 1/2 healthy');
+    progress.advance(100);
+    jest.advanceTimersByTime(80);
+    expect(progress.screen().live).toBe('⠹ targets healthy — attempt 1/5 not ready, next attempt in 2.7s: 1/2 healthy');
     progress.advance(3000);
     jest.advanceTimersByTime(80);
-    expect(progress.screen().live).toBe('⠹ targets healthy — attempt 1/5, retrying now: 1/2 healthy');
+    expect(progress.screen().live).toBe('⠸ targets healthy — attempt 1/5 not ready, next attempt now: 1/2 healthy');
     progress.stop();
   });
 
   it('shares the live line between concurrent checks and prints finished ones above it', () => {
-    const progress = setup({ tty: true });
+    const progress = setup({ tty: true, columns: 120 });
     progress.emit(...startCluster, ...startTargets, targetsRetry);
     expect(progress.screen().live).toBe(
-      '⠋ tasks running (attempt 1/3) · targets healthy (attempt 1/5, next retry in 4s)',
+      '⠋ tasks running (attempt 1/3) · targets healthy (attempt 1/5 not ready, next in 4.0s)',
     );
     progress.emit(...clusterDone);
     expect(progress.screen()).toEqual({
       lines: [`✓ tasks running passed in 210ms: ${clusterActive.message}`],
-      live: '⠋ targets healthy — attempt 1/5, next retry in 4s: 1/2 healthy',
+      live: '⠋ targets healthy — attempt 1/5 not ready, next attempt in 4.0s: 1/2 healthy',
     });
     progress.emit(...targetsDone);
     expect(progress.screen()).toEqual({
@@ -191,6 +194,49 @@ describe('progress on a terminal', () => {
     const { live } = progress.screen();
     expect(live.endsWith('…')).toBe(true);
     expect(displayWidth(live)).toBeLessThanOrEqual(39);
+    progress.stop();
+  });
+
+  it('names the previous attempt\'s outcome, never the attempt under way or just ended', () => {
+    const progress = setup({ tty: true });
+    progress.emit(...startTargets);
+    expect(progress.screen().live).toBe('⠋ targets healthy — attempt 1/5');
+    progress.emit({ ...targetsRetry, nextDelayMs: undefined, outcome: 'fail', message: 'target deregistered' });
+    expect(progress.screen().live).toBe('⠋ targets healthy — attempt 1/5 failed definitively: target deregistered');
+    expect(progress.screen().live).not.toContain('previous');
+    progress.stop();
+  });
+
+  it.each([
+    ['a retry', 'retry', 'attempt 1/5 not ready: 1/2 healthy'],
+    ['a definitive failure', 'fail', 'attempt 1/5 failed definitively: 1/2 healthy'],
+    ['an error', 'error', 'attempt 1/5 error: 1/2 healthy'],
+  ] as const)('in a log, tells %s apart', (_name, outcome, expected) => {
+    const progress = setup();
+    progress.emit({ ...targetsRetry, outcome, nextDelayMs: undefined });
+    expect(progress.screen().lines).toEqual([`  targets healthy: ${expected}`]);
+  });
+
+  it.each([
+    ['tenths under 10 s', 9_950, 'in 10.0s'],
+    ['tenths', 3_210, 'in 3.3s'],
+    ['whole seconds above 10 s', 42_100, 'in 43s'],
+    ['minutes', 125_000, 'in 2m5s'],
+    ['nothing left', 0, 'now'],
+    ['overdue', -50, 'now'],
+  ])('counts down in %s (%i ms: %s)', (_name, ms, expected) => {
+    expect(countdown(ms)).toBe(expected);
+  });
+
+  it.each([0, undefined])('treats a terminal of %p columns as 80 wide, never squeezing the line to …', (columns) => {
+    const { stream, output } = fakeStream(columns);
+    const progress = createProgress({ stream, tty: true, color: false });
+    [...startCluster, ...startTargets].forEach(progress.listener);
+    const { live } = screen(output());
+    expect(live).toBe('⠋ tasks running (attempt 1/3) · targets healthy (attempt 1/5)');
+    const long = { kind: 'check-start', name: 'x'.repeat(200), type: 'http' } as const;
+    progress.listener(long);
+    expect(displayWidth(screen(output()).live)).toBe(79);
     progress.stop();
   });
 

@@ -7,6 +7,7 @@ import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-
 import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { ElastiCacheClient } from '@aws-sdk/client-elasticache';
+import { neutralize } from './untrusted.js';
 import { AttemptResultError, type AttemptResult, type CheckContext, type ClientFactory, type ClientSettings } from '../types.js';
 
 function sdkConfig(settings: ClientSettings) {
@@ -147,7 +148,8 @@ export function awsErrorResult(error: unknown, action: string): AttemptResult {
   const err = (error ?? {}) as SdkLikeError;
   const name = err.name ?? err.Code ?? 'Error';
   const code = err.code ?? '';
-  const detail = (err.message ?? String(error)).split('\n')[0] ?? '';
+  // The endpoint's own words (a proxy or an emulator can put anything there): shown, never obeyed.
+  const detail = neutralize((err.message ?? String(error)).split(/\r?\n/)[0] ?? '');
   const status = err.$metadata?.httpStatusCode;
   if (THROTTLING.has(name) || status === 429) {
     return { outcome: 'retry', message: `AWS throttled ${action} (${name}); backing off and retrying`, details: { awsError: name, action } };

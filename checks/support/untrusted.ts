@@ -10,9 +10,13 @@
 /**
  * Characters that act instead of showing: C0/C1 controls and DEL (`Cc`), format characters (`Cf`:
  * bidi embeddings/overrides/isolates, zero-width space/joiners, soft hyphen, BOM, tag characters),
- * the Unicode line/paragraph separators, and lone surrogates. `\n` and `\t` are kept.
+ * the Unicode line/paragraph separators, and lone surrogates. `\n` and `\t` are kept, and so is a
+ * zero-width joiner between two pictographs: it is what makes 👨‍👩‍👧 one emoji, and hides nothing.
  */
-const ACTIVE = /(?![\n\t])[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/gu;
+const ACTIVE = /(?![\n\t]|(?<=\p{Extended_Pictographic}[\u{FE0F}\u{1F3FB}-\u{1F3FF}]?)\u200D(?=\p{Extended_Pictographic}))[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/gu;
+
+/** A CR that ends a line with its LF (Windows output) is a line ending, not an overwrite: dropped. */
+const CRLF = /\r\n/g;
 
 /** A line that, once the runner trims its leading whitespace (as .NET `TrimStart` does), starts with `::`. */
 const COMMAND_LINE = /^([^\S\n]*)::/gm;
@@ -31,7 +35,9 @@ function escapeCodePoint(char: string): string {
 
 /**
  * Makes untrusted text safe to print in a terminal or a CI log, keeping it readable:
- * - controls (except `\n` and `\t`), a CR, bidi and zero-width characters, U+2028/U+2029 and lone
+ * - a CRLF line ending becomes LF;
+ * - controls (except `\n` and `\t`: ESC, so every CSI/OSC sequence, C1 controls such as the 8-bit
+ *   CSI 0x9b, DEL, NUL), a bare CR, bidi and zero-width characters, U+2028/U+2029 and lone
  *   surrogates become visible escapes (`\x1b`, `\r`, `\u202e`, `\u200b`);
  * - a line whose first non-blank characters are `::` gets them escaped as `\:\:`;
  * - `##[` anywhere becomes `##\[`.
@@ -39,5 +45,5 @@ function escapeCodePoint(char: string): string {
  * encoding. Pure; idempotent (neutralizing twice equals neutralizing once).
  */
 export function neutralize(text: string): string {
-  return text.replace(ACTIVE, escapeCodePoint).replace(COMMAND_LINE, '$1\\:\\:').replace(OLD_COMMAND, '##\\[');
+  return text.replace(CRLF, '\n').replace(ACTIVE, escapeCodePoint).replace(COMMAND_LINE, '$1\\:\\:').replace(OLD_COMMAND, '##\\[');
 }

@@ -1,6 +1,13 @@
 /**
  * GitHub Actions: workflow-command annotations on the scenario lines that failed, plus a markdown
  * step summary (the entry appends it to $GITHUB_STEP_SUMMARY when that is set).
+ *
+ * Every annotation is one line the reporter builds itself: its data and properties are escaped by
+ * the runner's rules (@actions/core's escapeData/escapeProperty), after the text was neutralized
+ * (printable), so a check's text can neither end the command early nor start another one, and
+ * shows no bidi or control character. The reporter does not wrap anything in `::stop-commands::`:
+ * neutralization already makes the text inert, and a stop window cut short (a kill, EPIPE) would
+ * silence this reporter's own annotations and every later one in the step — the very attack.
  */
 import { formatDuration } from '../duration.js';
 import type { CauseReport, CheckReport, RunReport } from '../result.js';
@@ -8,7 +15,8 @@ import { oneLine, printable } from './text.js';
 import type { ReporterOptions, ReporterOutput } from './types.js';
 import { causeRole, displayPath, failureDetail, isFailure, STATUS_LOOK, summaryMessage, unevaluatedLine, verdictLine } from './wording.js';
 
-// Escaping rules of @actions/core (toolkit/packages/core/src/command.ts).
+// Escaping rules of @actions/core (toolkit/packages/core/src/command.ts): data `%` `\r` `\n`;
+// properties also `:` and `,`. printable() first: no raw CR is left, a bare one shows as `\r`.
 function escapeData(text: string): string {
   return printable(text).replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
 }

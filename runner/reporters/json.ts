@@ -2,6 +2,13 @@
  * The machine reporter: one JSON document. The contract fields, their names and their order are
  * relied on by outside scripts: extensions only ever come after them and are omitted when unset,
  * except inside `rootCause`, whose keys are always present (`fix: null`, empty lists).
+ *
+ * Strings stay exact: a parser reads back every character a check saw. But the document itself is
+ * often printed (a terminal, a CI log), so what could act there is written as a JSON escape, which
+ * a parser undoes: JSON.stringify already escapes C0 controls (ESC, CR) and lone surrogates; this
+ * reporter also escapes DEL, C1 controls, format characters (bidi, zero-width) and U+2028/U+2029,
+ * and writes `##[` (a workflow command anywhere in a GitHub Actions log line) as `##\u005b`. A line
+ * of the document never starts with `::`: every string sits after indentation and a quote.
  */
 import type { CauseReport, CheckReport, RunReport } from '../result.js';
 import type { ReporterOptions, ReporterOutput } from './types.js';
@@ -69,6 +76,16 @@ function encodable(_key: string, value: unknown): unknown {
   return typeof value === 'bigint' ? value.toString() : value;
 }
 
+// Outside the string literals a JSON document is ASCII without `#`, so every match is inside one.
+const ACTIVE_IN_JSON = /[\u007f-\u009f\p{Cf}\u2028\u2029]|##\[/gu;
+
+function jsonEscape(match: string): string {
+  if (match === '##[') return '##\\u005b';
+  let escaped = '';
+  for (let i = 0; i < match.length; i += 1) escaped += `\\u${match.charCodeAt(i).toString(16).padStart(4, '0')}`;
+  return escaped;
+}
+
 export function renderJson(report: RunReport, _options: ReporterOptions): ReporterOutput {
-  return { text: `${JSON.stringify(runDocument(report), encodable, 2)}\n` };
+  return { text: `${JSON.stringify(runDocument(report), encodable, 2).replace(ACTIVE_IN_JSON, jsonEscape)}\n` };
 }

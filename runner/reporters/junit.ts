@@ -1,9 +1,12 @@
 /**
  * JUnit XML for CI test viewers: one testsuite per run, one testcase per check.
  *
+ * Every attribute and text goes through escapeText (neutralize, then XML escaping).
+ *
  * Written by hand rather than with a builder library (junit-report-builder 5.1.x cannot put a
  * message on <skipped>, and the skip reason is the point of a skipped check).
  */
+import { neutralize } from '../../checks/support/untrusted.js';
 import type { CheckReport, RunReport } from '../result.js';
 import type { ReporterOptions, ReporterOutput } from './types.js';
 import { causesOf, displayPath, failureDetail, formatLocation } from './wording.js';
@@ -22,9 +25,14 @@ function xmlChars(text: string): string {
   return text.replace(/\r\n?/g, '\n').replace(NOT_XML_CHAR, '\uFFFD');
 }
 
+/**
+ * XML escaping keeps a parser right, but a JUnit file is also printed (`cat report.xml` in a CI
+ * step) and shown by test viewers: every text is neutralized first, as the pretty reporter shows
+ * it (controls and bidi as visible escapes, workflow commands defused).
+ */
 function escapeText(text: string): string {
   // Escaping every > also defuses "]]>", which is not allowed in character data.
-  return xmlChars(text).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  return xmlChars(neutralize(text)).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
 function escapeAttribute(text: string): string {

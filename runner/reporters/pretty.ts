@@ -4,11 +4,9 @@
  */
 import { formatDuration } from '../duration.js';
 import type { CauseReport, CheckReport, RunReport } from '../result.js';
-import { createPaint, displayWidth, oneLine, padEnd, truncate, type Paint, type Style } from './text.js';
+import { createPaint, displayWidth, oneLine, padEnd, truncate, wrap, type Paint, type Style } from './text.js';
 import type { ReporterOptions, ReporterOutput } from './types.js';
 import { failureDetail, formatLocation, isFailure, STATUS_LOOK, summaryMessage, unevaluatedLine, verdictLine } from './wording.js';
-
-const DEFAULT_WIDTH = 100;
 
 // ---------------------------------------------------------------------------------------------
 // The pretty report
@@ -32,30 +30,64 @@ function summaryRow(check: CheckReport): Cell[] {
 
 const GAP = '  ';
 const MIN_NAME_WIDTH = 10;
-const MIN_MESSAGE_WIDTH = 16;
+/** Below this many columns a message is not squeezed into the row: it gets its own lines under it. */
+const MIN_INLINE_MESSAGE_WIDTH = 40;
+/** A failure's table message is cut after this many wrapped lines: its detail below has it in full. */
+const MAX_FAILURE_MESSAGE_LINES = 3;
 
-function summaryTable(report: RunReport, width: number, paint: Paint): string[] {
+/** A usable terminal width, or undefined for "no width" (a file, a pipe, a terminal saying 0 columns). */
+function boundedWidth(width: number | undefined): number | undefined {
+  return width !== undefined && Number.isFinite(width) && width > 0 ? Math.floor(width) : undefined;
+}
+
+/**
+ * The message cell as lines of at most `max` columns: wrapped, never cut to nothing. A failure's
+ * message stops after MAX_FAILURE_MESSAGE_LINES lines (ending in …); other messages appear only
+ * here, so they are shown whole.
+ */
+function messageLines(text: string, max: number, failure: boolean): string[] {
+  const lines = wrap(text, max);
+  if (!failure || lines.length <= MAX_FAILURE_MESSAGE_LINES) return lines;
+  const kept = lines.slice(0, MAX_FAILURE_MESSAGE_LINES);
+  kept[kept.length - 1] = truncate(`${kept[kept.length - 1]!} …`, max);
+  return kept;
+}
+
+/**
+ * The table. With no width (a file, a pipe) nothing is cut. With a width, names longer than 40% of
+ * it (or than what the other columns leave) are cut, and each message wraps inside its column; when fewer than MIN_INLINE_MESSAGE_WIDTH
+ * columns are left for it, the message goes on its own indented lines under the row instead.
+ */
+function summaryTable(report: RunReport, width: number | undefined, paint: Paint): string[] {
   const header: Cell[] = ['  status', 'check', 'attempts', 'time', 'message'].map((text) => ({ text, style: 'dim' }));
   const rows = [header, ...report.checks.map(summaryRow)];
   const widest = (column: number) => Math.max(...rows.map((row) => displayWidth(row[column]!.text)));
-  // Status, attempts and time never shrink; the name gets what the message can spare.
-  const otherColumns = widest(0) + widest(2) + widest(3) + 4 * GAP.length;
-  const nameBudget = Math.min(width - otherColumns - MIN_MESSAGE_WIDTH, Math.floor(width * 0.4));
-  const nameLimit = Math.max(MIN_NAME_WIDTH, nameBudget);
-  for (const row of rows) row[1]!.text = truncate(row[1]!.text, nameLimit);
+  if (width !== undefined) {
+    // Status, attempts and time never shrink; the name gets at most 40% and what they leave.
+    const otherColumns = widest(0) + widest(2) + widest(3) + 3 * GAP.length;
+    const nameLimit = Math.max(MIN_NAME_WIDTH, Math.min(Math.floor(width * 0.4), width - otherColumns));
+    for (const row of rows) row[1]!.text = truncate(row[1]!.text, nameLimit);
+  }
   const columnWidths = [0, 1, 2, 3].map(widest);
-  const fixedWidth = columnWidths.reduce((sum, w) => sum + w + GAP.length, 0);
-  const messageWidth = Math.max(MIN_MESSAGE_WIDTH, width - fixedWidth);
-  return rows.map((row) =>
-    row
-      .map((cell, column) => {
-        const isLast = column === row.length - 1;
-        const text = isLast ? truncate(cell.text, messageWidth) : padEnd(cell.text, columnWidths[column]!);
-        return cell.style ? paint(cell.style, text) : text;
-      })
-      .join(GAP)
-      .trimEnd(),
-  );
+  const messageColumn = columnWidths.reduce((sum, w) => sum + w + GAP.length, 0);
+  const inlineWidth = width === undefined ? Infinity : width - messageColumn;
+  const underRow = inlineWidth < MIN_INLINE_MESSAGE_WIDTH;
+  // A message under its row starts under the check's name, leaving the status column clear.
+  const underRowIndent = ' '.repeat(columnWidths[0]! + GAP.length);
+  const paintCell = (cell: Cell, text: string) => (cell.style ? paint(cell.style, text) : text);
+  return rows.flatMap((row, index) => {
+    const cells = row.slice(0, 4).map((cell, column) => paintCell(cell, padEnd(cell.text, columnWidths[column]!)));
+    const message = row[4]!;
+    const check = report.checks[index - 1];
+    if (!check) return [[...cells, ...(underRow ? [] : [paintCell(message, message.text)])].join(GAP).trimEnd()];
+    if (!message.text) return [cells.join(GAP).trimEnd()];
+    const max = underRow ? width! - underRowIndent.length : inlineWidth;
+    const lines = Number.isFinite(max) ? messageLines(message.text, max, isFailure(check)) : [message.text];
+    const painted = lines.map((line) => paintCell(message, line));
+    if (underRow) return [cells.join(GAP).trimEnd(), ...painted.map((line) => `${underRowIndent}${line}`)];
+    const continuation = ' '.repeat(messageColumn);
+    return [[...cells, painted[0]!].join(GAP), ...painted.slice(1).map((line) => `${continuation}${line}`)];
+  });
 }
 
 function causeLines(cause: CauseReport, paint: Paint): string[] {
@@ -91,7 +123,7 @@ function failureBlock(check: CheckReport, report: RunReport, options: ReporterOp
 
 export function renderPretty(report: RunReport, options: ReporterOptions): ReporterOutput {
   const paint = createPaint(options.color);
-  const width = options.width ?? DEFAULT_WIDTH;
+  const width = boundedWidth(options.width);
   const verdictStyle: Style = report.status === 'passed' ? 'green' : 'red';
   const lines = [
     ...summaryTable(report, width, paint),

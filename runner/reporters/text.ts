@@ -2,6 +2,7 @@
  * Text that is safe and measurable on a terminal, and ANSI colour: the helpers every human-facing
  * output (pretty, junit bodies, GitHub annotations, the live progress display) uses.
  */
+import { neutralize } from '../../checks/support/untrusted.js';
 
 const ANSI = {
   bold: [1, 22],
@@ -21,18 +22,14 @@ export function createPaint(color: boolean): Paint {
   return (style, text) => (text ? `\u001b[${ANSI[style][0]}m${text}\u001b[${ANSI[style][1]}m` : text);
 }
 
-// C0/C1 controls other than \t and \n: an ESC in a message must not drive the terminal.
-const TERMINAL_UNSAFE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
-// With the u flag this matches only unpaired surrogates (a pair is one code point).
-const LONE_SURROGATE = /[\ud800-\udfff]/gu;
-
-/** Replaces control characters (and lone surrogates) with U+FFFD; keeps \n, turns \t into a space. */
+/**
+ * Text from a report (much of it from outside: bodies, command output, log lines, AWS messages)
+ * made safe to show: `neutralize` escapes controls (ESC, so CSI/OSC sequences; C1; DEL; a bare
+ * CR), bidi and zero-width characters, and defuses GitHub workflow commands (`::` at a line start,
+ * `##[` anywhere). Keeps \n; a tab becomes a space so columns stay aligned. Idempotent.
+ */
 export function printable(text: string): string {
-  return text
-    .replace(LONE_SURROGATE, '\uFFFD')
-    .replace(/\r\n?/g, '\n')
-    .replace(/\t/g, ' ')
-    .replace(TERMINAL_UNSAFE, '\uFFFD');
+  return neutralize(text).replace(/\t/g, ' ');
 }
 
 /** printable() on one line: line breaks become a visible ⏎. */
@@ -72,4 +69,45 @@ export function truncate(text: string, max: number): string {
 /** Pads text with spaces to `width` terminal columns. */
 export function padEnd(text: string, width: number): string {
   return text + ' '.repeat(Math.max(0, width - displayWidth(text)));
+}
+
+/** Splits text after at most `max` columns, never inside a grapheme: [head, rest]. */
+function splitAtColumns(text: string, max: number): [string, string] {
+  let head = '';
+  let width = 0;
+  for (const { segment } of graphemes.segment(text)) {
+    const next = graphemeWidth(segment);
+    if (head && width + next > max) break;
+    head += segment;
+    width += next;
+  }
+  return [head, text.slice(head.length)];
+}
+
+/**
+ * Word-wraps one line of printable text into lines of at most `max` columns (a word longer than
+ * that is broken). A wrapped line starts where the text had a space, so a `::` there would become
+ * a workflow command once the line is printed: each line is neutralized again where it starts.
+ */
+export function wrap(text: string, max: number): string[] {
+  const limit = Math.max(1, max);
+  const lines: string[] = [];
+  let line = '';
+  const start = (word: string) => neutralize(word);
+  for (const word of text.split(' ')) {
+    const candidate = line ? `${line} ${word}` : start(word);
+    if (displayWidth(candidate) <= limit) {
+      line = candidate;
+      continue;
+    }
+    if (line) lines.push(line);
+    line = start(word);
+    while (displayWidth(line) > limit) {
+      const [head, rest] = splitAtColumns(line, limit);
+      lines.push(head);
+      line = start(rest);
+    }
+  }
+  lines.push(line);
+  return lines;
 }

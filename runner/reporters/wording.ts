@@ -42,8 +42,9 @@ export function displayPath(file: string, cwd: string | undefined): string {
   return path.relative(cwd, file).split(path.sep).join('/') || '.';
 }
 
+/** `scenarios/api.yaml:14:5`, printable (a path can hold any character). */
 export function formatLocation(location: SourceLocation, cwd: string | undefined): string {
-  return `${displayPath(location.file, cwd)}:${location.line}:${location.column}`;
+  return `${oneLine(displayPath(location.file, cwd))}:${location.line}:${location.column}`;
 }
 
 export function isFailure(check: CheckReport): boolean {

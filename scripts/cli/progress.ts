@@ -3,6 +3,8 @@
  * machine output on stdout stays clean.
  * - On a terminal: finished checks become permanent lines; the checks in flight share one live
  *   line, rewritten in place with a spinner and the retry countdown.
+ * Every text from a check or a scenario goes through oneLine (neutralize): a body holding
+ * `##[stop-commands]` or an ESC sequence is shown, never obeyed.
  * - Elsewhere (CI logs): plain lines, one per event worth reading, nothing rewritten.
  * - With `verbose`, the checks' debug lines (`log` events, already masked) as well.
  */
@@ -25,7 +27,7 @@ export interface ProgressOptions {
   /** Rewrite a live line in place (only on a terminal). */
   tty: boolean;
   color: boolean;
-  /** Width the live line is cut to; default: the stream's columns, else 100. */
+  /** Width the live line is cut to; default: the stream's columns, else (also for 0) 80. */
   columns?: number;
   /** Clock for the retry countdown; default Date.now. */
   now?: () => number;
@@ -39,25 +41,35 @@ export interface Progress {
   stop(): void;
 }
 
+/** How a finished attempt ended, as the display tells it. */
+interface AttemptEnd {
+  attempt: number;
+  outcome: AttemptOutcome;
+  message: string;
+}
+
 interface InFlight {
   name: string;
-  attempt?: number;
+  /** The attempt under way; undefined before the first one and between attempts. */
+  running?: number;
   maxAttempts?: number;
-  /** Message of the last finished attempt. */
-  lastMessage?: string;
+  /** The latest finished attempt. */
+  last?: AttemptEnd;
   /** When the next attempt starts, while waiting between attempts. */
   retryAt?: number;
 }
 
 const SPINNER = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 const SPINNER_INTERVAL_MS = 80;
-const DEFAULT_COLUMNS = 100;
+/** Width of the live line when the terminal does not say (or says 0 columns). */
+const DEFAULT_COLUMNS = 80;
 const CLEAR_LINE = '\r\u001b[2K';
 
+// `fail` is definitive (never retried): said so, so "attempt 1/5 failed" does not read as 4 to go.
 const ATTEMPT_OUTCOME: { readonly [K in AttemptOutcome]: string } = {
   pass: 'passed',
   retry: 'not ready',
-  fail: 'failed',
+  fail: 'failed definitively',
   error: 'error',
 };
 
@@ -70,6 +82,12 @@ const CHECK_VERB: { readonly [K in CheckStatus]: string } = {
 
 function attemptLabel(attempt: number, maxAttempts: number | undefined): string {
   return maxAttempts ? `${attempt}/${maxAttempts}` : String(attempt);
+}
+
+/** `not ready: 1/2 healthy` */
+function outcomeText(end: AttemptEnd): string {
+  const message = oneLine(end.message);
+  return `${ATTEMPT_OUTCOME[end.outcome]}${message ? `: ${message}` : ''}`;
 }
 
 /** `✓ service stable passed after 3 attempts in 12.4s: 1/1 tasks RUNNING` */
@@ -85,29 +103,38 @@ export function checkEndLine(check: CheckReport, paint: Paint): string {
 
 /** `  targets healthy: attempt 2/5 not ready: 1/2 healthy; next attempt in 4s` */
 function attemptEndLine(event: Extract<RunEvent, { kind: 'attempt-end' }>, paint: Paint): string {
-  const message = event.message ? `: ${oneLine(event.message)}` : '';
   const next = event.nextDelayMs !== undefined ? `; next attempt in ${formatDuration(event.nextDelayMs)}` : '';
-  const outcome = ATTEMPT_OUTCOME[event.outcome];
-  return `  ${oneLine(event.name)}: attempt ${attemptLabel(event.attempt, event.maxAttempts)} ${outcome}${message}${paint('dim', next)}`;
+  return `  ${oneLine(event.name)}: attempt ${attemptLabel(event.attempt, event.maxAttempts)} ${outcomeText(event)}${paint('dim', next)}`;
 }
 
-function retryCountdown(check: InFlight, now: number): string {
-  const ms = (check.retryAt ?? now) - now;
-  return ms > 0 ? `next retry in ${formatDuration(Math.ceil(ms / 1000) * 1000)}` : 'retrying now';
+/** The wait left, counting down visibly: tenths of a second under 10 s, whole seconds above. */
+export function countdown(ms: number): string {
+  if (ms <= 0) return 'now';
+  if (ms < 10_000) return `in ${(Math.ceil(ms / 100) / 10).toFixed(1)}s`;
+  return `in ${formatDuration(Math.ceil(ms / 1000) * 1000)}`;
 }
 
-/** One check's part of the live line; `detailed` when it is the only one in flight. */
+/**
+ * One check's part of the live line; `detailed` when it is the only one in flight:
+ * `targets healthy — attempt 2/5 (previous: not ready: 1/2 healthy)` while an attempt runs,
+ * `targets healthy — attempt 1/5 not ready, next attempt in 3.2s: 1/2 healthy` between attempts.
+ */
 function liveSegment(check: InFlight, now: number, detailed: boolean): string {
   const name = oneLine(check.name);
-  if (check.attempt === undefined) return `${name} — starting`;
-  const attempt = `attempt ${attemptLabel(check.attempt, check.maxAttempts)}`;
-  const last = check.lastMessage ? oneLine(check.lastMessage) : '';
-  if (check.retryAt !== undefined) {
-    const waiting = `${attempt}, ${retryCountdown(check, now)}`;
-    return detailed ? `${name} — ${waiting}${last ? `: ${last}` : ''}` : `${name} (${waiting})`;
+  const { running, last } = check;
+  if (running !== undefined) {
+    const attempt = `attempt ${attemptLabel(running, check.maxAttempts)}`;
+    if (!detailed) return `${name} (${attempt})`;
+    const previous = last && last.attempt < running ? ` (previous: ${outcomeText(last)})` : '';
+    return `${name} — ${attempt}${previous}`;
   }
-  if (!detailed) return `${name} (${attempt})`;
-  return `${name} — ${attempt}${last ? ` (previous: ${last})` : ''}`;
+  if (!last) return `${name} — starting`;
+  const ended = `attempt ${attemptLabel(last.attempt, check.maxAttempts)} ${ATTEMPT_OUTCOME[last.outcome]}`;
+  const wait = check.retryAt !== undefined ? countdown(check.retryAt - now) : undefined;
+  if (!detailed) return `${name} (${ended}${wait ? `, next ${wait}` : ''})`;
+  const next = wait ? `, next attempt ${wait}` : '';
+  const message = oneLine(last.message);
+  return `${name} — ${ended}${next}${message ? `: ${message}` : ''}`;
 }
 
 /**
@@ -134,7 +161,9 @@ export function createProgress(options: ProgressOptions): Progress {
   }
 
   function columns(): number {
-    return options.columns ?? (stream as { columns?: number }).columns ?? DEFAULT_COLUMNS;
+    // A terminal may report 0 columns (some CI pseudo-terminals): that is "unknown", not "none".
+    const usable = (value: number | undefined) => (value !== undefined && Number.isFinite(value) && value > 0 ? value : undefined);
+    return usable(options.columns) ?? usable((stream as { columns?: number }).columns) ?? DEFAULT_COLUMNS;
   }
 
   function liveLine(): string {
@@ -190,16 +219,16 @@ export function createProgress(options: ProgressOptions): Progress {
     },
     'attempt-start': (event) => {
       const check = inFlight.get(event.name) ?? { name: event.name };
-      inFlight.set(event.name, { ...check, attempt: event.attempt, maxAttempts: event.maxAttempts, retryAt: undefined });
+      inFlight.set(event.name, { ...check, running: event.attempt, maxAttempts: event.maxAttempts, retryAt: undefined });
     },
     'attempt-end': (event) => {
       const check = inFlight.get(event.name) ?? { name: event.name };
       const retryAt = event.nextDelayMs !== undefined ? now() + event.nextDelayMs : undefined;
       inFlight.set(event.name, {
         ...check,
-        attempt: event.attempt,
+        running: undefined,
         maxAttempts: event.maxAttempts,
-        lastMessage: event.message,
+        last: { attempt: event.attempt, outcome: event.outcome, message: event.message },
         retryAt,
       });
       // A passing attempt is reported by check-end right after it.

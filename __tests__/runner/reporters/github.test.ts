@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { renderGithub } from '../../../runner/reporters/github.js';
+import { printable } from '../../../runner/reporters/text.js';
 import type { RunReport } from '../../../runner/result.js';
 import { allPassed, independent, mixed, nasty, sampleReports, withRootCause } from '../../support/sample-reports.js';
 
@@ -105,7 +106,9 @@ describe('github reporter annotations', () => {
         expect(rest).toHaveLength(1);
         const command = parseCommand(annotation!);
         expect(Object.keys(command.properties)).toEqual(['title', 'file', 'line', 'col']);
-        expect(command.data).toBe(text.replace(/\r\n?/g, '\n'));
+        // The message as every human-facing output shows it: neutralized (a bare CR is `\r`, a
+        // line-start `::` is `\:\:`), one line per line of the message.
+        expect(command.data).toBe(printable(text));
       }),
     );
   });

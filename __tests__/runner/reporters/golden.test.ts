@@ -26,8 +26,14 @@ describe('pretty variants', () => {
     expectGolden('with-root-cause.pretty-color.txt', render('pretty', sampleReports.withRootCause, { ...OPTIONS, color: true }).text);
   });
 
-  it('in a 60-column terminal matches its golden file', () => {
-    expectGolden('nasty.pretty-60-columns.txt', render('pretty', sampleReports.nasty, { ...OPTIONS, width: 60 }).text);
+  // No width (a file, a pipe: the fixtures above) cuts nothing; a terminal's width wraps messages
+  // in their column, or moves them under the row when fewer than 40 columns are left.
+  it.each([
+    ['nasty', 60],
+    ['withRootCause', 80],
+    ['withRootCause', 100],
+  ] as const)('%s in a %i-column terminal matches its golden file', (fixture, width) => {
+    expectGolden(`${kebab(fixture)}.pretty-${width}-columns.txt`, render('pretty', sampleReports[fixture], { ...OPTIONS, width }).text);
   });
 
   it('without cwd keeps absolute paths', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { renderPretty } from '../../../runner/reporters/pretty.js';
-import { displayWidth, oneLine, printable, truncate } from '../../../runner/reporters/text.js';
+import { displayWidth, oneLine, printable, truncate, wrap } from '../../../runner/reporters/text.js';
 import { verdictLine } from '../../../runner/reporters/wording.js';
 import type { RunReport } from '../../../runner/result.js';
 import { allPassed, independent, interrupted, mixed, nasty, withRootCause } from '../../support/sample-reports.js';
@@ -81,11 +81,60 @@ describe('pretty reporter', () => {
     expect(text).not.toContain('predict endpoint (http)');
   });
 
-  it.each([60, 80, 100, 140])('keeps every summary row within %i columns', (width) => {
-    const table = plain(nasty, width).split('\n\n')[0]!.split('\n');
-    expect(table).toHaveLength(nasty.checks.length + 1);
-    for (const row of table) expect(displayWidth(row)).toBeLessThanOrEqual(width);
-    if (width >= 100) expect(table.some((row) => row.endsWith('…'))).toBe(true);
+  const table = (report: RunReport, width?: number) => plain(report, width).split('\n\n')[0]!.split('\n');
+  const allMessages = (lines: string[]) => lines.map((line) => line.trim()).join(' ');
+
+  it.each([40, 60, 80, 100, 140])('keeps every table line within %i columns', (width) => {
+    for (const report of [nasty, withRootCause, mixed]) {
+      for (const line of table(report, width)) expect(displayWidth(line)).toBeLessThanOrEqual(width);
+    }
+  });
+
+  it.each([60, 80, 100, 140])('never cuts a message to nothing at %i columns: each shows at least 30 columns of it', (width) => {
+    const lines = table(withRootCause, width);
+    for (const check of withRootCause.checks) {
+      const message = oneLine(check.status === 'skipped' ? check.skipReason! : check.message);
+      expect(allMessages(lines)).toContain(message.slice(0, 30));
+    }
+  });
+
+  it.each([60, 80])('at %i columns, where fewer than 40 columns are left, puts each message on indented lines under its row', (width) => {
+    const lines = table(withRootCause, width);
+    expect(lines[0]).toBe('  status   check                    attempts  time');
+    const row = lines.findIndex((line) => line.startsWith('✗ failed   redis ingress'));
+    expect(lines[row]).toMatch(/870ms$/);
+    expect(lines[row + 1]).toMatch(/^ {11}no ingress rule on sg-0454e74e2924a7754/);
+  });
+
+  it('wraps a message inside its column when 40 columns or more are left', () => {
+    const lines = table(withRootCause, 100);
+    const row = lines.findIndex((line) => line.startsWith('✓ passed   service stable'));
+    const column = lines[0]!.indexOf('message');
+    expect(lines[row]!.slice(column)).toBe('ECS service hokusai-api-development (cluster');
+    expect(lines[row + 1]).toBe(`${' '.repeat(column)}hokusai-development) is stable on`);
+  });
+
+  it('shows a passed or skipped check\'s message whole, and cuts a failure\'s after 3 lines (its detail follows)', () => {
+    const lines = table(nasty, 60);
+    expect(allMessages(lines)).toContain('needs "api: health, v2 100%", which failed');
+    const long = lines.findIndex((line) => line.includes('very long message'));
+    expect(lines.slice(long + 1, long + 5).filter((line) => line.startsWith(' '.repeat(11)))).toHaveLength(3);
+    expect(lines[long + 3]!.endsWith('…')).toBe(true);
+  });
+
+  it.each([undefined, 0, -1, Number.NaN])('with no usable width (%p: a file, a pipe) cuts nothing', (width) => {
+    const lines = table(nasty, width);
+    expect(lines).toHaveLength(nasty.checks.length + 1);
+    const long = nasty.checks.find((check) => check.name === 'very long message')!;
+    expect(lines.some((line) => line.endsWith(long.message))).toBe(true);
+    expect(lines.some((line) => line.includes('…'))).toBe(false);
+  });
+
+  it('never lets a wrapped line start with a workflow command', () => {
+    const check = { ...mixed.checks[0]!, message: `${'word '.repeat(12)}::error::forged ::warning::x ${'y'.repeat(70)}::notice::z` };
+    for (const width of [40, 60, 80, 100]) {
+      for (const line of table({ ...mixed, checks: [check] }, width)) expect(line.trimStart().startsWith('::')).toBe(false);
+    }
   });
 
   it('prints a long message in full in the failure detail', () => {
@@ -113,8 +162,20 @@ describe('terminal text helpers', () => {
     expect(truncate('👨‍👩‍👧👨‍👩‍👧', 3)).toBe('👨‍👩‍👧…');
   });
 
-  it('neutralises control characters and lone surrogates but keeps text', () => {
-    expect(printable('a\u001b[2Jb\u0000c\ud800d\te')).toBe('a\uFFFD[2Jb\uFFFDc\uFFFDd e');
+  it('shows control characters and lone surrogates as escapes but keeps text', () => {
+    expect(printable('a\u001b[2Jb\u0000c\ud800d\te')).toBe('a\\x1b[2Jb\\x00c\\ud800d e');
     expect(oneLine(' one\r\ntwo\n ')).toBe('one ⏎ two');
+    expect(oneLine('ok\r::error::x')).toBe('ok\\r::error::x');
+  });
+
+  it.each([
+    ['a b c d', 3, ['a b', 'c d']],
+    ['abcdefgh', 3, ['abc', 'def', 'gh']],
+    ['🚀🚀🚀', 4, ['🚀🚀', '🚀']],
+    ['one ::error::x', 12, ['one', '\\:\\:error::x']],
+    ['abcd::x', 4, ['abcd', '\\:\\:', 'x']],
+    ['', 5, ['']],
+  ])('wraps %j at %i columns as %j, defusing a line that would start with ::', (text, max, expected) => {
+    expect(wrap(text, max)).toEqual(expected);
   });
 });
