@@ -10,6 +10,7 @@ export { parseDuration, formatDuration, MAX_DURATION_MS } from './duration.js';
 export { Masker } from './mask.js';
 // Text helpers of the pretty reporter, shared with the CLI's live progress display.
 export { createPaint, oneLine, truncate, type Paint } from './reporters/text.js';
+export { neutralize } from '../checks/support/untrusted.js';
 export { STATUS_LOOK } from './reporters/wording.js';
 export type { Scenario, PlannedCheck } from './scenario.js';
 export type { RunReport, CheckReport, CheckStatus, RootCause, CauseReport, SkipInfo } from './result.js';

@@ -85,10 +85,12 @@ if (invokedAsEntry()) {
         process.exitCode = lost && code === EXIT.passed ? EXIT.failed : code;
       });
     },
-    (error: unknown) => {
-      process.stderr.write(`verify-deployment: internal error: ${error instanceof Error ? error.message : String(error)}\n`);
-      if (process.env.VERIFY_DEPLOYMENT_DEBUG) process.stderr.write(`${(error as Error).stack}\n`);
+    async (error: unknown) => {
       process.exitCode = EXIT.failed;
+      // The message may quote outside text (a response, a file): no control characters reach the terminal.
+      const { neutralize } = await import('../runner/index.js');
+      process.stderr.write(`verify-deployment: internal error: ${neutralize(error instanceof Error ? error.message : String(error))}\n`);
+      if (process.env.VERIFY_DEPLOYMENT_DEBUG) process.stderr.write(`${(error as Error).stack}\n`);
     },
   );
 }

@@ -172,7 +172,8 @@ export async function runCommand(args: RunArgs, io: RunIo = {}): Promise<number>
     scenario = await loadRunScenario(args, lib, streams.env, io.signal);
   } catch (error) {
     if (!(error instanceof lib.ScenarioError)) throw error;
-    for (const problem of error.problems) streams.stderr.write(`${lib.formatProblem(problem)}\n`);
+    // Excerpts quote the scenario, which may come from someone else's pull request.
+    for (const problem of error.problems) streams.stderr.write(`${lib.neutralize(lib.formatProblem(problem))}\n`);
     return EXIT.usage;
   }
   const only = selectChecks(args, scenario);
@@ -180,7 +181,7 @@ export async function runCommand(args: RunArgs, io: RunIo = {}): Promise<number>
   const report = await execute(args, lib, scenario, plan, only, { ...io, ...streams });
   io.onReport?.(report);
   const failures = await writeReports(args, lib, report, plan, refused, streams);
-  for (const failure of failures) streams.stderr.write(`verify-deployment: ${failure}\n`);
+  for (const failure of failures) streams.stderr.write(`verify-deployment: ${lib.neutralize(failure)}\n`);
   if (report.interrupted === 'SIGINT' || report.interrupted === 'SIGTERM') return EXIT[report.interrupted];
   // A gate that passed but lost its report files has not done its job.
   return report.status === 'passed' && failures.length === 0 ? EXIT.passed : EXIT.failed;

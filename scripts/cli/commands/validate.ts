@@ -13,7 +13,7 @@ export const validate = defineCommand({
   details: `Every problem of every file is listed as file:line:column path: what was expected.`,
   parse: (values, files) => ({ files, vars: varsOf(values.var) }),
   async run({ files, vars }) {
-    const { loadScenario, ScenarioError, formatProblem, checkTypes } = await import('../../../runner/index.js');
+    const { loadScenario, ScenarioError, formatProblem, neutralize, checkTypes } = await import('../../../runner/index.js');
     let ok = true;
     for (const file of files) {
       try {
@@ -24,7 +24,8 @@ export const validate = defineCommand({
       } catch (error) {
         if (!(error instanceof ScenarioError)) throw error;
         ok = false;
-        for (const problem of error.problems) process.stderr.write(`${formatProblem(problem)}\n`);
+        // Excerpts quote the scenario, which may come from someone else's pull request.
+        for (const problem of error.problems) process.stderr.write(`${neutralize(formatProblem(problem))}\n`);
         process.stderr.write(`✗ ${file}: ${error.problems.length} problem${error.problems.length === 1 ? '' : 's'}\n`);
       }
     }
