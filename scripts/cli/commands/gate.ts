@@ -12,8 +12,8 @@ export const gate = defineCommand({
       lines: [
         'gate --cluster C --service S [<scenario.yaml>] [--stage STAGE] [--wait DURATION]',
         '[--interval DURATION] [--dry-run] [--var key=value]... [--reporter NAME]...',
-        '[--out NAME=PATH]... [--timeout DURATION] [--url BASE] [--region R] [--verbose]',
-        '[--color | --no-color]',
+        '[--out NAME=PATH]... [--timeout DURATION] [--url BASE] [--region R]',
+        '[--verbose] [--color | --no-color]',
       ],
     },
   ],
