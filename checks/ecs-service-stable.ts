@@ -1,18 +1,29 @@
 /**
  * ecs-service-stable: the service has settled on one deployment, and it runs as many tasks as it
  * wants (more than zero). The question `aws ecs wait services-stable` answers, with the why.
+ * With `stage` (under a lifecycle hook or `gate`, while the rollout waits and so cannot settle), it
+ * judges the rollout's target revision at that stage instead: the PRIMARY deployment runs all its
+ * desired tasks, with the source revision's deployment still beside it.
  */
 import { z } from 'zod';
 import type { Deployment, Service, ServiceEvent } from '@aws-sdk/client-ecs';
 import { defineCheck, type AttemptResult, type Observation } from './types.js';
 import { describeService, primaryDeployment } from './support/ecs.js';
 import { taskDefinitionLabel } from './support/ecs-tasks.js';
+import { HOOK_STAGES, stageIndex } from './support/service-deployments.js';
 
 const RECENT_EVENTS = 5;
 
 const schema = z.strictObject({
   cluster: z.string().min(1).meta({ description: 'ECS cluster name or ARN.' }),
   service: z.string().min(1).meta({ description: 'ECS service name or ARN.' }),
+  stage: z
+    .enum(HOOK_STAGES)
+    .optional()
+    .meta({
+      description:
+        "Set while a lifecycle hook or gate runs at this stage: judge the rollout's target revision (the PRIMARY deployment runs its desired tasks) instead of waiting for one settled deployment.",
+    }),
 });
 type Spec = z.output<typeof schema>;
 
@@ -56,35 +67,60 @@ function recentEvents(events: ServiceEvent[] | undefined): string[] {
   });
 }
 
-function observe(service: Service): Observation[] {
+function observe(service: Service, stage: string | undefined): Observation[] {
   const deployments = service.deployments ?? [];
   const primary = primaryDeployment(service);
-  const running = service.runningCount ?? 0;
-  const desired = service.desiredCount ?? 0;
   const observations: Observation[] = [
     { what: 'service status', expected: 'ACTIVE', actual: String(service.status), ok: service.status === 'ACTIVE' },
     {
       what: 'deployments',
-      expected: 'exactly one (PRIMARY)',
+      expected: stage ? 'a PRIMARY (the target revision), the source revision beside it' : 'exactly one (PRIMARY)',
       actual: deployments.map(deploymentLabel).join(', ') || 'none',
-      ok: deployments.length === 1 && primary !== undefined,
+      ok: primary !== undefined && (stage !== undefined || deployments.length === 1),
     },
   ];
   if (primary?.rolloutState) {
-    observations.push({
-      what: 'PRIMARY rolloutState',
-      expected: 'COMPLETED',
-      actual: primary.rolloutState,
-      ok: primary.rolloutState === 'COMPLETED',
-    });
+    const allowed = stage ? ['IN_PROGRESS', 'COMPLETED'] : ['COMPLETED'];
+    observations.push({ what: 'PRIMARY rolloutState', expected: allowed.join(' or '), actual: primary.rolloutState, ok: allowed.includes(primary.rolloutState) });
   }
+  if (stage && stageIndex(stage) >= stageIndex('POST_SCALE_UP')) {
+    const running = primary?.runningCount ?? 0;
+    const desired = primary?.desiredCount ?? 0;
+    observations.push({ what: 'PRIMARY deployment running tasks', expected: desired > 0 ? `${desired} (its desiredCount)` : 'desiredCount > 0', actual: `${running}/${desired}`, ok: desired > 0 && running >= desired });
+    return observations;
+  }
+  const running = service.runningCount ?? 0;
+  const desired = service.desiredCount ?? 0;
   observations.push({
     what: 'running tasks',
     expected: desired > 0 ? `${desired} (desiredCount)` : 'desiredCount > 0',
     actual: `${running}/${desired}`,
-    ok: desired > 0 && running === desired,
+    ok: desired > 0 && (stage ? running >= desired : running === desired),
   });
   return observations;
+}
+
+/**
+ * Under a stage: the rollout is IN_PROGRESS by design (it waits for this very check), so judge the
+ * target revision — the PRIMARY deployment — instead of waiting for one settled deployment. Before
+ * POST_SCALE_UP the target revision has no tasks yet: the service must still serve on its source.
+ */
+function stagedVerdict(service: Service, stage: string, where: string): { outcome: 'pass' | 'retry'; message: string } {
+  const primary = primaryDeployment(service);
+  const gated = `(gated at ${stage}: rollout completion is not judged)`;
+  if (stageIndex(stage) < stageIndex('POST_SCALE_UP')) {
+    const serving = (service.runningCount ?? 0) >= (service.desiredCount ?? 0);
+    return serving
+      ? { outcome: 'pass', message: `${where} serves on its current revision ${gated}; the target revision is not scaled up before POST_SCALE_UP: ${progress(service)}` }
+      : { outcome: 'retry', message: `${where} not serving all its desired tasks before the scale-up ${gated}: ${progress(service)}` };
+  }
+  const running = primary?.runningCount ?? 0;
+  const desired = primary?.desiredCount ?? 0;
+  const target = taskDefinitionLabel(primary?.taskDefinition);
+  if (primary && desired > 0 && running >= desired) {
+    return { outcome: 'pass', message: `${where}: the target revision ${target} runs ${running}/${desired} tasks ${gated}; ${progress(service)}` };
+  }
+  return { outcome: 'retry', message: `${where}: the target revision ${target ?? '(no PRIMARY deployment)'} runs ${running}/${desired} tasks ${gated}; ${progress(service)}` };
 }
 
 export const ecsServiceStable = defineCheck({
@@ -93,7 +129,9 @@ export const ecsServiceStable = defineCheck({
   schema,
   defaults: { timeoutMs: 10_000, retry: { intervalMs: 5_000, backoff: 1.5, maxIntervalMs: 15_000, withinMs: 600_000 } },
   describe: (spec) =>
-    `ECS service ${spec.service} in cluster ${spec.cluster} is ACTIVE, has one COMPLETED deployment and runs all its desired tasks`,
+    spec.stage
+      ? `ECS service ${spec.service} in cluster ${spec.cluster} is ACTIVE and its rollout's target revision runs all its desired tasks at ${spec.stage}`
+      : `ECS service ${spec.service} in cluster ${spec.cluster} is ACTIVE, has one COMPLETED deployment and runs all its desired tasks`,
   explains: [
     { effect: 'ecs-task-running', because: 'the service does not run its desired tasks' },
     { effect: 'alb-targets-healthy', because: 'tasks that do not run cannot be healthy targets' },
@@ -106,7 +144,7 @@ export const ecsServiceStable = defineCheck({
     const running = service.runningCount ?? 0;
     const desired = service.desiredCount ?? 0;
     const base = {
-      observations: observe(service),
+      observations: observe(service, spec.stage),
       details: {
         deployments: (service.deployments ?? []).map(deploymentDetails),
         recentEvents: recentEvents(service.events),
@@ -147,6 +185,7 @@ export const ecsServiceStable = defineCheck({
         fix: { summary: `set a desiredCount above 0 for ${spec.service} (Terraform, autoscaling minimum, or update-service) and redeploy` },
       };
     }
+    if (spec.stage) return { ...base, ...stagedVerdict(service, spec.stage, where) };
     const stable =
       (service.deployments ?? []).length === 1 &&
       primary !== undefined &&

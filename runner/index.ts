@@ -20,3 +20,26 @@ export type { CheckType, AttemptOutcome, AttemptResult, CheckContext, Observatio
 export { discover, scenarioText, plannedChain, DiscoveryError, DEFAULT_ERROR_PATTERN, type DiscoverOptions } from './discovery/index.js';
 export type { Discovered, DiscoveryInput, Budget, Chain, ChainCheck } from './discovery/index.js';
 export { parseDeploymentEvent, parseEcsArn, isRollbackInvocation, LIFECYCLE_STAGES, type DeploymentEvent, type LifecycleStage } from './deployment-event.js';
+export {
+  callContext,
+  findPausedHook,
+  waitForPausedHook,
+  HookLookupError,
+  gateDecision,
+  resolveEventRun,
+  EventResolutionError,
+  continueServiceDeployment,
+  HOOK_STAGES,
+  rolloutVars,
+  describeServiceRevisionResolver,
+  type PausedHook,
+  type HookQuery,
+  type WaitResult,
+  type GateDecision,
+  type EventRun,
+  type HookAction,
+  type RolloutTarget,
+  type RevisionResolver,
+} from './gate/index.js';
+export type { RolloutContext } from './discovery/chain.js';
+export { ClientPool } from './clients.js';

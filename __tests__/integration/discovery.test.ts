@@ -73,6 +73,7 @@ requireTool('moto', 'discovery integration tests')('discover against moto', () =
     const budgets = Object.fromEntries(scenario.checks.map((c) => [c.name, { within: c.retry.withinMs, attempts: c.retry.attempts, timeout: c.timeoutMs }]));
     expect(budgets).toEqual({
       // 60 s task start + no grace period (moto keeps none) + the targets' bound; rollout COMPLETED, so no draining.
+      'rollout landed': { within: 60_000 + TARGETS_WITHIN_MS, attempts: undefined, timeout: 10_000 },
       'service stable': { within: 60_000 + TARGETS_WITHIN_MS, attempts: undefined, timeout: 10_000 },
       'tasks running': { within: 30_000, attempts: undefined, timeout: 15_000 },
       'targets healthy': { within: TARGETS_WITHIN_MS, attempts: undefined, timeout: 10_000 },
@@ -93,7 +94,7 @@ requireTool('moto', 'discovery integration tests')('discover against moto', () =
     const scenario = load(scenarioText({ cluster: CLUSTER, service: SERVICE }, found));
     const report = await runScenario(scenario);
     const statuses = Object.fromEntries(report.checks.map((c) => [c.name, c.status]));
-    expect(statuses).toEqual({ 'service stable': 'passed', 'tasks running': 'passed', 'targets healthy': 'failed', 'no errors since the deployment': 'passed' });
+    expect(statuses).toEqual({ 'rollout landed': 'passed', 'service stable': 'passed', 'tasks running': 'passed', 'targets healthy': 'failed', 'no errors since the deployment': 'passed' });
     expect(report.checks.find((c) => c.name === 'targets healthy')!.message).toContain('Target.Timeout');
     // Retried up to its bound (the last attempt starts one 3 s poll before it), not failed at once, and no longer.
     expect(report.durationMs).toBeGreaterThanOrEqual(TARGETS_WITHIN_MS - 4_000);

@@ -3,7 +3,7 @@
  * list a service's deployments, describe one, resolve its service revisions to task definitions,
  * and order lifecycle stages. Every call goes through `awsCall` with the shape the API always returns.
  */
-import type { ServiceDeployment, ServiceDeploymentBrief, ServiceRevision } from '@aws-sdk/client-ecs';
+import type { DeploymentLifecycleHookDetail, ServiceDeployment, ServiceDeploymentBrief, ServiceDeploymentStatus, ServiceRevision } from '@aws-sdk/client-ecs';
 import { AttemptResultError, type CheckContext } from '../types.js';
 import { awsCall, ecsClient, type ResponseShape } from './aws.js';
 
@@ -110,6 +110,8 @@ function newestFirst(a: ServiceDeploymentBrief, b: ServiceDeploymentBrief): numb
 
 /** Paging of ListServiceDeployments: page size, page limit, and whether another page is wanted. */
 export interface ListOptions {
+  /** Only service deployments in these statuses (the API's own `status` filter). */
+  status?: ServiceDeploymentStatus[];
   maxResults?: number;
   maxPages?: number;
   more?: (seen: ServiceDeploymentBrief[]) => boolean;
@@ -123,7 +125,7 @@ export interface ListOptions {
 export async function listServiceDeployments(
   ctx: CheckContext,
   ref: { cluster: string; service: string },
-  { maxResults = 20, maxPages = 1, more = () => false }: ListOptions = {},
+  { status, maxResults = 20, maxPages = 1, more = () => false }: ListOptions = {},
 ): Promise<ServiceDeploymentBrief[]> {
   const { ListServiceDeploymentsCommand } = await import('@aws-sdk/client-ecs');
   const client = await ctx.clients.get(ecsClient);
@@ -134,7 +136,7 @@ export async function listServiceDeployments(
       ctx,
       'ecs:ListServiceDeployments',
       (abortSignal) =>
-        client.send(new ListServiceDeploymentsCommand({ cluster: ref.cluster, service: ref.service, maxResults, nextToken }), { abortSignal }),
+        client.send(new ListServiceDeploymentsCommand({ cluster: ref.cluster, service: ref.service, status, maxResults, nextToken }), { abortSignal }),
       LIST_SHAPE,
     );
     briefs.push(...(out.serviceDeployments ?? []));
@@ -180,4 +182,39 @@ export async function describeServiceRevisions(ctx: CheckContext, arns: (string 
   );
   for (const revision of out.serviceRevisions ?? []) revisions.set(revision.serviceRevisionArn!, revision);
   return revisions;
+}
+
+/**
+ * The PAUSE lifecycle hooks of a service deployment that wait for `ContinueServiceDeployment`:
+ * its `lifecycleHookDetails` (API reference, `ServiceDeployment.lifecycleHookDetails`,
+ * `DeploymentLifecycleHookDetail`) with `targetType` PAUSE and `status` AWAITING_ACTION. The hook
+ * detail names no stage: it is the deployment's current `lifecycleStage`. Pure.
+ */
+export function awaitingPauseHooks(deployment: ServiceDeployment): DeploymentLifecycleHookDetail[] {
+  return (deployment.lifecycleHookDetails ?? []).filter((hook) => hook.targetType === 'PAUSE' && hook.status === 'AWAITING_ACTION' && Boolean(hook.hookId));
+}
+
+/** What a paused lifecycle hook can be told: go on to the next stage, or roll back to the source revision. */
+export type HookAction = 'CONTINUE' | 'ROLLBACK';
+
+/**
+ * ContinueServiceDeployment: releases a PAUSE hook that is AWAITING_ACTION with `CONTINUE` (the
+ * deployment goes on to its next lifecycle stage) or `ROLLBACK` (ECS rolls back to the source
+ * revision). IAM action `ecs:ContinueServiceDeployment`.
+ * @throws AttemptResultError for SDK errors (a hook no longer awaiting action is
+ *   InvalidParameterException, an unknown deployment ServiceDeploymentNotFoundException) and
+ *   malformed responses.
+ */
+export async function continueServiceDeployment(
+  ctx: CheckContext,
+  request: { serviceDeploymentArn: string; hookId: string; action: HookAction },
+): Promise<void> {
+  const { ContinueServiceDeploymentCommand } = await import('@aws-sdk/client-ecs');
+  const client = await ctx.clients.get(ecsClient);
+  await awsCall(
+    ctx,
+    'ecs:ContinueServiceDeployment',
+    (abortSignal) => client.send(new ContinueServiceDeploymentCommand(request), { abortSignal }),
+    { serviceDeploymentArn: 'string' },
+  );
 }

@@ -32,14 +32,36 @@ export interface Chain {
 const SERVICE_REF = { cluster: '${vars.cluster}', service: '${vars.service}' };
 
 /**
- * The chain: service stable → tasks running → targets healthy (behind a load balancer with health
+ * What a rollout-driven run (a lifecycle hook, `gate`, `run --event`) knows beyond the service:
+ * the lifecycle stage it waits at and the target revision's task definition. With `stage`, the
+ * ECS checks judge the target revision at that stage instead of waiting for the rollout to end
+ * (which cannot happen while the rollout waits for them).
+ */
+export interface RolloutContext {
+  stage?: string;
+  taskDefinition?: string;
+}
+
+/** `stage: ${vars.stage}` when the run has a stage (the scenario declares the var then). */
+const stageRef = (input: RolloutContext) => (input.stage ? { stage: '${vars.stage}' } : {});
+
+/**
+ * The chain: rollout landed (ecs-deployment), service stable → tasks running → targets healthy (behind a load balancer with health
  * checks), no error lines since the deployment (awslogs), and the health endpoint (with `url`).
  * A check that could not pass on a healthy service (health checks disabled) is left out, never a
  * false alarm.
  */
-export function plannedChain(input: DiscoveryInput, found: Discovered): Chain {
+export function plannedChain(input: DiscoveryInput & RolloutContext, found: Discovered): Chain {
   const checks: ChainCheck[] = [
-    { name: 'service stable', type: 'ecs-service-stable', spec: SERVICE_REF, budget: rolloutBudget(found) },
+    // First: a rollout the circuit breaker or an alarm rolled back leaves the service *stable on the
+    // old revision*, which ecs-service-stable passes; ecs-deployment fails it at once, with why.
+    {
+      name: 'rollout landed',
+      type: 'ecs-deployment',
+      spec: { ...SERVICE_REF, ...(input.taskDefinition ? { taskDefinition: '${vars.taskDefinition}' } : {}), ...stageRef(input) },
+      budget: rolloutBudget(found),
+    },
+    { name: 'service stable', type: 'ecs-service-stable', spec: { ...SERVICE_REF, ...stageRef(input) }, budget: rolloutBudget(found) },
     { name: 'tasks running', type: 'ecs-task-running', needs: ['service stable'], spec: SERVICE_REF, budget: TASKS_RUNNING_BUDGET },
   ];
   const leftOut: LeftOut[] = [];

@@ -1,7 +1,7 @@
 /** The discovered chain written as a commented scenario that validates as it is (`init`, zero-config `run`). */
 import { Document, type YAMLMap, type YAMLSeq } from 'yaml';
 import type { Budget } from './budgets.js';
-import { plannedChain, type Chain } from './chain.js';
+import { plannedChain, type Chain, type RolloutContext } from './chain.js';
 import type { Discovered, DiscoveryInput } from './types.js';
 
 /** `90000` → `"90s"`, `600000` → `"10m"`, `1500` → `"1500ms"`: a duration the scenario loader reads back exactly. */
@@ -62,9 +62,11 @@ function examples(found: Discovered): string {
  * carries its budget as `timeout:`/`retry:` with a comment saying where the numbers come from.
  * Pure (`now` only dates the header).
  */
-export function scenarioText(input: DiscoveryInput, found: Discovered, now = new Date()): string {
+export function scenarioText(input: DiscoveryInput & RolloutContext, found: Discovered, now = new Date()): string {
   const chain = plannedChain(input, found);
   const vars: Record<string, string> = { cluster: input.cluster, service: input.service };
+  if (input.taskDefinition) vars.taskDefinition = input.taskDefinition;
+  if (input.stage) vars.stage = input.stage;
   if (input.url) vars.baseUrl = input.url.replace(/\/+$/, '');
   const doc = new Document({
     name: input.service,

@@ -27,6 +27,7 @@ import { nextHookDetails, readHookConfig, readHookState, type HookState } from '
 import { hasDefinitiveFailure, hookStatusOf, reportForLog, verdictOf, withCarriedOver, type Verdict } from './outcome.js';
 import { describeServiceRevisionResolver, type RevisionResolver } from './revision.js';
 import { loadRequestedScenario, type ScenarioRequest } from './scenario-source.js';
+import { rolloutVars } from './vars.js';
 
 export type { Verdict } from './outcome.js';
 export type { CodeDeployHookApi, LifecycleEventStatusInput } from './codedeploy.js';
@@ -165,8 +166,9 @@ async function lifecycleHook(inv: Invocation, event: EcsLifecycleHookEvent): Pro
 
   const taskDefinition = state?.taskDefinition ?? (await inv.resolveTaskDefinition(event.targetServiceRevisionArn, { region: event.region, signal: AbortSignal.timeout(15_000) }));
   inv.log.taskDefinition = taskDefinition;
-  const vars = { ...config.vars, cluster: event.cluster, service: event.service, taskDefinition, stage: event.stage };
-  const { scenario, source } = await loadRequestedScenario(scenarioRequest(inv, config.scenario, 'hookDetails.scenario', { cluster: event.cluster, service: event.service, region: event.region }, vars));
+  const rollout = { cluster: event.cluster, service: event.service, taskDefinition, stage: event.stage };
+  const vars = rolloutVars(config.vars, rollout);
+  const { scenario, source } = await loadRequestedScenario(scenarioRequest(inv, config.scenario, 'hookDetails.scenario', { ...rollout, region: event.region }, vars));
   inv.scenario = scenario;
   inv.log.scenarioSource = source;
 
@@ -225,8 +227,7 @@ async function serviceRun(inv: Invocation, event: EcsDeploymentStateChangeEvent 
     return { cluster, service, verdict: 'ignored', error };
   }
   const target = { cluster, service, region: event.kind === 'plain' ? undefined : event.region };
-  const vars: Record<string, string> = { ...(event.kind === 'plain' ? event.vars : {}), cluster, service };
-  if (event.kind === 'ecs-hook-state-change' && event.stage) vars.stage = event.stage;
+  const vars = rolloutVars(event.kind === 'plain' ? event.vars : {}, { cluster, service, stage: event.kind === 'ecs-hook-state-change' ? event.stage : undefined });
   try {
     const request = scenarioRequest(inv, event.kind === 'plain' ? event.scenario : undefined, 'input.scenario', target, vars);
     const { verdict, report } = await runToVerdict(inv, request);

@@ -9,6 +9,7 @@ import { loadScenario, parseScenario } from '../load.js';
 import { ScenarioError, formatProblem } from '../problems.js';
 import type { Scenario } from '../scenario.js';
 import { discover, DiscoveryError, scenarioText } from './discovery.js';
+import type { RolloutTarget } from './vars.js';
 
 /** Why no scenario could be loaded, for the FAILED answer and the log line. */
 export class ScenarioSourceError extends Error {
@@ -25,8 +26,11 @@ export interface ScenarioRequest {
   bundlePathFrom?: string;
   /** Operator configuration (the function's environment): relative to the bundle root, or absolute. */
   envPath?: string;
-  /** The service to discover when no path is given. */
-  target?: { cluster: string; service: string; region?: string };
+  /**
+   * The service to discover when no path is given; with the rollout's `stage` and target
+   * `taskDefinition`, the discovered chain judges the target revision at that stage.
+   */
+  target?: RolloutTarget & { region?: string };
   vars: Record<string, string>;
   env: Record<string, string | undefined>;
   /** The deployed bundle's root (LAMBDA_TASK_ROOT on Lambda). */

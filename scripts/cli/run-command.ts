@@ -1,6 +1,6 @@
 /** `verify-deployment run` (and the demo's runs): load, run and report one scenario. */
 import { appendFile } from 'node:fs/promises';
-import type { ReporterName, RunReport, Scenario } from '../../runner/index.js';
+import type { ReporterName, RolloutContext, RunReport, Scenario } from '../../runner/index.js';
 import { EXIT } from './exit-codes.js';
 import type { ServiceTarget } from './flags.js';
 import { fsReason, prepareOutputPath, writeFileAtomic } from './outputs.js';
@@ -26,6 +26,10 @@ export interface RunArgs {
   color?: boolean;
   /** Show the checks' debug lines on stderr. */
   verbose?: boolean;
+  /** `--event FILE|-`: a deployment event naming the rollout to verify (see run-event.ts). */
+  event?: string;
+  /** The rollout's stage and target task definition, for a discovered chain (set from --event, or by gate). */
+  rollout?: RolloutContext;
 }
 
 export interface RunIo {
@@ -48,7 +52,8 @@ interface RunPlan {
   intervalMs: number;
 }
 
-function planRun(args: RunArgs, lib: Library): RunPlan {
+/** Checks reporters, --timeout and --interval before anything runs (gate calls it before it waits). */
+export function planRun(args: RunArgs, lib: Library): RunPlan {
   const stdoutReporters = args.reporters.length > 0 ? args.reporters : ['pretty'];
   for (const name of [...stdoutReporters, ...args.outs.map((o) => o.reporter)]) {
     if (!lib.isReporterName(name)) throw new UsageError(`unknown reporter "${name}" (reporters: ${lib.reporterNames.join(', ')})`);
@@ -80,7 +85,7 @@ async function loadRunScenario(args: RunArgs, lib: Library, env: Streams['env'],
     throw error;
   });
   const displayName = `discovered:${args.target.cluster}/${args.target.service}`;
-  return lib.parseScenario(scenarioText(args.target, found), { checkTypes, vars: args.vars, env, displayName, dir: process.cwd() });
+  return lib.parseScenario(scenarioText({ ...args.target, ...args.rollout }, found), { checkTypes, vars: args.vars, env, displayName, dir: process.cwd() });
 }
 
 /** The checks to run (--from NAME, --only a,b), or undefined for all. Throws UsageError. */
@@ -167,6 +172,11 @@ export async function runCommand(args: RunArgs, io: RunIo = {}): Promise<number>
   const streams: Streams = { stdout: io.stdout ?? process.stdout, stderr: io.stderr ?? process.stderr, env: io.env ?? process.env };
   const lib = await import('../../runner/index.js');
   const plan = planRun(args, lib);
+  if (args.event) {
+    const resolved = await (await import('./run-event.js')).withEvent(args, lib, streams, io.signal);
+    if (typeof resolved === 'number') return resolved;
+    args = resolved;
+  }
   let scenario: Scenario;
   try {
     scenario = await loadRunScenario(args, lib, streams.env, io.signal);

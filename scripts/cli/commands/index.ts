@@ -6,6 +6,7 @@
  */
 import type { AnyCommand } from '../command.js';
 import { demo } from './demo.js';
+import { gate } from './gate.js';
 import { help } from './help.js';
 import { init } from './init.js';
 import { run } from './run.js';
@@ -13,4 +14,4 @@ import { sandbox } from './sandbox.js';
 import { schema } from './schema.js';
 import { validate } from './validate.js';
 
-export const COMMANDS: readonly AnyCommand[] = [run, init, validate, schema, demo, sandbox, help];
+export const COMMANDS: readonly AnyCommand[] = [run, gate, init, validate, schema, demo, sandbox, help];

@@ -22,6 +22,10 @@ export const run = defineCommand({
       lines: ['run --cluster C --service S [--url BASE] [--region R] [options above]'],
       note: 'discover the service and run the standard chain',
     },
+    {
+      lines: ['run --event FILE|- [<scenario.yaml>] [options above]'],
+      note: 'verify the rollout a deployment event names',
+    },
   ],
   flags: {
     ...VAR_FLAG,
@@ -38,6 +42,7 @@ export const run = defineCommand({
     color: { type: 'boolean' },
     'no-color': { type: 'boolean' },
     ...TARGET_FLAGS,
+    event: { type: 'string' },
   },
   flagHelp: {
     ...VAR_HELP,
@@ -54,23 +59,30 @@ export const run = defineCommand({
     color: { text: 'colour the output even when it is not a terminal' },
     'no-color': { text: 'never colour the output (NO_COLOR is respected too)' },
     ...TARGET_HELP,
+    event: { arg: 'FILE|-', text: 'an ECS lifecycle hook, CodeDeploy hook, EventBridge ECS event or {cluster, service} (--event=- reads stdin)' },
   },
   positionals: { min: 0, max: 1, extra: (count) => `takes one scenario file, got ${count}` },
   details: `--watch re-runs what is not passing every --interval (default 5s) until all pass or --timeout
 (default 15m) expires: the runbook's "wait for health checks to pass" step. --from NAME resumes
 at that check.
 
+--event reads a deployment event (the JSON an ECS lifecycle hook, a CodeDeploy hook or EventBridge
+gives) and sets the vars cluster, service, taskDefinition (the target revision's, from
+ecs:DescribeServiceRevisions) and stage, as the Lambda hook does; with no scenario file it runs the
+zero-config chain for that service, judged at that stage. It only verifies: nothing is reported back.
+
 Progress goes to stderr (live on a terminal, plain lines in CI); stdout carries only the report.
 --reporter json or junit must be the only reporter on stdout.
 
 Exit codes: 0 all checks passed; 1 a check failed or errored, or a report could not be written;
-2 invalid scenario or usage; 130/143 interrupted by SIGINT/SIGTERM (summary and --out files are
+2 invalid scenario, usage or a malformed --event; 130/143 interrupted by SIGINT/SIGTERM (summary and --out files are
 still written).`,
   interruptible: true,
   parse(values, positionals): RunArgs {
     const target = serviceTarget(values);
     if (target && positionals.length > 0) throw new UsageError('takes a scenario file or --cluster and --service, not both');
-    if (!target && positionals.length === 0) throw new UsageError('needs a scenario file (or --cluster and --service to discover one)');
+    if (target && values.event !== undefined) throw new UsageError('--event names the service itself: drop --cluster and --service');
+    if (!target && positionals.length === 0 && values.event === undefined) throw new UsageError('needs a scenario file (or --cluster and --service to discover one)');
     if (values.from && values.only) throw new UsageError('--from and --only cannot be combined');
     if (values.interval && !values.watch) throw new UsageError('--interval only applies with --watch');
     const concurrency = values.concurrency === undefined ? 1 : Number(values.concurrency);
@@ -97,6 +109,7 @@ still written).`,
       concurrency,
       color: values['no-color'] ? false : values.color,
       verbose: values.verbose ?? false,
+      ...(values.event !== undefined ? { event: values.event } : {}),
     };
   },
   async run(args, context) {

@@ -1,0 +1,22 @@
+/** A CheckContext for the library's own AWS calls outside a scenario run (finding a hook, acting on it). */
+import type { CheckContext, ClientProvider } from '../../checks/types.js';
+
+/** Per-call timeout of those calls, ms. */
+export const CALL_TIMEOUT_MS = 15_000;
+
+/**
+ * The context `awsCall` and the service-deployment helpers take: `signal` (the run's, e.g.
+ * SIGINT) bounded by `timeoutMs`; no secrets to add, debug lines dropped.
+ */
+export function callContext(clients: ClientProvider, signal?: AbortSignal, timeoutMs = CALL_TIMEOUT_MS): CheckContext {
+  const timeout = AbortSignal.timeout(timeoutMs);
+  return {
+    signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
+    attempt: 1,
+    timeoutMs,
+    clients,
+    scenarioDir: '.',
+    log: { debug: () => {} },
+    addSecret: () => {},
+  };
+}
