@@ -114,9 +114,9 @@ requireTool('moto', 'run --event tests')('verify-deployment run --event against 
     expect(nothing.stderr).toMatch(/a CodeDeploy hook names no service/);
   }, 30_000);
 
-  it('a plain {cluster, service, vars} input, read from stdin (--event=-)', async () => {
+  it('a plain {cluster, service, vars} input, read from stdin (--event -)', async () => {
     const event = { cluster: CLUSTER, service: SERVICE, vars: { baseUrl: server.url, extra: 'plain' } };
-    const child = spawn(process.execPath, [CLI, 'run', '--event=-', scenario], { cwd: ROOT, env: process.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, 'run', '--event', '-', scenario], { cwd: ROOT, env: process.env, stdio: ['pipe', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.stdout.resume();

@@ -49,7 +49,7 @@ function diagnose(tokens: Token[], options: FlagsConfig, commands: readonly AnyC
     const flag = `--${token.name}`;
     if (option.type === 'boolean' && token.value !== undefined) throw new UsageError(`${flag} takes no value, got "${flag}=${token.value}"`, { command });
     if (option.type === 'string' && token.value === undefined) throw new UsageError(`${flag} needs a value`, { command });
-    if (option.type === 'string' && !token.inlineValue && token.value?.startsWith('-')) {
+    if (option.type === 'string' && !token.inlineValue && token.value?.startsWith('-') && token.value !== '-') {
       throw new UsageError(`${flag} needs a value (to pass one that starts with "-", write ${flag}=${token.value})`, { command });
     }
   }

@@ -59,7 +59,7 @@ export const run = defineCommand({
     color: { text: 'colour the output even when it is not a terminal' },
     'no-color': { text: 'never colour the output (NO_COLOR is respected too)' },
     ...TARGET_HELP,
-    event: { arg: 'FILE|-', text: 'an ECS lifecycle hook, CodeDeploy hook, EventBridge ECS event or {cluster, service} (--event=- reads stdin)' },
+    event: { arg: 'FILE|-', text: 'an ECS lifecycle hook, CodeDeploy hook, EventBridge ECS event or {cluster, service} (--event - reads stdin)' },
   },
   positionals: { min: 0, max: 1, extra: (count) => `takes one scenario file, got ${count}` },
   details: `--watch re-runs what is not passing every --interval (default 5s) until all pass or --timeout
