@@ -44,6 +44,8 @@ export interface FleetRunOptions {
 }
 
 export const DEFAULT_FLEET_CONCURRENCY = 8;
+/** discover()'s own bound on a service's look-ups, ms. */
+const DISCOVERY_TIMEOUT_MS = 30_000;
 /** How many problems of a scenario that does not load a service's entry quotes. */
 const PROBLEMS_SHOWN = 3;
 
@@ -53,7 +55,7 @@ async function scenarioFor(service: string, options: FleetRunOptions, signal: Ab
   const vars = { ...options.vars, cluster, service };
   if (options.scenarioFile) return loadScenario(options.scenarioFile, { checkTypes, vars, env: options.env });
   const target = { cluster, service, region };
-  const found = await discover(target, { signal, timeoutMs: Math.min(30_000, timeoutMs) });
+  const found = await discover(target, { signal, timeoutMs: Math.min(DISCOVERY_TIMEOUT_MS, timeoutMs) });
   return parseScenario(scenarioText(target, found), { checkTypes, vars: options.vars, env: options.env, displayName: `discovered:${cluster}/${service}`, dir: process.cwd() });
 }
 
@@ -77,10 +79,11 @@ async function verifyService(service: string, options: FleetRunOptions, clients:
   if (stopped) return errored(`${stopped} before it started`);
   const remainingMs = deadline - performance.now();
   if (remainingMs <= 0) return errored('the fleet timeout expired before it started');
-  const signal = AbortSignal.any([AbortSignal.timeout(remainingMs), ...(options.signal ? [options.signal] : [])]);
+  const bounded = Number.isFinite(remainingMs);
+  const signal = AbortSignal.any([...(bounded ? [AbortSignal.timeout(remainingMs)] : []), ...(options.signal ? [options.signal] : [])]);
   let scenario: Scenario;
   try {
-    scenario = await scenarioFor(service, options, signal, remainingMs);
+    scenario = await scenarioFor(service, options, signal, bounded ? remainingMs : DISCOVERY_TIMEOUT_MS);
   } catch (error) {
     if (error instanceof DiscoveryError) return errored(error.message);
     if (error instanceof ScenarioError) return errored(problemText(error));
