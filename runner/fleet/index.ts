@@ -7,7 +7,7 @@
  */
 export { listClusterServices, FleetError, type ListServicesOptions } from './list.js';
 export { selectServices, unknownExclusions, chunk, serviceNameOf, type ServiceSelection } from './select.js';
-export { SharedClients, operationName, DESCRIBE_SERVICES_BATCH, type SharedClientsOptions, type SharingStats } from './shared-clients.js';
+export { SharedClients, operationName, DESCRIBE_SERVICES_BATCH, DEFAULT_MAX_AGE_MS, type SharedClientsOptions, type SharingStats } from './shared-clients.js';
 export { runFleet, DEFAULT_FLEET_CONCURRENCY, type FleetRunOptions } from './run-fleet.js';
 export { mergeReports, runReportFromJson, expectedServices, type ReportInput, type ExpectedService, type MergeOptions } from './summarize.js';
 export { verdictOf, totalsOf, isPassing, fleetReport, type InconclusivePolicy } from './verdict.js';

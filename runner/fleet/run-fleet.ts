@@ -9,7 +9,7 @@ import { loadScenario, parseScenario } from '../load.js';
 import { formatProblem, ScenarioError } from '../problems.js';
 import { runScenario } from '../run.js';
 import type { Scenario } from '../scenario.js';
-import { SharedClients } from './shared-clients.js';
+import { SharedClients, type SharedClientsOptions } from './shared-clients.js';
 import type { FleetReport, FleetServiceResult } from './types.js';
 import { fleetReport, verdictOf, type InconclusivePolicy } from './verdict.js';
 import { ClientPool } from '../clients.js';
@@ -36,6 +36,11 @@ export interface FleetRunOptions {
   signal?: AbortSignal;
   /** Shared clients to use (the bench counts through them); by default created here and destroyed at the end. */
   clients?: SharedClients;
+  /**
+   * How the default shared clients share (see SharedClientsOptions); `false`: every service's
+   * run gets a client pool of its own, as separate processes would (the bench's baseline).
+   */
+  sharing?: SharedClientsOptions | false;
   /** Whether an inconclusive service lets the fleet pass (default `fail`). */
   inconclusive?: InconclusivePolicy;
   onServiceStart?(service: string): void;
@@ -71,7 +76,7 @@ function interruption(signal: AbortSignal | undefined): string | undefined {
 }
 
 /** One service, discovery (or loading) and run; a service that cannot be read is `errored`, never a crash. */
-async function verifyService(service: string, options: FleetRunOptions, clients: SharedClients, deadline: number): Promise<FleetServiceResult> {
+async function verifyService(service: string, options: FleetRunOptions, clients: SharedClients | undefined, deadline: number): Promise<FleetServiceResult> {
   const started = performance.now();
   const base = { cluster: options.cluster, service };
   const errored = (error: string): FleetServiceResult => ({ ...base, verdict: 'errored', error, durationMs: Math.round(performance.now() - started) });
@@ -91,7 +96,7 @@ async function verifyService(service: string, options: FleetRunOptions, clients:
   }
   const report = await runScenario(scenario, {
     signal: options.signal,
-    clients: clients.scoped(scenario.aws),
+    clients: clients?.scoped(scenario.aws),
     concurrency: options.checkConcurrency ?? 1,
     failFast: options.failFast,
     timeoutMs: Number.isFinite(deadline) ? Math.max(1, deadline - performance.now()) : undefined,
@@ -111,7 +116,7 @@ export async function runFleet(options: FleetRunOptions): Promise<FleetReport> {
   const startedAt = (options.now ?? (() => new Date()))();
   const started = performance.now();
   const deadline = options.timeoutMs ? started + options.timeoutMs : Infinity;
-  const clients = options.clients ?? new SharedClients(new ClientPool({ region: options.region }));
+  const clients = options.clients ?? (options.sharing === false ? undefined : new SharedClients(new ClientPool({ region: options.region }), options.sharing));
   const results: FleetServiceResult[] = new Array(options.services.length);
   let next = 0;
   const worker = async () => {
@@ -128,7 +133,7 @@ export async function runFleet(options: FleetRunOptions): Promise<FleetReport> {
   try {
     await Promise.all(Array.from({ length: workers }, worker));
   } finally {
-    if (!options.clients) await clients.destroy();
+    if (!options.clients) await clients?.destroy();
   }
   return fleetReport(results, { cluster: options.cluster, startedAt, durationMs: performance.now() - started, inconclusive: options.inconclusive });
 }

@@ -3,20 +3,21 @@
  * account about one Describe call per resource at a time instead of one per check:
  *
  * - identical Describe* requests in flight at the same moment share one call (single flight);
- * - an answer is reused for `maxAgeMs` (default 1 s) after the call that fetched it was sent;
+ * - an answer is reused for `maxAgeMs` (default 2 s) after the call that fetched it was sent;
  * - DescribeServices requests for one service each, in the same cluster, made within
  *   `batchWindowMs` (default 10 ms) of each other go out as one call naming up to 10 services.
  *
  * Every other call (List*, FilterLogEvents, GetMetricData…) goes straight through. Freshness: the
- * discovered chains retry every 2 s or more, so with the default age a retrying check always gets
- * an answer newer than its previous attempt's; a scenario that retries faster than `maxAgeMs` may
- * see one answer twice (never one older than `maxAgeMs`). Each caller gets its own copy of an answer.
+ * discovered chains wait 2 s or more between attempts, and the wait starts after the previous
+ * attempt's call was sent, so with the default age a retrying check always gets an answer newer
+ * than its previous attempt's; a scenario that retries faster than `maxAgeMs` may see one answer
+ * twice (never one older than `maxAgeMs`). Each caller gets its own copy of an answer.
  */
 import type { ClientFactory, ClientProvider, ClientSettings } from '../../checks/types.js';
 import { ClientPool } from '../clients.js';
 
 export interface SharedClientsOptions {
-  /** How long an answer is reused, ms, counted from when its call was sent (default 1000; 0 turns reuse off). */
+  /** How long an answer is reused, ms, counted from when its call was sent (default DEFAULT_MAX_AGE_MS; 0 turns reuse off). */
   maxAgeMs?: number;
   /** How long a DescribeServices request waits for others to share its call, ms (default 10; 0 turns batching off). */
   batchWindowMs?: number;
@@ -67,6 +68,8 @@ interface Batch {
   controller: AbortController;
 }
 
+/** The default answer age: the shortest wait between attempts of a discovered chain's checks (2 s). */
+export const DEFAULT_MAX_AGE_MS = 2_000;
 /** DescribeServices names at most this many services a call. */
 export const DESCRIBE_SERVICES_BATCH = 10;
 const CACHE_PRUNE_SIZE = 5_000;
@@ -126,7 +129,7 @@ export class SharedClients implements ClientProvider {
     private readonly pool: ClientProvider & { destroy?(): Promise<void> } = new ClientPool(),
     options: SharedClientsOptions = {},
   ) {
-    this.maxAgeMs = options.maxAgeMs ?? 1_000;
+    this.maxAgeMs = options.maxAgeMs ?? DEFAULT_MAX_AGE_MS;
     this.batchWindowMs = options.batchWindowMs ?? 10;
   }
 
