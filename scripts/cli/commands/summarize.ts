@@ -9,7 +9,7 @@ export const summarize = defineCommand({
   usage: [
     {
       lines: ['summarize REPORT... [--expect FILE] [--reporter NAME]... [--out NAME=PATH]...', '[--color | --no-color]'],
-      note: 'REPORT: run --reporter json output, a fleet report, or Lambda answers',
+      note: 'one verdict from per-service JSON reports',
     },
   ],
   flags: {
