@@ -19,7 +19,7 @@ import { SharedClients } from '../../runner/fleet/shared-clients.js';
 import { startResourceCounter } from '../../scripts/bench/fig-fleet.js';
 import { createFleet } from '../../scripts/fixtures/fleet.js';
 import type { WebServiceClients } from '../../scripts/fixtures/index.js';
-import { killAllCli, parseStdoutJson, runCli } from '../support/cli.js';
+import { killAllCli, parseStdoutJson, runCli, startFixtureServer } from '../support/cli.js';
 import { useMoto } from '../support/moto.js';
 import { requireTool } from '../support/tools.js';
 
@@ -129,6 +129,28 @@ requireTool('moto', 'fleet integration tests')('a cluster of services against mo
     expect(run.stderr).toContain('unknown check type "ecs-service-stabel"');
     expect(run.stderr).not.toContain('verifying');
   });
+
+  it('on SIGINT: running services report the interruption, the rest are not started, the report is still written, exit 130', async () => {
+    const server = await startFixtureServer();
+    try {
+      const scenario = path.join(dir, 'hang.yaml');
+      writeFileSync(scenario, ['name: hang ${vars.service}', 'checks:', '  - name: health', '    type: http', `    url: ${server.url}/hang`, '    timeout: 30s', ''].join('\n'));
+      const out = path.join(dir, 'interrupted.json');
+      const run = await runCli(['run', scenario, '--cluster', CLUSTER, '--all-services', '--concurrency', '2', '--out', `json=${out}`], {
+        cwd: dir,
+        signal: { signal: 'SIGINT', when: ({ stderr }) => stderr.includes('verifying'), delayMs: 1_500 },
+      });
+      expect(run.code).toBe(130);
+      const doc = JSON.parse(readFileSync(out, 'utf8')) as FleetJson;
+      expect(doc.services.slice(0, 2).map((s) => [s.verdict, s.report?.checks[0]?.status])).toEqual([
+        ['failed', 'skipped'],
+        ['failed', 'skipped'],
+      ]);
+      expect(doc.services.slice(2).map((s) => [s.verdict, s.error])).toEqual(SERVICES.slice(2).map(() => ['errored', 'interrupted by SIGINT before it started']));
+    } finally {
+      await server.stop();
+    }
+  }, 60_000);
 
   it.each([
     [['--cluster', 'nope', '--all-services'], /ECS cluster nope not found/],

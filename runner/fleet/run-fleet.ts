@@ -4,6 +4,7 @@
  * the same shared AWS clients (shared-clients.ts), one FleetReport at the end.
  */
 import { checkTypes } from '../../checks/index.js';
+import { ClientPool } from '../clients.js';
 import { discover, DiscoveryError, scenarioText } from '../discovery/index.js';
 import { loadScenario, parseScenario } from '../load.js';
 import { formatProblem, ScenarioError } from '../problems.js';
@@ -12,7 +13,6 @@ import type { Scenario } from '../scenario.js';
 import { SharedClients, type SharedClientsOptions } from './shared-clients.js';
 import type { FleetReport, FleetServiceResult } from './types.js';
 import { fleetReport, verdictOf, type InconclusivePolicy } from './verdict.js';
-import { ClientPool } from '../clients.js';
 
 export interface FleetRunOptions {
   cluster: string;
