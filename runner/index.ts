@@ -43,3 +43,4 @@ export {
 } from './gate/index.js';
 export type { RolloutContext } from './discovery/chain.js';
 export { ClientPool } from './clients.js';
+export { runFleet, listClusterServices, selectServices, mergeReports as mergeFleetReports, renderFleet, SharedClients, FleetError, type FleetReport, type FleetServiceResult, type FleetVerdict, type FleetRunOptions } from './fleet/index.js';

@@ -17,7 +17,7 @@ const allFlags = COMMANDS.flatMap((command) => flagsOf(command).map(([flag, spec
 
 describe('the command table', () => {
   it('has unique command names, the documented ones', () => {
-    expect(COMMANDS.map((c) => c.name)).toEqual(['run', 'gate', 'init', 'validate', 'schema', 'demo', 'sandbox', 'help']);
+    expect(COMMANDS.map((c) => c.name)).toEqual(['run', 'gate', 'init', 'validate', 'schema', 'discover', 'summarize', 'demo', 'sandbox', 'help']);
   });
 
   it('gives a flag the same definition in every command that takes it (flags may precede the command)', () => {

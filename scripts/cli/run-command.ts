@@ -2,6 +2,7 @@
 import { appendFile } from 'node:fs/promises';
 import type { ReporterName, RolloutContext, RunReport, Scenario } from '../../runner/index.js';
 import { EXIT } from './exit-codes.js';
+import type { FleetSelection } from './fleet-flags.js';
 import type { ServiceTarget } from './flags.js';
 import { fsReason, prepareOutputPath, writeFileAtomic } from './outputs.js';
 import { UsageError } from './usage-error.js';
@@ -13,6 +14,8 @@ export interface RunArgs {
   /** The scenario file, or undefined when the chain is discovered from `target`. */
   file?: string;
   target?: ServiceTarget;
+  /** `--all-services`: every selected service of the cluster (`file`, when given, is run for each). */
+  fleet?: FleetSelection;
   from?: string;
   watch: boolean;
   interval?: string;
@@ -22,6 +25,7 @@ export interface RunArgs {
   only?: string[];
   failFast: boolean;
   timeout?: string;
+  /** Checks at once; with `fleet`, services at once. */
   concurrency: number;
   color?: boolean;
   /** Show the checks' debug lines on stderr. */
@@ -43,10 +47,10 @@ export interface RunIo {
   onReport?(report: RunReport): void;
 }
 
-type Streams = Required<Pick<RunIo, 'stdout' | 'stderr' | 'env'>>;
+export type Streams = Required<Pick<RunIo, 'stdout' | 'stderr' | 'env'>>;
 
 /** The flag values that need the library to check: reporters and durations. Throws UsageError. */
-interface RunPlan {
+export interface RunPlan {
   stdoutReporters: ReporterName[];
   timeoutMs?: number;
   intervalMs: number;
@@ -156,7 +160,7 @@ async function writeReports(args: RunArgs, lib: Library, report: RunReport, plan
  * Checks every --out path before the run (directories created, none is a directory itself) and
  * says at once which cannot be written; the run still goes ahead and writes the others.
  */
-async function prepareOutputs(args: RunArgs, stderr: Streams['stderr']): Promise<Map<string, string>> {
+export async function prepareOutputs(args: RunArgs, stderr: Streams['stderr']): Promise<Map<string, string>> {
   const refused = new Map<string, string>();
   for (const out of args.outs) {
     await prepareOutputPath(out.path).catch((error: unknown) => {
@@ -169,6 +173,7 @@ async function prepareOutputs(args: RunArgs, stderr: Streams['stderr']): Promise
 
 /** Loads, runs and reports one scenario; the summary and --out files are written even when interrupted. */
 export async function runCommand(args: RunArgs, io: RunIo = {}): Promise<number> {
+  if (args.fleet) return (await import('./fleet-command.js')).runFleetCommand(args, args.fleet, io);
   const streams: Streams = { stdout: io.stdout ?? process.stdout, stderr: io.stderr ?? process.stderr, env: io.env ?? process.env };
   const lib = await import('../../runner/index.js');
   const plan = planRun(args, lib);

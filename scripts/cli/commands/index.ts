@@ -6,12 +6,14 @@
  */
 import type { AnyCommand } from '../command.js';
 import { demo } from './demo.js';
+import { discover } from './discover.js';
 import { gate } from './gate.js';
 import { help } from './help.js';
 import { init } from './init.js';
 import { run } from './run.js';
 import { sandbox } from './sandbox.js';
 import { schema } from './schema.js';
+import { summarize } from './summarize.js';
 import { validate } from './validate.js';
 
-export const COMMANDS: readonly AnyCommand[] = [run, gate, init, validate, schema, demo, sandbox, help];
+export const COMMANDS: readonly AnyCommand[] = [run, gate, init, validate, schema, discover, summarize, demo, sandbox, help];

@@ -1,10 +1,65 @@
 /** `verify-deployment run`: run a scenario's checks (or a discovered service's standard chain) and report. */
-import { defineCommand } from '../command.js';
+import { defineCommand, type FlagValues } from '../command.js';
+import { fleetSelection, SELECTION_FLAGS, SELECTION_HELP } from '../fleet-flags.js';
 import { keyValue, serviceTarget, varsOf, TARGET_FLAGS, TARGET_HELP, VAR_FLAG, VAR_HELP } from '../flags.js';
 import type { RunArgs } from '../run-command.js';
 import { UsageError } from '../usage-error.js';
 
 const MAX_CONCURRENCY = 64;
+/** Services verified at once by default with --all-services (runner/fleet DEFAULT_FLEET_CONCURRENCY). */
+const DEFAULT_FLEET_CONCURRENCY = 8;
+
+const RUN_FLAGS = {
+  ...VAR_FLAG,
+  reporter: { type: 'string', multiple: true, short: 'r' },
+  out: { type: 'string', multiple: true, short: 'o' },
+  only: { type: 'string', multiple: true },
+  from: { type: 'string' },
+  'fail-fast': { type: 'boolean' },
+  timeout: { type: 'string' },
+  concurrency: { type: 'string' },
+  watch: { type: 'boolean' },
+  interval: { type: 'string' },
+  verbose: { type: 'boolean' },
+  color: { type: 'boolean' },
+  'no-color': { type: 'boolean' },
+  ...TARGET_FLAGS,
+  event: { type: 'string' },
+  'all-services': { type: 'boolean' },
+  ...SELECTION_FLAGS,
+} as const;
+
+type RunValues = FlagValues<typeof RUN_FLAGS>;
+
+/** What every form of `run` takes the same way: vars, reporters, --out, --fail-fast, --timeout, --concurrency. */
+function commonRunArgs(values: RunValues, defaultConcurrency: number): Omit<RunArgs, 'watch'> & { watch: false } {
+  const concurrency = values.concurrency === undefined ? defaultConcurrency : Number(values.concurrency);
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > MAX_CONCURRENCY) {
+    throw new UsageError(`--concurrency expects an integer from 1 to ${MAX_CONCURRENCY}, got "${values.concurrency}"`);
+  }
+  return {
+    command: 'run',
+    watch: false,
+    vars: varsOf(values.var),
+    reporters: values.reporter ?? [],
+    outs: (values.out ?? []).map((v) => {
+      const [reporter, path] = keyValue('--out', v);
+      return { reporter, path };
+    }),
+    failFast: values['fail-fast'] ?? false,
+    timeout: values.timeout,
+    concurrency,
+    color: values['no-color'] ? false : values.color,
+    verbose: values.verbose ?? false,
+  };
+}
+
+/** `run [scenario.yaml] --cluster C --all-services ...`. Throws UsageError for flags that do not apply to a fleet. */
+function parseFleetRun(values: RunValues, positionals: string[]): RunArgs {
+  const misplaced = (['service', 'url', 'from', 'only', 'watch', 'interval'] as const).filter((flag) => values[flag] !== undefined);
+  if (misplaced.length > 0) throw new UsageError(`--${misplaced[0]} does not apply with --all-services`);
+  return { ...commonRunArgs(values, DEFAULT_FLEET_CONCURRENCY), file: positionals[0], fleet: fleetSelection(values, '--all-services') };
+}
 
 export const run = defineCommand({
   name: 'run',
@@ -26,24 +81,16 @@ export const run = defineCommand({
       lines: ['run --event FILE|- [<scenario.yaml>] [options above]'],
       note: 'verify the rollout a deployment event names',
     },
+    {
+      lines: [
+        'run [scenario.yaml] --cluster C --all-services [--service-prefix P]',
+        '[--exclude NAME]... [--concurrency N] [options above]',
+      ],
+      note: 'every service of the cluster, N at a time',
+    },
   ],
-  flags: {
-    ...VAR_FLAG,
-    reporter: { type: 'string', multiple: true, short: 'r' },
-    out: { type: 'string', multiple: true, short: 'o' },
-    only: { type: 'string', multiple: true },
-    from: { type: 'string' },
-    'fail-fast': { type: 'boolean' },
-    timeout: { type: 'string' },
-    concurrency: { type: 'string' },
-    watch: { type: 'boolean' },
-    interval: { type: 'string' },
-    verbose: { type: 'boolean' },
-    color: { type: 'boolean' },
-    'no-color': { type: 'boolean' },
-    ...TARGET_FLAGS,
-    event: { type: 'string' },
-  },
+  flags: RUN_FLAGS,
+
   flagHelp: {
     ...VAR_HELP,
     reporter: { arg: 'NAME', text: 'write that reporter to stdout: pretty (default), json, junit, github (repeatable)' },
@@ -52,7 +99,10 @@ export const run = defineCommand({
     from: { arg: 'NAME', text: 'resume at that check (the ones before it are not run)' },
     'fail-fast': { text: 'stop at the first failure; the remaining checks are skipped' },
     timeout: { arg: 'DURATION', text: 'bound the whole run, e.g. 5m (with --watch: when to give up, default 15m)' },
-    concurrency: { arg: 'N', text: `run up to N checks whose needs are met at once (1-${MAX_CONCURRENCY}, default 1)` },
+    concurrency: {
+      arg: 'N',
+      text: `run up to N checks whose needs are met at once (1-${MAX_CONCURRENCY}, default 1); with --all-services, N services at once (default ${DEFAULT_FLEET_CONCURRENCY})`,
+    },
     watch: { text: 're-run what is not passing every --interval until all pass or --timeout expires' },
     interval: { arg: 'DURATION', text: 'pause between --watch rounds (default 5s)' },
     verbose: { text: "show the checks' debug lines on stderr" },
@@ -60,6 +110,8 @@ export const run = defineCommand({
     'no-color': { text: 'never colour the output (NO_COLOR is respected too)' },
     ...TARGET_HELP,
     event: { arg: 'FILE|-', text: 'an ECS lifecycle hook, CodeDeploy hook, EventBridge ECS event or {cluster, service} (--event - reads stdin)' },
+    'all-services': { text: "verify every service of --cluster: each one's discovered chain, or the scenario file with ${vars.service} set" },
+    ...SELECTION_HELP,
   },
   positionals: { min: 0, max: 1, extra: (count) => `takes one scenario file, got ${count}` },
   details: `--watch re-runs what is not passing every --interval (default 5s) until all pass or --timeout
@@ -74,41 +126,33 @@ zero-config chain for that service, judged at that stage. It only verifies: noth
 Progress goes to stderr (live on a terminal, plain lines in CI); stdout carries only the report.
 --reporter json or junit must be the only reporter on stdout.
 
+--all-services verifies every service of --cluster in one process (discovery per service, the
+AWS clients shared so each Describe call covers a resource once a round): a line per service, the
+failing ones in full, and the fleet's totals. JSON: {version, cluster, status, totals, services:
+[{service, verdict, report}]}; JUnit: one <testsuite> per service. See docs/scale.md.
+
 Exit codes: 0 all checks passed; 1 a check failed or errored, or a report could not be written;
 2 invalid scenario, usage or a malformed --event; 130/143 interrupted by SIGINT/SIGTERM (summary and --out files are
 still written).`,
   interruptible: true,
   parse(values, positionals): RunArgs {
+    if (values['all-services']) return parseFleetRun(values, positionals);
+    if (values['service-prefix'] !== undefined || values.exclude) throw new UsageError('--service-prefix and --exclude apply with --all-services');
     const target = serviceTarget(values);
     if (target && positionals.length > 0) throw new UsageError('takes a scenario file or --cluster and --service, not both');
     if (target && values.event !== undefined) throw new UsageError('--event names the service itself: drop --cluster and --service');
     if (!target && positionals.length === 0 && values.event === undefined) throw new UsageError('needs a scenario file (or --cluster and --service to discover one)');
     if (values.from && values.only) throw new UsageError('--from and --only cannot be combined');
     if (values.interval && !values.watch) throw new UsageError('--interval only applies with --watch');
-    const concurrency = values.concurrency === undefined ? 1 : Number(values.concurrency);
-    if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > MAX_CONCURRENCY) {
-      throw new UsageError(`--concurrency expects an integer from 1 to ${MAX_CONCURRENCY}, got "${values.concurrency}"`);
-    }
     const only = values.only?.flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
     return {
-      command: 'run',
+      ...commonRunArgs(values, 1),
       file: positionals[0],
       target,
       from: values.from,
       watch: values.watch ?? false,
       interval: values.interval,
-      vars: varsOf(values.var),
-      reporters: values.reporter ?? [],
-      outs: (values.out ?? []).map((v) => {
-        const [reporter, path] = keyValue('--out', v);
-        return { reporter, path };
-      }),
       only: only && only.length > 0 ? only : undefined,
-      failFast: values['fail-fast'] ?? false,
-      timeout: values.timeout,
-      concurrency,
-      color: values['no-color'] ? false : values.color,
-      verbose: values.verbose ?? false,
       ...(values.event !== undefined ? { event: values.event } : {}),
     };
   },
