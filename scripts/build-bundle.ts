@@ -9,6 +9,12 @@
  * parses an HTTP client, and each AWS SDK client loads only for the checks that call it. One bundle
  * without splitting was measured ~3× slower for `validate` (it parses every client at start).
  *
+ * Bundled: everything but EXTERNAL — our code, zod, yaml, p-retry, jsonpath-plus, undici and the AWS
+ * SDK (its ES module builds, see mainFields). Kept external, undici and the SDK clients loaded ~100
+ * CommonJS modules each from node_modules: measured, a run with one http check took ~90 ms more CPU
+ * with undici external; the SDK external was not measured alone (the unbundled build took ~2× as
+ * long for a run of the incident's scenario: BENCHMARKS.md, figure 5).
+ *
  * The library entry (package.json "main", dist/runner/index.js) stays the tsc output: a library's
  * users bundle it themselves, and its modules stay separately importable.
  */
