@@ -1,14 +1,16 @@
 /**
  * Cold start: the CLI loads a command's heavy modules only in its handler, and the library entry
  * (runner/index.ts) loads no HTTP client or AWS SDK client eagerly. Every module the built CLI
- * loads is recorded with the benchmark's recorder (dist/scripts/bench/module-recorder.js); a run
- * with an http check is the positive control (the recorder must see undici there).
+ * loads is recorded with the benchmark's recorder (dist/scripts/bench/module-recorder.js), and each
+ * bundle chunk among them is expanded into the modules bundled in it (`bundled <module>` lines,
+ * scripts/bench/module-map.ts); a run with an http check is the positive control (undici seen).
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { expandBundleModules } from '../../scripts/bench/module-map.js';
 import type { TestHttpServer } from '../support/http-server.js';
 import { fixture, killAllCli, ROOT, runCli, startFixtureServer } from '../support/cli.js';
 
@@ -21,7 +23,7 @@ const loaded: Record<string, { code: number | null; modules: string[] }> = {};
 async function record(name: string, args: string[]): Promise<void> {
   const log = path.join(tmp, `${name}.log`);
   const run = await runCli(args, { env: { NODE_OPTIONS: `--import=${pathToFileURL(RECORDER).href}`, BENCH_MODULE_LOG: log } });
-  const modules = readFileSync(log, 'utf8').split('\n').filter(Boolean).map((line) => decodeURIComponent(line));
+  const modules = expandBundleModules(readFileSync(log, 'utf8').split('\n').filter(Boolean), ROOT);
   loaded[name] = { code: run.code, modules };
 }
 
@@ -55,13 +57,13 @@ describe('modules loaded at start', () => {
   it('validate loads neither undici nor any AWS SDK client', () => {
     expect(loaded.validate!.code).toBe(0);
     expect(matching('validate', HEAVY)).toEqual([]);
-    expect(matching('validate', /dist\/runner\/index\.js/).length).toBeGreaterThan(0);
+    expect(matching('validate', /dist\/runner\/index\.js|^bundled runner\/index\.ts$/).length).toBeGreaterThan(0);
   });
 
   it.each(['version', 'help', 'usage'])('%s loads no library module and no dependency', (name) => {
     expect(loaded[name]!.code).toBe(name === 'usage' ? 2 : 0);
-    expect(matching(name, /\/node_modules\//)).toEqual([]);
+    expect(matching(name, /\/node_modules\/|^bundled node_modules\//)).toEqual([]);
     // A usage error with no did-you-mean to compute needs nothing from the library.
-    expect(matching(name, /dist\/(runner|checks)\//)).toEqual([]);
+    expect(matching(name, /dist\/(runner|checks)\/|^bundled (runner|checks)\//)).toEqual([]);
   });
 });

@@ -1,6 +1,7 @@
 /**
- * Spawns the BUILT CLI (`node dist/scripts/verify-deployment.js`) the way CI and outside scripts
- * do: real argv, env, cwd, exit code and signals. Build first (`npm run build`).
+ * Spawns the BUILT CLI as it ships (`node dist/cli/verify-deployment.js`, the esbuild bundle that
+ * package.json "bin" names) the way CI and outside scripts do: real argv, env, cwd, exit code and
+ * signals. Build first (`npm run build`: tsc, then the bundle).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -9,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { neverRespond, respond, respondJson, startHttpServer, type TestHttpServer } from './http-server.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-export const CLI = path.join(ROOT, 'dist/scripts/verify-deployment.js');
+export const CLI = path.join(ROOT, 'dist/cli/verify-deployment.js');
 
 /** Variables of the parent (jest, a CI runner) that would change what the CLI prints or writes. */
 const INHERITED_NOISE = ['GITHUB_STEP_SUMMARY', 'GITHUB_ACTIONS', 'FORCE_COLOR', 'NO_COLOR', 'VERIFY_DEPLOYMENT_DEBUG', 'NODE_OPTIONS'];

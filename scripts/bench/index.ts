@@ -109,7 +109,7 @@ export async function main(argv: string[]): Promise<number> {
   const options = parseOptions(argv);
   const started = performance.now();
   const root = packageRoot();
-  const cli = path.join(root, 'dist', 'scripts', 'verify-deployment.js');
+  const cli = path.join(root, 'dist', 'cli', 'verify-deployment.js');
   if (!existsSync(cli)) throw new Error(`${cli} is missing: run \`npm run build\` first`);
   const log = (line: string) => process.stderr.write(`${line}\n`);
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';

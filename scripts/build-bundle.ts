@@ -1,0 +1,190 @@
+/**
+ * Bundles the published CLI (package.json "bin") with esbuild: `node dist/scripts/build-bundle.js`,
+ * the second half of `npm run build` (after tsc). Output: dist/cli/verify-deployment.js (the bin) and
+ * dist/cli/chunks/, each with a linked source map naming the `.ts` sources.
+ *
+ * Why bundle: most of a cold start was Node resolving, reading and compiling hundreds of small
+ * modules (zod's core alone is ~240, undici ~110, an AWS SDK client ~100). Why code splitting: every
+ * `await import()` stays its own chunk, so `--version` loads the argv parser only, `validate` never
+ * parses an HTTP client, and each AWS SDK client loads only for the checks that call it. One bundle
+ * without splitting was measured ~3× slower for `validate` (it parses every client at start).
+ *
+ * Bundled: everything but EXTERNAL — our code, zod, yaml, p-retry, jsonpath-plus, undici and the AWS
+ * SDK (its ES module builds, see mainFields). Kept external, undici and the SDK clients loaded ~100
+ * CommonJS modules each from node_modules: measured, a run with one http check took ~90 ms more CPU
+ * with undici external; the SDK external was not measured alone (the unbundled build took ~2× as
+ * long for a run of the incident's scenario: BENCHMARKS.md, figure 5).
+ *
+ * The library entry (package.json "main", dist/runner/index.js) stays the tsc output: a library's
+ * users bundle it themselves, and its modules stay separately importable.
+ */
+import { build, type BuildOptions, type Metafile, type Plugin } from 'esbuild';
+import { rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { packageRoot } from './package-root.js';
+
+/** Where the bundle goes, relative to the package root; package.json "bin" points at its entry. */
+export const BUNDLE_DIR = 'dist/cli';
+export const BUNDLE_ENTRY = `${BUNDLE_DIR}/verify-deployment.js`;
+/**
+ * What each output file holds: `{ "dist/cli/chunks/undici-….js": ["node_modules/undici/index.js", …] }`
+ * (our modules as `runner/index.ts`, packages from `node_modules/`). Not shipped; the benchmark and
+ * the cold-start test read it to tell which packages' code a run loaded (scripts/bench/module-map.ts).
+ */
+export const BUNDLE_MODULE_MAP = 'dist/cli-modules.json';
+
+/**
+ * Left to Node's resolver at run time: both are imported lazily by the one or two check types that
+ * use them (redis-ping; exec and terraform-drift), neither is in a measured cold path, and zx already
+ * ships as one pre-bundled file.
+ */
+export const EXTERNAL = ['redis', '@redis/*', 'zx', 'zx/*'];
+
+/**
+ * Packages our code imports with `await import()` that get a chunk of their own, named after the
+ * package (chunks/client-ecs-HASH.js, chunks/undici-HASH.js), so a module log still tells which
+ * ones a run loaded. CommonJS ones (undici) also get named exports: esbuild makes a split CommonJS
+ * module's chunk `export default` only, and `(await import('undici')).Agent` would be undefined.
+ */
+const LAZY_PACKAGES = /^(undici|@aws-sdk\/client-[a-z0-9-]+)$/;
+const CJS_LAZY_PACKAGES = new Set(['undici']);
+
+const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
+
+/**
+ * Added to the CLI's undici chunk. undici parses HTTP with WebAssembly (llhttp, compiled on the
+ * first connection); V8 then re-compiles it with its optimizing tier on a background thread, and
+ * Node waits for that before the process exits: ~60 ms added to every run with an http check, for
+ * a parser that handles a few small responses. Baseline (Liftoff) code only, in the CLI process
+ * only (the library, dist/runner, does not do this); no other WebAssembly runs in it.
+ */
+const UNDICI_LIFTOFF_ONLY = "import { setFlagsFromString as __vdSetV8Flags } from 'node:v8';\n__vdSetV8Flags('--liftoff-only');";
+
+/** The export names of a CommonJS package, read by loading it once at build time. */
+function commonJsExportNames(root: string, name: string): string[] {
+  const exports = createRequire(path.join(root, 'package.json'))(name) as Record<string, unknown>;
+  return Object.keys(exports).filter((key) => IDENTIFIER.test(key) && key !== 'default');
+}
+
+function lazyPackageChunks(root: string): Plugin {
+  return {
+    name: 'lazy-package-chunks',
+    setup(build) {
+      build.onResolve({ filter: LAZY_PACKAGES }, (args) =>
+        // The facade's own import of the package resolves normally.
+        args.namespace === 'lazy-package' ? undefined : { path: args.path, namespace: 'lazy-package' },
+      );
+      build.onLoad({ filter: /.*/, namespace: 'lazy-package' }, (args) => {
+        const name = JSON.stringify(args.path);
+        let contents = CJS_LAZY_PACKAGES.has(args.path)
+          ? `import pkg from ${name};\nexport default pkg;\nexport const { ${commonJsExportNames(root, args.path).join(', ')} } = pkg;\n`
+          : `export * from ${name};\n`;
+        if (args.path === 'undici') contents = `${UNDICI_LIFTOFF_ONLY}\n${contents}`;
+        return { contents, resolveDir: root, loader: 'js' };
+      });
+    },
+  };
+}
+
+/**
+ * zod's `z` namespace re-exports every locale (~360 KB of the bundle, ~6 ms of every start); the
+ * CLI uses the default English messages only. `z.locales` holds `en` alone in the bundle.
+ */
+function englishZodLocalesOnly(root: string): Plugin {
+  return {
+    name: 'zod-english-locales-only',
+    setup(build) {
+      build.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) =>
+        /[\\/]zod[\\/]v4[\\/](classic|core)[\\/]/.test(args.importer) ? { path: 'zod-locales', namespace: 'zod-locales' } : undefined,
+      );
+      build.onLoad({ filter: /.*/, namespace: 'zod-locales' }, () => ({
+        contents: "export { default as en } from 'zod/v4/locales/en.js';\n",
+        resolveDir: root,
+        loader: 'js',
+      }));
+    },
+  };
+}
+
+/**
+ * At the top of every output file.
+ * - CommonJS inside bundled packages (`require('process')` in yaml, every builtin in undici) needs a
+ *   real `require`. The bundle imports `createRequire` itself: the banner must not reuse the name.
+ * - Source maps: Node applies them only to modules compiled after they are enabled, and reading
+ *   them costs (~60 ms for a run with an http check: undici's and the AWS SDK's maps are large), so
+ *   they are on when VERIFY_DEPLOYMENT_DEBUG is set — the switch under which the CLI prints stack
+ *   traces — for every chunk loaded from then on (the runner, the checks, the reporters). `node
+ *   --enable-source-maps` (or NODE_OPTIONS=--enable-source-maps) maps every file, the entry too.
+ */
+const BANNER = [
+  "import { createRequire as __vdCreateRequire } from 'node:module';",
+  'const require = __vdCreateRequire(import.meta.url);',
+  'if (process.env.VERIFY_DEPLOYMENT_DEBUG) process.setSourceMapsEnabled(true);',
+].join(' ');
+
+/** The esbuild options for the CLI bundle. */
+export function bundleOptions(root: string): BuildOptions {
+  return {
+    absWorkingDir: root,
+    entryPoints: { 'verify-deployment': 'scripts/verify-deployment.ts' },
+    outdir: path.join(root, BUNDLE_DIR),
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    // The AWS SDK's ES module builds (dist-es): named exports and no CommonJS wrappers.
+    mainFields: ['module', 'main'],
+    chunkNames: 'chunks/[name]-[hash]',
+    external: EXTERNAL,
+    plugins: [lazyPackageChunks(root), englishZodLocalesOnly(root)],
+    banner: { js: BANNER },
+    // Less to scan at every start; identifiers are kept, so stack traces and error names read as in
+    // the source even where no source map applies.
+    minifyWhitespace: true,
+    minifySyntax: true,
+    // The maps name the .ts files and lines; the sources are not shipped, so they are not embedded.
+    sourcemap: 'linked',
+    sourcesContent: false,
+    legalComments: 'none',
+    logLevel: 'warning',
+    metafile: true,
+  };
+}
+
+/** Input modules per output file, with package paths shortened to `node_modules/<package>/…`. */
+function moduleMap(metafile: Metafile): Record<string, string[]> {
+  const map: Record<string, string[]> = {};
+  for (const [file, output] of Object.entries(metafile.outputs)) {
+    if (!file.endsWith('.js')) continue;
+    map[file] = Object.keys(output.inputs)
+      .map((input) => input.replace(/^.*?node_modules\//, 'node_modules/').replace(/^[a-z-]+:/, ''))
+      .sort();
+  }
+  return map;
+}
+
+/** Builds the bundle under `root` (dist/cli is emptied first); resolves to esbuild's metafile. */
+export async function buildBundle(root = packageRoot()): Promise<Metafile> {
+  await rm(path.join(root, BUNDLE_DIR), { recursive: true, force: true });
+  const result = await build(bundleOptions(root));
+  await writeFile(path.join(root, BUNDLE_MODULE_MAP), `${JSON.stringify(moduleMap(result.metafile!))}\n`);
+  return result.metafile!;
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const started = performance.now();
+  buildBundle().then(
+    (metafile) => {
+      const outputs = Object.entries(metafile.outputs).filter(([file]) => file.endsWith('.js'));
+      const bytes = outputs.reduce((sum, [, output]) => sum + output.bytes, 0);
+      process.stderr.write(`bundle: ${BUNDLE_ENTRY} → ${outputs.length} files, ${(bytes / 1024).toFixed(0)} KiB, ${(performance.now() - started).toFixed(0)} ms\n`);
+    },
+    (error: unknown) => {
+      process.stderr.write(`bundle: ${error instanceof Error ? error.message : String(error)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}
