@@ -67,12 +67,20 @@ export function didYouMean(word: string, candidates: readonly string[]): string 
   return best?.candidate;
 }
 
-function describeValue(value: unknown): string {
+/** Masks secrets in raw text (the scenario's masker); applied before any cut. */
+export type MaskText = (text: string) => string;
+const noMask: MaskText = (text) => text;
+
+/** A value for a message: strings masked first, then cut to 60 characters (a cut secret is masked whole). */
+function describeValue(value: unknown, mask: MaskText = noMask): string {
   if (value === undefined) return 'nothing';
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'a mapping';
-  if (typeof value === 'string') return JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value);
+  if (typeof value === 'string') {
+    const masked = mask(value);
+    return JSON.stringify(masked.length > 60 ? `${masked.slice(0, 57)}...` : masked);
+  }
   return `${typeof value} ${String(value)}`;
 }
 
@@ -85,13 +93,16 @@ const EXPECTED_WORDS: Record<string, string> = {
   boolean: 'true or false',
 };
 
-/** One zod issue as a sentence for people: what was expected, what was there, how to fix it. */
-export function describeIssue(issue: z.core.$ZodIssue, allowedKeys: readonly string[] = []): string[] {
+/**
+ * One zod issue as a sentence for people: what was expected, what was there, how to fix it. `mask`
+ * (the scenario's masker) is applied to a quoted value before it is cut.
+ */
+export function describeIssue(issue: z.core.$ZodIssue, allowedKeys: readonly string[] = [], mask: MaskText = noMask): string[] {
   switch (issue.code) {
     case 'invalid_type': {
       const expected = EXPECTED_WORDS[issue.expected] ?? issue.expected;
       if (issue.input === undefined) return [`is required (expected ${expected})`];
-      return [`expected ${expected}, got ${describeValue(issue.input)}`];
+      return [`expected ${expected}, got ${describeValue(issue.input, mask)}`];
     }
     case 'unrecognized_keys':
       return issue.keys.map((key) => {
@@ -100,22 +111,22 @@ export function describeIssue(issue: z.core.$ZodIssue, allowedKeys: readonly str
         return `unknown key "${key}"${hint}`;
       });
     case 'invalid_value':
-      return [`expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}, got ${describeValue(issue.input)}`];
+      return [`expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}, got ${describeValue(issue.input, mask)}`];
     case 'too_small':
       if (issue.origin === 'array') return [`needs at least ${issue.minimum} item(s)`];
       if (issue.origin === 'string') return [issue.minimum === 1 ? 'must not be empty' : `must be at least ${issue.minimum} characters`];
-      return [`must be ${issue.inclusive ? 'at least' : 'more than'} ${issue.minimum}, got ${describeValue(issue.input)}`];
+      return [`must be ${issue.inclusive ? 'at least' : 'more than'} ${issue.minimum}, got ${describeValue(issue.input, mask)}`];
     case 'too_big':
       if (issue.origin === 'array') return [`allows at most ${issue.maximum} item(s)`];
       if (issue.origin === 'string') return [`must be at most ${issue.maximum} characters`];
-      return [`must be ${issue.inclusive ? 'at most' : 'less than'} ${issue.maximum}, got ${describeValue(issue.input)}`];
+      return [`must be ${issue.inclusive ? 'at most' : 'less than'} ${issue.maximum}, got ${describeValue(issue.input, mask)}`];
     case 'invalid_union': {
       const first = issue.errors[0]?.[0];
-      if (first && issue.errors.length === 1) return [describeIssue(first, allowedKeys)[0]!];
+      if (first && issue.errors.length === 1) return [describeIssue(first, allowedKeys, mask)[0]!];
       // Every branch wanted another type (string | number | boolean): name them, not "Invalid input".
       const expected = issue.errors.map((branch) => (branch[0]?.code === 'invalid_type' ? (EXPECTED_WORDS[branch[0].expected] ?? branch[0].expected) : undefined));
       if (expected.length > 1 && expected.every((word) => word !== undefined)) {
-        return [`expected ${expected.slice(0, -1).join(', ')} or ${expected.at(-1)}, got ${describeValue(issue.input)}`];
+        return [`expected ${expected.slice(0, -1).join(', ')} or ${expected.at(-1)}, got ${describeValue(issue.input, mask)}`];
       }
       return [issue.message];
     }
@@ -123,7 +134,7 @@ export function describeIssue(issue: z.core.$ZodIssue, allowedKeys: readonly str
       // A record key the key schema rejected: its own message ("not a valid HTTP header name"), not
       // zod's generic "Invalid key in record".
       const inner = issue.issues[0];
-      return [inner ? `invalid key: ${describeIssue(inner)[0] ?? inner.message}` : issue.message];
+      return [inner ? `invalid key: ${describeIssue(inner, [], mask)[0] ?? inner.message}` : issue.message];
     }
     default:
       return [issue.message];

@@ -25,7 +25,7 @@ function label(arn: string | undefined): string | undefined {
 
 /** A check context for look-ups made outside a check: one "attempt" bounded by `signal`. */
 function lookupContext(pool: ClientPool, signal: AbortSignal, timeoutMs: number): CheckContext {
-  return { signal, attempt: 1, timeoutMs, clients: pool, scenarioDir: process.cwd(), log: { debug: () => undefined }, addSecret: () => undefined };
+  return { signal, attempt: 1, timeoutMs, clients: pool, scenarioDir: process.cwd(), log: { debug: () => undefined }, addSecret: () => undefined, mask: (text) => text };
 }
 
 /**

@@ -16,7 +16,7 @@ export function describeServiceRevisionResolver(clients: ClientProvider): Revisi
   return async (serviceRevisionArn, { region, signal }) => {
     const { DescribeServiceRevisionsCommand } = await import('@aws-sdk/client-ecs');
     const client = await clients.get(ecsClient, region ? { region } : {});
-    const ctx: CheckContext = { signal, attempt: 1, timeoutMs: 10_000, clients, scenarioDir: '.', log: { debug: () => {} }, addSecret: () => {} };
+    const ctx: CheckContext = { signal, attempt: 1, timeoutMs: 10_000, clients, scenarioDir: '.', log: { debug: () => {} }, addSecret: () => {}, mask: (text) => text };
     try {
       const out = await awsCall(
         ctx,
