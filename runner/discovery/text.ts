@@ -28,7 +28,7 @@ export function budgetKeys(budget: Budget): { timeout: string; retry: Record<str
  * a flag like `--url 'https://x/${env.AWS_SECRET_ACCESS_KEY}'` must not expand the environment.
  */
 export function literalText(text: string): string {
-  return text.replace(/\$\{/g, '$${');
+  return text.replace(/\$\{/g, () => '$${');
 }
 
 /** The `${vars.*}` references the chain itself writes; any other `${` in a spec came from outside. */
