@@ -101,8 +101,9 @@ function variantsOf(value: string): string[] {
   // "Bearer abc": mask the credential itself too, wherever it appears alone, in each of its forms
   // (a check that echoes the token URL-encoded or inside JSON must not leak it either). `s`: a line
   // separator (U+2028) in the token must not stop the match.
+  // A credential shorter than MIN_SECRET_LENGTH ("Bearer y") is left to the whole value's forms.
   const scheme = /^(bearer|basic|token)\s+(.+)$/is.exec(value);
-  if (scheme?.[2]) for (const variant of variantsOf(scheme[2])) variants.add(variant);
+  if (scheme?.[2] && charLength(scheme[2].trim()) >= MIN_SECRET_LENGTH) for (const variant of variantsOf(scheme[2])) variants.add(variant);
   return [...variants].filter((v) => v.length > 0);
 }
 

@@ -299,3 +299,10 @@ describe('Masker.maskDeep: values, never keys; structure kept', () => {
     expect(new Masker(['tok-123']).maskDeep({ 'a tok-123': 1 }, { keys: true })).toEqual({ [`a ${MASK}`]: 1 });
   });
 });
+
+describe('Masker: a short credential after an auth scheme', () => {
+  it('"Bearer y" masks the whole value, never every "y" alone', () => {
+    const masker = new Masker(['Bearer y']);
+    expect(masker.mask('SMOKE_API_KEY sent Bearer y')).toBe(`SMOKE_API_KEY sent ${MASK}`);
+  });
+});
