@@ -23,7 +23,7 @@ describe('scenarios/*.yaml', () => {
   it.each(scenarioFiles)('%s validates', async (name) => {
     const scenario = await loadScenario(path.join(SCENARIOS_DIR, name), {
       checkTypes,
-      env: { ...process.env, HOKUSAI_API_KEY: 'x', SMOKE_API_KEY: 'y' },
+      env: { ...process.env, HOKUSAI_API_KEY: 'hk-test-key', SMOKE_API_KEY: 'smoke-test-key' },
     });
     expect(scenario.name).toEqual(expect.any(String));
     expect(scenario.checks.length).toBeGreaterThan(0);

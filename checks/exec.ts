@@ -188,7 +188,7 @@ export const exec = defineCheck({
   defaults: { timeoutMs: 120_000 },
   describe,
   async run(spec, ctx): Promise<AttemptResult> {
-    const shown = displayCommand(argvOf(spec));
+    const shown = displayCommand(argvOf(spec).map(ctx.mask));
     const cwd = path.resolve(ctx.scenarioDir, spec.cwd ?? '.');
     if (!(await isDirectory(cwd))) {
       return { outcome: 'error', message: `${shown}: working directory ${cwd} does not exist`, details: { cwd } };
@@ -202,6 +202,7 @@ export const exec = defineCheck({
       // verify-deployment runs with, as any command run by hand would.
       env: { ...process.env, ...spec.env },
       signal: ctx.signal,
+      mask: ctx.mask,
       stdout: { watch: stdoutNeedles },
       stderr: { watch: stderrNeedles },
     });

@@ -200,13 +200,10 @@ export function requestSecrets(spec: Pick<HttpSpec, 'url' | 'headers'>): string[
   return [...new Set(found)];
 }
 
-/** A CheckContext that may also offer the run's masker (declared secrets included): used when present. */
-type MaskingContext = CheckContext & { mask?: (text: string) => string };
-
 /**
  * Registers the request's secrets with the run (before the check prints anything) and returns the
- * redaction to apply to raw text before it is folded or cut: the run's masker when the context
- * offers one, and always the secrets this request carries, as sent and JSON-escaped.
+ * redaction to apply to raw text before it is folded or cut: the secrets this request carries (as
+ * sent and JSON-escaped, even under the masker's minimum length), then the run's masker.
  */
 function registerSecrets(spec: HttpSpec, ctx: CheckContext): Redact {
   const secrets = requestSecrets(spec);
@@ -214,11 +211,10 @@ function registerSecrets(spec: HttpSpec, ctx: CheckContext): Redact {
   const forms = [...new Set(secrets.flatMap((secret) => [secret, JSON.stringify(secret).slice(1, -1), encodeURIComponent(secret)]))]
     .filter((form) => form.trim().length > 0)
     .sort((a, b) => b.length - a.length);
-  const runMask = (ctx as MaskingContext).mask;
   return (text) => {
     let out = text;
     for (const form of forms) out = out.split(form).join(MASK);
-    return runMask ? runMask(out) : out;
+    return ctx.mask(out);
   };
 }
 

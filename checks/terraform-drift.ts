@@ -331,7 +331,7 @@ export const terraformDrift = defineCheck({
     for (const value of await sensitiveValues(inputs, env)) ctx.addSecret(value);
     const terraform: Terraform = (args, maxStdoutBytes) => {
       ctx.log.debug(`running ${displayCommand(['terraform', ...redactedArgs(args)])} in ${dir}`);
-      return runTerraform(args, { cwd: dir, env, signal: ctx.signal, ...(maxStdoutBytes ? { maxStdoutBytes } : {}) });
+      return runTerraform(args, { cwd: dir, env, signal: ctx.signal, mask: ctx.mask, ...(maxStdoutBytes ? { maxStdoutBytes } : {}) });
     };
 
     if (!(await exists(path.join(dir, '.terraform')))) {

@@ -91,6 +91,13 @@ export interface CheckContext {
   log: CheckLogger;
   /** Values that must never appear in output; checks add sensitive values they discover. */
   addSecret(value: string): void;
+  /**
+   * The run's masker: `text` with every secret known so far (declared, sensitive-named values of the
+   * scenario, and those added with addSecret) replaced by `***`, in every form a reader could undo.
+   * Apply it to raw text BEFORE quoting, cutting, folding whitespace or encoding it: a secret cut in
+   * two or shell-quoted (`'p'\''ssw0rd'`) can no longer be recognised afterwards.
+   */
+  mask(text: string): string;
 }
 
 export interface RetryPolicy {

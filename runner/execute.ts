@@ -82,6 +82,7 @@ export async function executeCheck(check: PlannedCheck, options: ExecuteOptions)
           scenarioDir: options.scenarioDir,
           log: { debug: (message) => emitLog(options.onEvent, check.name, message) },
           addSecret: (value) => options.masker.add(value),
+          mask: (text) => options.masker.mask(text),
         };
         try {
           const result = await attemptOnce(check, context, options.signal, timeoutMs);

@@ -47,6 +47,10 @@ export class Positions {
 /** Every problem found in one file, each with its position and path; messages masked. */
 export class ProblemList {
   readonly items: Problem[] = [];
+  /** Problems reported as warnings (an unset environment variable when validating only). */
+  readonly warnings: Problem[] = [];
+  /** Paths whose values are unknown (they need an unset environment variable): no problem is reported under them. */
+  private readonly unknown: PathPart[][] = [];
   constructor(
     private readonly file: string,
     private readonly positions: Positions | undefined,
@@ -55,19 +59,37 @@ export class ProblemList {
   ) {}
 
   add(path: readonly PathPart[], message: string, key?: string): void {
+    const fullPath = key !== undefined ? [...path, key] : path;
+    if (this.unknown.some((prefix) => prefix.every((part, i) => fullPath[i] === part))) return;
+    this.items.push(this.problem(path, message, key));
+  }
+
+  /** A warning: reported, but the scenario still validates. */
+  warn(path: readonly PathPart[], message: string): void {
+    this.warnings.push(this.problem(path, message));
+  }
+
+  /** No problem will be reported at or under `path` (its value is not known while validating). */
+  markUnknown(path: readonly PathPart[]): void {
+    this.unknown.push([...path]);
+  }
+
+  private problem(path: readonly PathPart[], message: string, key?: string): Problem {
     const where = this.positions?.at(path, key) ?? { line: 1, column: 1 };
     const fullPath = key !== undefined ? [...path, key] : path;
-    this.items.push({ file: this.file, ...where, path: formatPath(fullPath, this.typeAt), message: this.masker.mask(message) });
+    return { file: this.file, ...where, path: formatPath(fullPath, this.typeAt), message: this.masker.mask(message) };
   }
+
+  private readonly mask = (text: string) => this.masker.mask(text);
 
   addZodIssues(base: readonly PathPart[], error: z.ZodError, allowedKeys: (path: readonly PathPart[]) => readonly string[]): void {
     for (const issue of error.issues) {
       const path = [...base, ...(issue.path as PathPart[])];
       if (issue.code === 'unrecognized_keys') {
-        const messages = describeIssue(issue, allowedKeys(issue.path as PathPart[]));
+        const messages = describeIssue(issue, allowedKeys(issue.path as PathPart[]), this.mask);
         issue.keys.forEach((key, i) => this.add(path, messages[i]!, key));
       } else {
-        for (const message of describeIssue(issue)) this.add(path, message);
+        for (const message of describeIssue(issue, [], this.mask)) this.add(path, message);
       }
     }
   }

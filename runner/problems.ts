@@ -40,18 +40,21 @@ export function formatPath(path: readonly (string | number)[], checkTypeAt?: (in
   return out;
 }
 
+/** Edits between two words (insert, delete, replace, or swap two neighbours: "bsae" is one from "base"). */
 function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  let before: number[] = [];
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
-    let diagonal = row[0]!;
-    row[0] = i;
+    const current = [i];
     for (let j = 1; j <= b.length; j++) {
-      const above = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diagonal = above;
+      let best = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) best = Math.min(best, before[j - 2]! + 1);
+      current.push(best);
     }
+    before = previous;
+    previous = current;
   }
-  return row[b.length]!;
+  return previous[b.length]!;
 }
 
 export function didYouMean(word: string, candidates: readonly string[]): string | undefined {
@@ -67,12 +70,20 @@ export function didYouMean(word: string, candidates: readonly string[]): string 
   return best?.candidate;
 }
 
-function describeValue(value: unknown): string {
+/** Masks secrets in raw text (the scenario's masker); applied before any cut. */
+export type MaskText = (text: string) => string;
+const noMask: MaskText = (text) => text;
+
+/** A value for a message: strings masked first, then cut to 60 characters (a cut secret is masked whole). */
+function describeValue(value: unknown, mask: MaskText = noMask): string {
   if (value === undefined) return 'nothing';
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'a mapping';
-  if (typeof value === 'string') return JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value);
+  if (typeof value === 'string') {
+    const masked = mask(value);
+    return JSON.stringify(masked.length > 60 ? `${masked.slice(0, 57)}...` : masked);
+  }
   return `${typeof value} ${String(value)}`;
 }
 
@@ -85,13 +96,16 @@ const EXPECTED_WORDS: Record<string, string> = {
   boolean: 'true or false',
 };
 
-/** One zod issue as a sentence for people: what was expected, what was there, how to fix it. */
-export function describeIssue(issue: z.core.$ZodIssue, allowedKeys: readonly string[] = []): string[] {
+/**
+ * One zod issue as a sentence for people: what was expected, what was there, how to fix it. `mask`
+ * (the scenario's masker) is applied to a quoted value before it is cut.
+ */
+export function describeIssue(issue: z.core.$ZodIssue, allowedKeys: readonly string[] = [], mask: MaskText = noMask): string[] {
   switch (issue.code) {
     case 'invalid_type': {
       const expected = EXPECTED_WORDS[issue.expected] ?? issue.expected;
       if (issue.input === undefined) return [`is required (expected ${expected})`];
-      return [`expected ${expected}, got ${describeValue(issue.input)}`];
+      return [`expected ${expected}, got ${describeValue(issue.input, mask)}`];
     }
     case 'unrecognized_keys':
       return issue.keys.map((key) => {
@@ -100,22 +114,22 @@ export function describeIssue(issue: z.core.$ZodIssue, allowedKeys: readonly str
         return `unknown key "${key}"${hint}`;
       });
     case 'invalid_value':
-      return [`expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}, got ${describeValue(issue.input)}`];
+      return [`expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}, got ${describeValue(issue.input, mask)}`];
     case 'too_small':
       if (issue.origin === 'array') return [`needs at least ${issue.minimum} item(s)`];
       if (issue.origin === 'string') return [issue.minimum === 1 ? 'must not be empty' : `must be at least ${issue.minimum} characters`];
-      return [`must be ${issue.inclusive ? 'at least' : 'more than'} ${issue.minimum}, got ${describeValue(issue.input)}`];
+      return [`must be ${issue.inclusive ? 'at least' : 'more than'} ${issue.minimum}, got ${describeValue(issue.input, mask)}`];
     case 'too_big':
       if (issue.origin === 'array') return [`allows at most ${issue.maximum} item(s)`];
       if (issue.origin === 'string') return [`must be at most ${issue.maximum} characters`];
-      return [`must be ${issue.inclusive ? 'at most' : 'less than'} ${issue.maximum}, got ${describeValue(issue.input)}`];
+      return [`must be ${issue.inclusive ? 'at most' : 'less than'} ${issue.maximum}, got ${describeValue(issue.input, mask)}`];
     case 'invalid_union': {
       const first = issue.errors[0]?.[0];
-      if (first && issue.errors.length === 1) return [describeIssue(first, allowedKeys)[0]!];
+      if (first && issue.errors.length === 1) return [describeIssue(first, allowedKeys, mask)[0]!];
       // Every branch wanted another type (string | number | boolean): name them, not "Invalid input".
       const expected = issue.errors.map((branch) => (branch[0]?.code === 'invalid_type' ? (EXPECTED_WORDS[branch[0].expected] ?? branch[0].expected) : undefined));
       if (expected.length > 1 && expected.every((word) => word !== undefined)) {
-        return [`expected ${expected.slice(0, -1).join(', ')} or ${expected.at(-1)}, got ${describeValue(issue.input)}`];
+        return [`expected ${expected.slice(0, -1).join(', ')} or ${expected.at(-1)}, got ${describeValue(issue.input, mask)}`];
       }
       return [issue.message];
     }
@@ -123,7 +137,7 @@ export function describeIssue(issue: z.core.$ZodIssue, allowedKeys: readonly str
       // A record key the key schema rejected: its own message ("not a valid HTTP header name"), not
       // zod's generic "Invalid key in record".
       const inner = issue.issues[0];
-      return [inner ? `invalid key: ${describeIssue(inner)[0] ?? inner.message}` : issue.message];
+      return [inner ? `invalid key: ${describeIssue(inner, [], mask)[0] ?? inner.message}` : issue.message];
     }
     default:
       return [issue.message];

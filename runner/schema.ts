@@ -41,11 +41,11 @@ export const scenarioShape = {
   vars: z
     .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_.-]*$/, 'variable names are letters, digits, _ . -'), varValue)
     .optional()
-    .meta({ description: 'Values for ${vars.name}; --var name=value overrides them.' }),
+    .meta({ description: 'Values for ${vars.name}, as text (1.10 stays 1.10); --var name=value overrides one of them (an undeclared name is an error).' }),
   secrets: z
     .array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name like HOKUSAI_API_KEY'))
     .optional()
-    .meta({ description: 'Environment variables whose values are masked as *** in all output.' }),
+    .meta({ description: 'Environment variables whose values are masked as *** in all output (each at least 4 characters long).' }),
   aws: z
     .strictObject({
       region: z.string().min(1).optional().meta({ description: 'AWS region; default: AWS_REGION.' }),

@@ -3,7 +3,7 @@
  * The bundle turns source maps on when VERIFY_DEPLOYMENT_DEBUG is set (the switch under which the
  * CLI prints stacks) for every chunk loaded after the entry; `node --enable-source-maps` maps all.
  * The probe loads the entry (which runs nothing when imported), then the library chunk as the run
- * command does, and makes runner/duration.ts throw (parseDuration of a non-string).
+ * command does, and makes checks/support/duration.ts throw (parseDuration of a non-string).
  */
 import { describe, expect, it } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
@@ -30,11 +30,11 @@ function probeStack(env: Record<string, string>, nodeArgs: string[] = []): strin
 
 describe('stack traces from the bundle', () => {
   it('name the .ts source and line under VERIFY_DEPLOYMENT_DEBUG', () => {
-    expect(probeStack({ VERIFY_DEPLOYMENT_DEBUG: '1' })).toMatch(/at parseDuration \(.*runner\/duration\.ts:\d+:\d+\)/);
+    expect(probeStack({ VERIFY_DEPLOYMENT_DEBUG: '1' })).toMatch(/at parseDuration \(.*checks\/support\/duration\.ts:\d+:\d+\)/);
   });
 
   it('name the .ts source with node --enable-source-maps', () => {
-    expect(probeStack({}, ['--enable-source-maps'])).toMatch(/runner\/duration\.ts:\d+:\d+/);
+    expect(probeStack({}, ['--enable-source-maps'])).toMatch(/checks\/support\/duration\.ts:\d+:\d+/);
   });
 
   it('name the bundle chunk otherwise (maps are not read on the normal path: they cost ~60 ms a run)', () => {

@@ -16,6 +16,9 @@ import { requireTool } from '../support/tools.js';
 
 /** What a gate at a traffic-shift stage checks: the target revision at the stage, and its endpoint. */
 const GATE_SCENARIO = `name: hokusai-api gate
+# A --var must be declared; cluster, service, taskDefinition and stage are the gate's own.
+vars:
+  baseUrl: http://127.0.0.1:9
 checks:
   - name: target revision at the stage
     type: ecs-deployment
@@ -55,6 +58,8 @@ requireTool('moto', 'gate end-to-end tests')('verify-deployment gate against the
   });
 
   const gate = (...extra: string[]) => runCli(['gate', '--cluster', CLUSTER, '--service', SERVICE, '--var', `baseUrl=${server.url}`, ...extra], { killAfterMs: 60_000 });
+  // Zero-config declares no vars of its own: its base URL comes from --url.
+  const gateZeroConfig = (...extra: string[]) => runCli(['gate', '--cluster', CLUSTER, '--service', SERVICE, '--url', server.url, ...extra], { killAfterMs: 60_000 });
 
   it('the broken revision (its /health answers 500): ROLLBACK, exit 1; after the fix, a new rollout: CONTINUE, exit 0', async () => {
     rollout = await pausedRollout({ pauseHook: 'POST_TEST_TRAFFIC_SHIFT|AWAITING_ACTION' });
@@ -139,7 +144,7 @@ requireTool('moto', 'gate end-to-end tests')('verify-deployment gate against the
   it('without a scenario: the zero-config chain, judged at the hook stage (--reporter json keeps stdout one JSON document)', async () => {
     // The target revision's deployment runs its 1 task (ext_ecs.py), the old one still beside it.
     rollout = await pausedRollout({ pauseHook: 'POST_SCALE_UP|AWAITING_ACTION', tags: { 'moto:runningCount': '1' } });
-    const result = await gate('--dry-run', '--reporter', 'json', '--timeout', '8s');
+    const result = await gateZeroConfig('--dry-run', '--reporter', 'json', '--timeout', '8s');
     const report = parseStdoutJson<{ file: string; checks: { name: string; type: string; status: string; message: string }[] }>(result);
     expect(report.file).toBe(`discovered:${CLUSTER}/${SERVICE}`);
     const byName = Object.fromEntries(report.checks.map((c) => [c.name, c]));

@@ -19,6 +19,10 @@ const EVENTS = path.join(ROOT, '__tests__/fixtures/events');
 const sample = (name: string) => JSON.parse(readFileSync(path.join(EVENTS, `${name}.json`), 'utf8')) as Record<string, any>;
 
 const ECHO_SCENARIO = `name: echo the vars
+# --var names must be declared; the event's own vars (cluster, service, ...) need not be.
+vars:
+  baseUrl: http://127.0.0.1:9
+  extra: none
 checks:
   - name: vars
     type: http

@@ -14,6 +14,13 @@
  * Out of scope, stated rather than hidden: a secret containing "*" (the mask itself can recreate
  * it), and a secret that the report's fixed text already contains when the secret is absent (a
  * secret "pass" is in "passed"): fc.pre skips both.
+ *
+ * The last suite (#14 §3) puts a secret with quotes, backslashes, `%`, `$`, newlines and unicode in
+ * every field a check or a scenario reports — message, observations, details (keys too), facts,
+ * next steps, fix command, description, check and scenario names, skip reasons, log lines — each
+ * quoted, cut, folded and encoded the ways checks do it, and looks for it in every reporter and in
+ * stderr progress in every form a reader could undo: raw, JSON-escaped, XML-escaped, shell-quoted,
+ * URL-encoded, base64, each line of a multi-line secret, in any casing.
  */
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
@@ -24,7 +31,9 @@ import { Masker } from '../../runner/mask.js';
 import { render, reporterNames } from '../../runner/reporters/index.js';
 import type { RunReport } from '../../runner/result.js';
 import { runScenario } from '../../runner/run.js';
-import type { ClientProvider } from '../../checks/types.js';
+import type { CheckContext, ClientProvider } from '../../checks/types.js';
+import { Writable } from 'node:stream';
+import { createProgress } from '../../scripts/cli/progress.js';
 
 // A fixed seed keeps `npm test` deterministic; FC_SEED=<n> (or a counterexample's seed) explores others.
 fc.configureGlobal({ seed: Number(process.env.FC_SEED ?? 20_250_612) });
@@ -249,6 +258,131 @@ describe('end to end: parseScenario + runScenario + every reporter', () => {
         expect(leaks(outputs, forms)).toEqual([]);
       }),
       { numRuns: 60 },
+    );
+  });
+});
+
+
+/** Every form a reader could undo to get the secret (or a line of it) back. */
+function undoableForms(secret: string): string[] {
+  const forms = new Set<string>();
+  const trimmed = secret.trim();
+  const lines = trimmed.split(/\r\n|\r|\n|\u2028|\u2029/).map((line) => line.trim()).filter((line) => [...line].length >= 4);
+  for (const value of new Set([trimmed, ...lines])) {
+    for (const cased of new Set([value, value.toLowerCase(), value.toUpperCase()])) {
+      forms.add(cased);
+      forms.add(JSON.stringify(cased).slice(1, -1));
+      forms.add(cased.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;'));
+      forms.add(cased.replace(/'/g, `'\\''`));
+      try {
+        forms.add(encodeURIComponent(cased));
+      } catch {
+        // a lone surrogate has no URL-encoded form
+      }
+    }
+    forms.add(Buffer.from(value).toString('base64').replace(/=+$/, ''));
+  }
+  return [...forms].filter((form) => form.trim().length >= 4);
+}
+
+/** Searches case-insensitively: a case-folded leak is a leak. */
+function leaksFolded(outputs: Map<string, string[]>, forms: string[]): string[] {
+  const lowered = [...new Set(forms.map((form) => form.toLowerCase()))];
+  const found: string[] = [];
+  for (const [name, texts] of outputs) {
+    for (const form of lowered) if (texts.some((text) => text.toLowerCase().includes(form))) found.push(`${name}: ${JSON.stringify(form)}`);
+  }
+  return found;
+}
+
+const shellQuote = (text: string) => `'${text.replace(/'/g, `'\\''`)}'`;
+
+/**
+ * `leaky`: a check type that reports its input everywhere, transformed the ways real checks do —
+ * shell-quoted into a next step (after ctx.mask, as the contract says, and once without it),
+ * cut to an excerpt, whitespace-folded, JSON-encoded into a body — and logs it.
+ */
+const leakyCheck = defineCheck({
+  type: 'leaky',
+  summary: 'Reports its input in every field (secrets test).',
+  schema: z.strictObject({ say: z.string(), outcome: z.enum(['pass', 'fail', 'error']) }),
+  describe: (spec) => `leaky ${shellQuote(spec.say)}`,
+  async run(spec, ctx: CheckContext) {
+    const raw = spec.say;
+    const masked = ctx.mask(raw);
+    ctx.log.debug(`sent ${raw} as ${encodeURIComponent(raw)}`);
+    const folded = raw.replace(/\s+/g, ' ');
+    const body = JSON.stringify({ echo: raw, nested: JSON.stringify({ token: raw }) });
+    const result: AttemptResult = {
+      outcome: spec.outcome,
+      message: `got ${folded} | ${body} | …${`${'x'.repeat(40)}${raw}`.slice(-(raw.length + 10))}`,
+      observations: [{ what: `header ${raw}`, expected: shellQuote(raw), actual: `${raw.slice(0, 300)}…`, ok: spec.outcome === 'pass' }],
+      details: { [`key ${raw}`]: raw, body, base64: Buffer.from(raw).toString('base64'), lines: raw.split('\n') },
+      facts: { said: raw, url: `https://api.example.com/?q=${encodeURIComponent(raw)}` },
+      nextSteps: [`curl -H ${shellQuote(`X-Key: ${masked}`)} https://api.example.com/`, `echo ${shellQuote(raw)}`],
+      fix: { summary: `rotate ${folded}`, command: `aws secretsmanager put-secret-value --secret-string ${shellQuote(raw)}` },
+    };
+    if (spec.outcome === 'error') throw new Error(`boom: ${folded}`);
+    return result;
+  },
+});
+
+/** Collects what createProgress writes, as stderr would show it. */
+function progressSink(): { stream: Writable; text: () => string } {
+  let text = '';
+  const stream = new Writable({
+    write(chunk: Buffer | string, _encoding, done) {
+      text += chunk.toString();
+      done();
+    },
+  });
+  return { stream, text: () => text };
+}
+
+// Secrets with what breaks quoting and encoding: quotes, backslash, %, $, &, <, newlines, unicode.
+const nastySecretArb = fc
+  .string({
+    unit: fc.oneof(
+      { weight: 3, arbitrary: fc.constantFrom(...'abcXYZ0189-_/+=.') },
+      { weight: 2, arbitrary: fc.constantFrom("'", '"', '\\', '%', '$', '&', '<', '\n', ' ', '{', '}') },
+      { weight: 1, arbitrary: fc.string({ unit: 'grapheme', minLength: 1, maxLength: 1 }) },
+    ),
+    minLength: 6,
+    maxLength: 40,
+  })
+  .filter((s) => [...s.trim()].length >= 4 && !s.includes('*') && !s.includes('\u0000'));
+
+describe('any secret in any field, through every reporter and stderr progress, in no undoable form', () => {
+  it('a declared secret, quoted, cut, folded and encoded by the checks, never appears', async () => {
+    await fc.assert(
+      fc.asyncProperty(nastySecretArb, async (secret) => {
+        const forms = undoableForms(secret);
+        assumeDistinct(secret, forms);
+        fc.pre(!forms.some((form) => 'leaky deploy pass fail error secret'.includes(form.toLowerCase())));
+        const yaml = [
+          'name: "deploy ${env.VD_NASTY}"',
+          'secrets: [VD_NASTY]',
+          'checks:',
+          '  - { name: "first ${env.VD_NASTY}", type: leaky, say: "${env.VD_NASTY}", outcome: fail }',
+          '  - { name: "second", type: leaky, say: "${env.VD_NASTY}", outcome: error, description: "guards ${env.VD_NASTY}" }',
+          '  - { name: "third", type: leaky, say: "${env.VD_NASTY}", outcome: pass, needs: ["first ${env.VD_NASTY}"] }',
+          '  - { name: "fourth", type: leaky, say: "${env.VD_NASTY}", outcome: pass }',
+        ].join('\n');
+        const scenario = parseScenario(yaml, { checkTypes: [leakyCheck], env: { VD_NASTY: secret }, displayName: 'nasty.yaml', dir: '/tmp' });
+        const sink = progressSink();
+        const progress = createProgress({ stream: sink.stream, tty: false, color: false, verbose: true });
+        let report: RunReport;
+        try {
+          report = await runScenario(scenario, { clients: noClients, onEvent: progress.listener });
+        } finally {
+          progress.stop();
+        }
+        expect(report.checks.map((c) => c.status)).toEqual(['failed', 'error', 'skipped', 'passed']);
+        const outputs = renderAll(report);
+        outputs.set('stderr progress', readings('pretty', sink.text()));
+        expect(leaksFolded(outputs, forms)).toEqual([]);
+      }),
+      { numRuns: 80 },
     );
   });
 });

@@ -148,3 +148,37 @@ describe('interpolateString properties', () => {
     );
   });
 });
+
+describe('interpolateString: vars are the text they were written as', () => {
+  const texts: InterpolationSources = {
+    env: {},
+    vars: { version: 1.1, two: 2, port: 8080, on: true },
+    varTexts: { version: '1.10', two: '2.0', port: '8080', on: 'true' },
+  };
+  it.each<[string, string | number | boolean]>([
+    ['v${vars.version}', 'v1.10'],
+    ['/api/${vars.two}/', '/api/2.0/'],
+    // Alone: the typed value only when it spells the same text.
+    ['${vars.version}', '1.10'],
+    ['${vars.two}', '2.0'],
+    ['${vars.port}', 8080],
+    ['${vars.on}', true],
+    ['port ${vars.port}', 'port 8080'],
+  ])('%j → %j', (text, expected) => {
+    expect(interpolateString(text, texts).value).toStrictEqual(expected);
+  });
+});
+
+describe('interpolateString: values that need an unset environment variable', () => {
+  it('names the unset variable for each problem, and vars that depend on one', () => {
+    const result = interpolateString('${env.NOPE}/${vars.base}/${env.SET}', { env: { SET: 'x' }, vars: { base: '' }, unknownVars: new Set(['base']) });
+    expect(result.unsetEnv).toEqual(['NOPE', 'vars.base']);
+    expect(result.issues).toEqual([{ message: expect.stringMatching(/^environment variable NOPE is not set/), unsetEnv: 'NOPE' }]);
+  });
+
+  it('interpolateTree lists the paths whose value is unknown', () => {
+    const tree = interpolateTree({ a: '${env.NOPE}', b: ['ok', '${env.NOPE:-fallback}', 'x${env.NOPE}'] }, { env: {}, vars: {} });
+    expect(tree.unknownPaths).toEqual([['a'], ['b', 2]]);
+    expect(tree.problems.map((p) => p.unsetEnv)).toEqual(['NOPE', 'NOPE']);
+  });
+});

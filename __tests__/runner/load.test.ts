@@ -160,7 +160,6 @@ describe('vars', () => {
   it.each<{ title: string; vars: Record<string, unknown>; cli?: Record<string, string>; field: Record<string, unknown>; expected: Record<string, unknown> }>([
     { title: 'a var in a string', vars: { host: 'a.example.com' }, field: { url: 'https://${vars.host}/x' }, expected: { url: 'https://a.example.com/x' } },
     { title: '--var overrides a var', vars: { host: 'a.example.com' }, cli: { host: 'b.example.com' }, field: { url: 'https://${vars.host}/x' }, expected: { url: 'https://b.example.com/x' } },
-    { title: '--var defines a var', vars: {}, cli: { host: 'c.example.com' }, field: { url: 'https://${vars.host}/x' }, expected: { url: 'https://c.example.com/x' } },
     { title: 'a number var keeps its type', vars: { port: 8080 }, field: { port: '${vars.port}' }, expected: { port: 8080 } },
     { title: 'a boolean var keeps its type', vars: { insecure: true }, field: { insecure: '${vars.insecure}' }, expected: { insecure: true } },
     { title: '--var over a number var stays a number', vars: { port: 8080 }, cli: { port: '9090' }, field: { port: '${vars.port}' }, expected: { port: 9090 } },

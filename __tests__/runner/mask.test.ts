@@ -1,6 +1,6 @@
 import { describe, it, expect } from '@jest/globals';
 import fc from 'fast-check';
-import { isSensitiveKey, MASK, Masker } from '../../runner/mask.js';
+import { charLength, isSensitiveKey, MASK, Masker, MIN_SECRET_LENGTH } from '../../runner/mask.js';
 
 const SECRET = 'S3cr3t/p@ss w0rd+"x"';
 const base64 = (text: string) => Buffer.from(text).toString('base64');
@@ -67,8 +67,8 @@ describe('Masker.add', () => {
   });
 
   it('masks a longer secret whole when it contains a shorter one', () => {
-    const masker = new Masker(['abc', 'abcdef']);
-    expect(masker.mask('x abcdef y abc z')).toBe(`x ${MASK} y ${MASK} z`);
+    const masker = new Masker(['abcd', 'abcdefgh']);
+    expect(masker.mask('x abcdefgh y abcd z')).toBe(`x ${MASK} y ${MASK} z`);
   });
 
   it('ignores empty, blank and repeated values', () => {
@@ -76,8 +76,8 @@ describe('Masker.add', () => {
     masker.add('');
     masker.add(undefined);
     masker.add('   ');
-    masker.add('v1');
-    masker.add('v1');
+    masker.add('val1');
+    masker.add('val1');
     expect(masker.size).toBe(1);
     expect(masker.mask('a  b')).toBe('a  b');
   });
@@ -110,6 +110,7 @@ describe('Masker.maskDeep', () => {
       headers: { Authorization: 'Bearer other', 'X-API-Key': 'k', Cookie: 'sid=1', Accept: 'application/json' },
       nested: [{ password: 'pw', clientSecret: 'cs', accessToken: 'at', note: 'fine' }, 'tok-123', 42, null, true],
       'key-tok-123': 'v',
+      details: { 'key-tok-123': { 'also-tok-123': 1 } },
       when,
       emptyPassword: '',
     };
@@ -118,7 +119,9 @@ describe('Masker.maskDeep', () => {
       message: `used ${MASK}`,
       headers: { Authorization: MASK, 'X-API-Key': MASK, Cookie: MASK, Accept: 'application/json' },
       nested: [{ password: MASK, clientSecret: MASK, accessToken: MASK, note: 'fine' }, MASK, 42, null, true],
-      [`key-${MASK}`]: 'v',
+      // Keys are structure and stay as they are, except in details/facts maps (data a check found).
+      'key-tok-123': 'v',
+      details: { [`key-${MASK}`]: { [`also-${MASK}`]: 1 } },
       when,
       emptyPassword: '',
     });
@@ -154,9 +157,10 @@ describe('isSensitiveKey', () => {
 describe('Masker properties', () => {
   // A secret made only of what masking writes ("*") can reappear from the mask itself, and a
   // blank one is not a secret: both are out of scope. Everything else must never survive.
+  // Secrets of fewer than MIN_SECRET_LENGTH characters are refused by the loader and ignored here.
   const secretArb = fc
-    .string({ unit: 'grapheme', minLength: 1, maxLength: 24 })
-    .filter((s) => s.trim().length > 0 && !s.includes('*'));
+    .string({ unit: 'grapheme', minLength: 4, maxLength: 24 })
+    .filter((s) => charLength(s.trim()) >= MIN_SECRET_LENGTH && !s.includes('*'));
   const textArb = fc.string({ unit: 'grapheme', maxLength: 40 }).filter((s) => !s.includes('*'));
   // Any code point, lone surrogates included (fc's 'binary' unit only yields well-formed characters).
   const anyUnits = (minLength: number) =>
@@ -191,5 +195,114 @@ describe('Masker properties', () => {
       }),
       { numRuns: 200 },
     );
+  });
+});
+
+describe('Masker.mask: the forms a reader could undo (raw value masked in each)', () => {
+  const QUOTED = `p'ss"w0rd$x\\y`;
+  const masker = new Masker([QUOTED]);
+  const xml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
+  it.each<[string, string]>([
+    ['shell single-quoted', `curl -H 'X-Key: ${QUOTED.replace(/'/g, `'\\''`)}' https://h/`],
+    ['shell single-quoted with "\'"', `echo '${QUOTED.replace(/'/g, `'"'"'`)}'`],
+    ['shell double-quoted', `echo "${QUOTED.replace(/[\\"$`]/g, '\\$&')}"`],
+    ['XML-escaped', `<failure message="${xml(QUOTED)}"/>`],
+    ['HTML numeric entities', `<p>${xml(QUOTED).replace(/&apos;/g, '&#39;').replace(/&quot;/g, '&#34;')}</p>`],
+    ['form-encoded', `a=1&b=${encodeURIComponent(QUOTED).replace(/%20/g, '+')}`],
+    ['JSON inside a JSON string', JSON.stringify({ body: JSON.stringify({ token: QUOTED }) })],
+    ['base64url', Buffer.from(QUOTED).toString('base64url')],
+    ['upper-cased and shell-quoted', `'${QUOTED.toUpperCase().replace(/'/g, `'\\''`)}'`],
+  ])('%s', (_, text) => {
+    const masked = masker.mask(text);
+    expect(masked).toContain(MASK);
+    expect(masked.toLowerCase()).not.toContain('w0rd');
+  });
+});
+
+describe('Masker: a multi-line secret (a PEM key)', () => {
+  const lines = ['-----BEGIN PRIVATE KEY-----', 'MIIEvQIBADANBgkqhkiG9w0BAQEFAASC', 'BKcwggSjAgEAAoIBAQC7VJTUt9Us8cKj', 'MzEfYyjiWA4R4/M2bS1GB4t7NXp98C3S', '-----END PRIVATE KEY-----'];
+  const pem = `${lines.join('\n')}\n`;
+  const masker = new Masker([pem]);
+  it.each<[string, string]>([
+    ['as sent', `key:\n${pem}`],
+    ['lines joined with spaces (folded whitespace)', `body: ${lines.join(' ')}`],
+    ['lines joined with nothing', lines.join('')],
+    ['lines joined with ⏎ (exec message tail)', lines.join(' ⏎ ')],
+    ['CRLF line ends', lines.join('\r\n')],
+    ['JSON-escaped', JSON.stringify({ key: pem })],
+    ['one line alone, lower-cased', `line: ${lines[2]!.toLowerCase()}`],
+  ])('%s', (_, text) => {
+    const masked = masker.mask(text);
+    for (const line of lines.slice(1, -1)) expect(masked.toLowerCase()).not.toContain(line.toLowerCase());
+    expect(masked).toContain(MASK);
+  });
+});
+
+describe('Masker: a secret cut by an excerpt limit (…) is masked, not left half', () => {
+  const SECRET = 'hk_live_0123456789abcdef';
+  const masker = new Masker([SECRET]);
+  it.each<[string, string]>([
+    ['a tail cut keeps its end', `…${SECRET.slice(9)} and more`],
+    ['a head cut keeps its start', `message: ${SECRET.slice(0, 12)}…`],
+    ['both, in one text', `${SECRET.slice(0, 5)}… …${SECRET.slice(-6)}`],
+    ['its upper-cased start', `x ${SECRET.slice(0, 10).toUpperCase()}…`],
+    ['its JSON-escaped end', `…${JSON.stringify(SECRET).slice(4, -1)}"`],
+  ])('%s', (_, text) => {
+    const masked = masker.mask(text);
+    expect(masked).toContain(MASK);
+    for (const part of [SECRET.slice(0, 5), SECRET.slice(-6)]) expect(masked.toLowerCase()).not.toContain(part.toLowerCase());
+  });
+
+  it('leaves text next to an ellipsis alone when it is not part of a secret', () => {
+    expect(masker.mask('…and the rest… of it')).toBe('…and the rest… of it');
+  });
+
+  it('tells a cut value from a whole word: one matching character is not a part', () => {
+    expect(masker.mask('…f done')).toBe('…f done');
+  });
+});
+
+describe('Masker: values shorter than MIN_SECRET_LENGTH', () => {
+  it.each(['t', 'ab', 'xyz', ' ab '])('ignores %j (masking it would garble unrelated words)', (value) => {
+    const masker = new Masker([value]);
+    expect(masker.size).toBe(0);
+    expect(masker.mask('status: passed at 2025-06-12T14:10:41.613Z')).toBe('status: passed at 2025-06-12T14:10:41.613Z');
+  });
+
+  it('counts characters, not UTF-16 units: a 2-emoji value is short', () => {
+    expect(new Masker(['🔑🔑']).size).toBe(0);
+    expect(new Masker(['🔑🔑🔑🔑']).size).toBe(1);
+  });
+});
+
+describe('Masker.maskDeep: values, never keys; structure kept', () => {
+  it('a secret that spells a verdict, an event kind or a date part leaves the structure readable', () => {
+    const masker = new Masker(['pass', 'check', '2025', 'status']);
+    const report = {
+      status: 'passed',
+      startedAt: '2025-06-12T14:10:41.613Z',
+      checks: [{ name: 'pass the check', status: 'failed', lastOutcome: 'fail', message: 'status 2025: pass', skip: { reason: 'needs' } }],
+    };
+    expect(masker.maskDeep(report)).toEqual({
+      status: 'passed',
+      startedAt: '2025-06-12T14:10:41.613Z',
+      checks: [{ name: `${MASK} the ${MASK}`, status: 'failed', lastOutcome: 'fail', message: `${MASK} ${MASK}: ${MASK}`, skip: { reason: 'needs' } }],
+    });
+    expect(masker.maskDeep({ kind: 'check-start', name: 'check' })).toEqual({ kind: 'check-start', name: MASK });
+  });
+
+  it('a structural key holding free text (not one of its words) is masked', () => {
+    expect(new Masker(['tok-123']).maskDeep({ status: 'tok-123 rejected', reason: 'sent tok-123' })).toEqual({ status: `${MASK} rejected`, reason: `sent ${MASK}` });
+  });
+
+  it('masks keys everywhere with { keys: true }', () => {
+    expect(new Masker(['tok-123']).maskDeep({ 'a tok-123': 1 }, { keys: true })).toEqual({ [`a ${MASK}`]: 1 });
+  });
+});
+
+describe('Masker: a short credential after an auth scheme', () => {
+  it('"Bearer y" masks the whole value, never every "y" alone', () => {
+    const masker = new Masker(['Bearer y']);
+    expect(masker.mask('SMOKE_API_KEY sent Bearer y')).toBe(`SMOKE_API_KEY sent ${MASK}`);
   });
 });

@@ -47,6 +47,11 @@ export interface RunProcessOptions {
   stderr?: StreamOptions;
   /** Default PIPE_GRACE_MS. */
   pipeGraceMs?: number;
+  /**
+   * The run's masker (`CheckContext.mask`): applied to each kept stream end before it is cut to
+   * `maxBytes`, so a secret the cut falls into is masked whole, never left half.
+   */
+  mask?: (text: string) => string;
 }
 
 /** One output stream as kept: its end, its size and the watched texts seen anywhere in it. */
@@ -96,18 +101,25 @@ export class StreamCapture {
   constructor(
     private readonly maxBytes = DEFAULT_TAIL_BYTES,
     watch: readonly string[] = [],
+    private readonly mask?: (text: string) => string,
   ) {
     this.pending = [...new Set(watch)].map((text) => ({ text, bytes: Buffer.from(text) }));
     this.carryBytes = Math.max(0, ...this.pending.map((n) => n.bytes.length - 1));
   }
 
+  /** Bytes kept: the tail, plus (when masking) room for a secret the tail's cut falls into. */
+  private get keepBytes(): number {
+    return this.mask ? this.maxBytes + MASK_LOOKBEHIND_BYTES : this.maxBytes;
+  }
+
   push(chunk: Buffer): void {
     this.total += chunk.length;
     this.watch(chunk);
-    const piece = chunk.length > this.maxBytes ? Buffer.from(chunk.subarray(chunk.length - this.maxBytes)) : chunk;
+    const keep = this.keepBytes;
+    const piece = chunk.length > keep ? Buffer.from(chunk.subarray(chunk.length - keep)) : chunk;
     this.chunks.push(piece);
     this.kept += piece.length;
-    while (this.chunks.length > 1 && this.kept - this.chunks[0]!.length >= this.maxBytes) {
+    while (this.chunks.length > 1 && this.kept - this.chunks[0]!.length >= keep) {
       this.kept -= this.chunks.shift()!.length;
     }
   }
@@ -126,17 +138,26 @@ export class StreamCapture {
   }
 
   result(): CapturedStream {
-    let tailBytes = Buffer.concat(this.chunks);
     const truncated = this.total > this.maxBytes;
-    if (tailBytes.length > this.maxBytes) tailBytes = tailBytes.subarray(tailBytes.length - this.maxBytes);
-    if (truncated) {
-      // Drop UTF-8 continuation bytes of a character the cut split.
-      let start = 0;
-      while (start < tailBytes.length && start < 3 && (tailBytes[start]! & 0xc0) === 0x80) start += 1;
-      tailBytes = tailBytes.subarray(start);
-    }
-    return { text: tailBytes.toString('utf8'), bytes: this.total, truncated, found: new Set(this.seen) };
+    let tailBytes = Buffer.concat(this.chunks);
+    // Masked before the cut: a secret that straddles where the tail starts is still whole here.
+    if (this.mask) tailBytes = Buffer.from(this.mask(cutToCharacters(tailBytes, this.keepBytes, this.total > tailBytes.length)));
+    return { text: cutToCharacters(tailBytes, this.maxBytes, truncated), bytes: this.total, truncated, found: new Set(this.seen) };
   }
+}
+
+/** Extra bytes kept before the tail when masking: a secret up to this long is masked whole at the cut. */
+const MASK_LOOKBEHIND_BYTES = 4096;
+
+/** The last `maxBytes` bytes as UTF-8, dropping the continuation bytes of a character the cut split. */
+function cutToCharacters(bytes: Buffer, maxBytes: number, cut: boolean): string {
+  let kept = bytes.length > maxBytes ? bytes.subarray(bytes.length - maxBytes) : bytes;
+  if (cut || kept.length < bytes.length) {
+    let start = 0;
+    while (start < kept.length && start < 3 && (kept[start]! & 0xc0) === 0x80) start += 1;
+    kept = kept.subarray(start);
+  }
+  return kept.toString('utf8');
 }
 
 /** The command as someone would type it, for messages (display only: it is never run this way). */
@@ -144,9 +165,14 @@ export function displayCommand(argv: readonly string[]): string {
   return argv.map((arg) => (/^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`)).join(' ');
 }
 
-/** The last lines of an output, bounded in lines and bytes (for report details). */
-export function tail(output: string, lines = TAIL_LINES, bytes = TAIL_BYTES): string {
-  const lastLines = output.replace(/\n+$/, '').split('\n').slice(-lines).join('\n');
+/**
+ * The last lines of an output, bounded in lines and bytes (for report details). With `mask` (the
+ * run's masker, `CheckContext.mask`), the whole output is masked first, so neither cut can leave
+ * part of a secret.
+ */
+export function tail(output: string, lines = TAIL_LINES, bytes = TAIL_BYTES, mask?: (text: string) => string): string {
+  const masked = mask ? mask(output) : output;
+  const lastLines = masked.replace(/\n+$/, '').split('\n').slice(-lines).join('\n');
   return lastLines.length > bytes ? `…${lastLines.slice(-bytes)}` : lastLines;
 }
 
@@ -249,8 +275,8 @@ export async function runProcess(argv: readonly string[], options: RunProcessOpt
   if (signal.aborted) throw signal.reason;
   const [program, ...args] = argv;
   if (!program) throw new TypeError('runProcess needs at least a program name');
-  const out = new StreamCapture(options.stdout?.maxBytes, options.stdout?.watch);
-  const err = new StreamCapture(options.stderr?.maxBytes, options.stderr?.watch);
+  const out = new StreamCapture(options.stdout?.maxBytes, options.stdout?.watch, options.mask);
+  const err = new StreamCapture(options.stderr?.maxBytes, options.stderr?.watch, options.mask);
   const captured = (): [CapturedStream, CapturedStream] => [out.result(), err.result()];
   const marker = randomUUID();
   const started = performance.now();

@@ -177,6 +177,8 @@ export interface RunOptions {
   signal: AbortSignal;
   /** Bytes of stdout to keep (from the end). Default: the process runner's 64 KiB. */
   maxStdoutBytes?: number;
+  /** The run's masker (`CheckContext.mask`): the kept stdout/stderr ends (the plan tail) are masked before they are cut. */
+  mask?: (text: string) => string;
 }
 
 /**
@@ -191,6 +193,7 @@ export async function runTerraform(args: string[], options: RunOptions): Promise
     env: options.env,
     signal: options.signal,
     ...(options.maxStdoutBytes ? { stdout: { maxBytes: options.maxStdoutBytes } } : {}),
+    ...(options.mask ? { mask: options.mask } : {}),
   });
   return {
     exitCode: run.exitCode,

@@ -9,6 +9,7 @@ import { describeTargetGroup, healthCheckSettings } from '../../checks/support/e
 import { AttemptResultError, type CheckContext } from '../../checks/types.js';
 import { ClientPool } from '../clients.js';
 import { DiscoveryError, type Discovered, type DiscoveredContainer, type DiscoveredTargetGroup, type DiscoveryInput } from './types.js';
+import { callContext } from '../call-context.js';
 
 export interface DiscoverOptions {
   /** Ends discovery early (Ctrl-C). */
@@ -25,7 +26,7 @@ function label(arn: string | undefined): string | undefined {
 
 /** A check context for look-ups made outside a check: one "attempt" bounded by `signal`. */
 function lookupContext(pool: ClientPool, signal: AbortSignal, timeoutMs: number): CheckContext {
-  return { signal, attempt: 1, timeoutMs, clients: pool, scenarioDir: process.cwd(), log: { debug: () => undefined }, addSecret: () => undefined };
+  return callContext(pool, signal, timeoutMs);
 }
 
 /**

@@ -22,8 +22,29 @@ export function budgetKeys(budget: Budget): { timeout: string; retry: Record<str
   return { timeout: yamlDuration(budget.timeoutMs), retry };
 }
 
+/**
+ * Text from outside (a --url, --cluster or --service flag, a name or path AWS returned) as a
+ * scenario value that is read back literally: the loader interpolates `${...}` in every value, and
+ * a flag like `--url 'https://x/${env.AWS_SECRET_ACCESS_KEY}'` must not expand the environment.
+ */
+export function literalText(text: string): string {
+  return text.replace(/\$\{/g, () => '$${');
+}
+
+/** The `${vars.*}` references the chain itself writes; any other `${` in a spec came from outside. */
+const OWN_REFERENCE = /^\$\{vars\.(?:cluster|service|baseUrl|taskDefinition|stage)\}/;
+
+/** Every `${` in a chain value made literal, except the chain's own `${vars.*}` references. */
+function literalSpec(value: unknown): unknown {
+  if (typeof value === 'string') return value.replace(/\$\{/g, (match, offset: number) => (OWN_REFERENCE.test(value.slice(offset)) ? match : '$${'));
+  if (Array.isArray(value)) return value.map(literalSpec);
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, literalSpec(item)]));
+  return value;
+}
+
 function comment(lines: string[]): string {
-  return lines.map((line) => (line ? `# ${line}` : '#')).join('\n');
+  // A line break in flag text (--cluster $'x\nchecks: …') would end the comment and become YAML.
+  return lines.map((line) => (line ? `# ${line.replace(/[\r\n\u0085\u2028\u2029]/g, ' ')}` : '#')).join('\n');
 }
 
 function header(input: DiscoveryInput, found: Discovered, chain: Chain, now: Date): string {
@@ -64,16 +85,23 @@ function examples(found: Discovered): string {
  */
 export function scenarioText(input: DiscoveryInput & RolloutContext, found: Discovered, now = new Date()): string {
   const chain = plannedChain(input, found);
-  const vars: Record<string, string> = { cluster: input.cluster, service: input.service };
-  if (input.taskDefinition) vars.taskDefinition = input.taskDefinition;
-  if (input.stage) vars.stage = input.stage;
-  if (input.url) vars.baseUrl = input.url.replace(/\/+$/, '');
+  // Flag values are literal text: `${` in them is written as `$${` so the loader reads it back as is.
+  const vars: Record<string, string> = { cluster: literalText(input.cluster), service: literalText(input.service) };
+  if (input.taskDefinition) vars.taskDefinition = literalText(input.taskDefinition);
+  if (input.stage) vars.stage = literalText(input.stage);
+  if (input.url) vars.baseUrl = literalText(input.url.replace(/\/+$/, ''));
   const doc = new Document({
-    name: input.service,
-    description: `Post-deploy checks for ECS service ${input.service} in cluster ${input.cluster}`,
+    name: literalText(input.service),
+    description: literalText(`Post-deploy checks for ECS service ${input.service} in cluster ${input.cluster}`),
     vars,
-    ...(found.region ? { aws: { region: found.region } } : {}),
-    checks: chain.checks.map((c) => ({ name: c.name, type: c.type, ...(c.needs ? { needs: c.needs } : {}), ...c.spec, ...budgetKeys(c.budget) })),
+    ...(found.region ? { aws: { region: literalText(found.region) } } : {}),
+    checks: chain.checks.map((c) => ({
+      name: literalText(c.name),
+      type: c.type,
+      ...(c.needs ? { needs: c.needs.map(literalText) } : {}),
+      ...(literalSpec(c.spec) as Record<string, unknown>),
+      ...budgetKeys(c.budget),
+    })),
   });
   const items = (doc.get('checks') as YAMLSeq<YAMLMap>).items;
   chain.checks.forEach((check, i) => {

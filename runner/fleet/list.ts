@@ -1,8 +1,9 @@
 /** The services of an ECS cluster, as ListServices names them (every page). */
 import { awsCall, ecsClient } from '../../checks/support/aws.js';
-import { AttemptResultError, type CheckContext, type ClientProvider } from '../../checks/types.js';
+import { AttemptResultError, type ClientProvider } from '../../checks/types.js';
 import { ClientPool } from '../clients.js';
 import { serviceNameOf } from './select.js';
+import { callContext } from '../call-context.js';
 
 /** The cluster's services could not be listed: no such cluster, no permission, no answer from AWS. */
 export class FleetError extends Error {
@@ -38,7 +39,7 @@ export async function listClusterServices(cluster: string, options: ListServices
   const signal = AbortSignal.any([AbortSignal.timeout(timeoutMs), ...(options.signal ? [options.signal] : [])]);
   const ownPool = options.clients ? undefined : new ClientPool({ region: options.region });
   const clients = options.clients ?? ownPool!;
-  const ctx: CheckContext = { signal, attempt: 1, timeoutMs, clients, scenarioDir: process.cwd(), log: { debug: () => undefined }, addSecret: () => undefined };
+  const ctx = callContext(clients, signal, timeoutMs);
   try {
     const { ListServicesCommand } = await import('@aws-sdk/client-ecs');
     const client = await clients.get(ecsClient, { region: options.region });

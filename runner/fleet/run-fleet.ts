@@ -57,8 +57,9 @@ const PROBLEMS_SHOWN = 3;
 /** The service's scenario: the file with its vars, or its discovered chain. Throws DiscoveryError, ScenarioError. */
 async function scenarioFor(service: string, options: FleetRunOptions, signal: AbortSignal, timeoutMs: number): Promise<Scenario> {
   const { cluster, region } = options;
-  const vars = { ...options.vars, cluster, service };
-  if (options.scenarioFile) return loadScenario(options.scenarioFile, { checkTypes, vars, env: options.env });
+  // The fleet's own vars are set whether the file declares them or not; --var is checked.
+  const fleetVars = { cluster, service };
+  if (options.scenarioFile) return loadScenario(options.scenarioFile, { checkTypes, vars: options.vars, optionalVars: fleetVars, env: options.env });
   const target = { cluster, service, region };
   const found = await discover(target, { signal, timeoutMs: Math.min(DISCOVERY_TIMEOUT_MS, timeoutMs) });
   return parseScenario(scenarioText(target, found), { checkTypes, vars: options.vars, env: options.env, displayName: `discovered:${cluster}/${service}`, dir: process.cwd() });

@@ -12,7 +12,7 @@ import type { DeploymentEvent, DeploymentEventKind } from '../deployment-event.j
 import { readHookConfig } from '../lambda/hook-state.js';
 import { describeServiceRevisionResolver, type RevisionResolver } from '../lambda/revision.js';
 import type { RolloutTarget } from '../lambda/vars.js';
-import { callContext, CALL_TIMEOUT_MS } from './context.js';
+import { callContext, CALL_TIMEOUT_MS } from '../call-context.js';
 
 /** What to run for an event. */
 export interface EventRun {

@@ -7,7 +7,7 @@
 import type { ServiceDeployment } from '@aws-sdk/client-ecs';
 import { AttemptResultError, type CheckContext, type ClientProvider } from '../../checks/types.js';
 import { awaitingPauseHooks, describeServiceDeployment, listServiceDeployments, resourceId } from '../../checks/support/service-deployments.js';
-import { callContext } from './context.js';
+import { callContext } from '../call-context.js';
 
 /** A PAUSE hook awaiting action: what ContinueServiceDeployment needs, and what the run's vars come from. */
 export interface PausedHook {

@@ -4,7 +4,7 @@
  * resolve deployment events to the rollout they are about (`run --event`). The CLI's `gate` and
  * `run --event` use these; the Lambda hook shares the vars and the revision resolver.
  */
-export { callContext, CALL_TIMEOUT_MS } from './context.js';
+export { callContext, CALL_TIMEOUT_MS } from '../call-context.js';
 export { findPausedHook, waitForPausedHook, HookLookupError, type PausedHook, type HookQuery, type HookLook, type WaitOptions, type WaitResult } from './hook.js';
 export { gateDecision, type GateDecision } from './decision.js';
 export { resolveEventRun, EventResolutionError, type EventRun, type ResolveEventOptions } from './event-run.js';

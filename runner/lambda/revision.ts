@@ -1,6 +1,7 @@
 /** The task definition behind an ECS service revision (DescribeServiceRevisions). */
 import { awsCall, ecsClient } from '../../checks/support/aws.js';
-import { AttemptResultError, type CheckContext, type ClientProvider } from '../../checks/types.js';
+import { AttemptResultError, type ClientProvider } from '../../checks/types.js';
+import { callContext } from '../call-context.js';
 
 /**
  * Resolves a service revision ARN to its task definition ARN.
@@ -16,7 +17,7 @@ export function describeServiceRevisionResolver(clients: ClientProvider): Revisi
   return async (serviceRevisionArn, { region, signal }) => {
     const { DescribeServiceRevisionsCommand } = await import('@aws-sdk/client-ecs');
     const client = await clients.get(ecsClient, region ? { region } : {});
-    const ctx: CheckContext = { signal, attempt: 1, timeoutMs: 10_000, clients, scenarioDir: '.', log: { debug: () => {} }, addSecret: () => {} };
+    const ctx = callContext(clients, signal, 10_000);
     try {
       const out = await awsCall(
         ctx,

@@ -31,6 +31,11 @@ export interface ScenarioRequest {
    * `taskDefinition`, the discovered chain judges the target revision at that stage.
    */
   target?: RolloutTarget & { region?: string };
+  /**
+   * Vars set by a program, not typed by a person: the handler's cluster, service, taskDefinition
+   * and stage from the event, over hookDetails.vars / a plain input's vars. Loaded as
+   * `optionalVars`: defined whether or not the scenario declares them, never an "unknown var".
+   */
   vars: Record<string, string>;
   env: Record<string, string | undefined>;
   /** The deployed bundle's root (LAMBDA_TASK_ROOT on Lambda). */
@@ -65,12 +70,12 @@ function problemsText(error: ScenarioError): string {
 }
 
 /**
- * Loads the scenario a request names, with `vars` as --var overrides.
+ * Loads the scenario a request names, with `vars` as optionalVars (see ScenarioRequest.vars).
  * @throws ScenarioSourceError for an unreadable or invalid scenario, a path outside the bundle, or a
  *   failed discovery (the message says which and why).
  */
 export async function loadRequestedScenario(request: ScenarioRequest): Promise<{ scenario: Scenario; source: string }> {
-  const options = { checkTypes, vars: request.vars, env: request.env };
+  const options = { checkTypes, optionalVars: request.vars, env: request.env };
   try {
     if (request.bundlePath !== undefined) {
       const file = await resolveInBundle(request.bundleRoot, request.bundlePath);

@@ -31,7 +31,7 @@ async function selectedServices(selection: FleetSelection, fleet: FleetLibrary, 
 async function checkScenarioFile(args: RunArgs, selection: FleetSelection, service: string, lib: Library, streams: Streams): Promise<number | undefined> {
   if (!args.file) return undefined;
   try {
-    await lib.loadScenario(args.file, { checkTypes: lib.checkTypes, vars: { ...args.vars, cluster: selection.cluster, service }, env: streams.env });
+    await lib.loadScenario(args.file, { checkTypes: lib.checkTypes, vars: args.vars, optionalVars: { cluster: selection.cluster, service }, env: streams.env });
     return undefined;
   } catch (error) {
     if (!(error instanceof lib.ScenarioError)) throw error;

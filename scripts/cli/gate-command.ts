@@ -73,11 +73,11 @@ function runArgsOf(args: GateArgs): RunArgs {
 async function prevalidate(args: GateArgs, lib: Library, streams: Streams): Promise<boolean> {
   const placeholders = { cluster: args.target.cluster, service: args.target.service, stage: args.stage ?? 'POST_SCALE_UP', taskDefinition: `${args.target.service}:1` };
   try {
-    await lib.loadScenario(args.file!, { checkTypes: lib.checkTypes, vars: lib.rolloutVars(args.vars, placeholders), env: streams.env });
+    await lib.loadScenario(args.file!, { checkTypes: lib.checkTypes, vars: args.vars, optionalVars: lib.rolloutVars({}, placeholders), env: streams.env });
     return true;
   } catch (error) {
     if (!(error instanceof lib.ScenarioError)) throw error;
-    for (const problem of error.problems) streams.stderr.write(`${lib.formatProblem(problem)}\n`);
+    for (const problem of error.problems) streams.stderr.write(`${lib.neutralize(lib.formatProblem(problem))}\n`);
     return false;
   }
 }
@@ -173,7 +173,7 @@ async function verifyAndAct(args: GateArgs, lib: Library, streams: Streams, io: 
   }
   streams.stderr.write(`gate: target revision ${lib.oneLine(taskDefinition)}; running ${args.file ?? 'the zero-config chain'} at ${hook.stage}\n`);
   const rollout = { cluster: hook.cluster, service: hook.service, taskDefinition, stage: hook.stage };
-  const runArgs: RunArgs = { ...runArgsOf(args), vars: lib.rolloutVars(args.vars, rollout), rollout: { stage: hook.stage, taskDefinition }, timeout: boundedByExpiry(args, hook, Date.now()) };
+  const runArgs: RunArgs = { ...runArgsOf(args), optionalVars: lib.rolloutVars({}, rollout), rollout: { stage: hook.stage, taskDefinition }, timeout: boundedByExpiry(args, hook, Date.now()) };
   let report: RunReport | undefined;
   let code: number;
   try {

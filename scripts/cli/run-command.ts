@@ -20,6 +20,11 @@ export interface RunArgs {
   watch: boolean;
   interval?: string;
   vars: Record<string, string>;
+  /**
+   * Vars a program derived (a deployment event's cluster, service, taskDefinition, stage): set
+   * whether or not the scenario declares them, never an "unknown var" (`--var` is checked).
+   */
+  optionalVars?: Record<string, string>;
   reporters: string[];
   outs: { reporter: string; path: string }[];
   only?: string[];
@@ -82,14 +87,14 @@ export function planRun(args: RunArgs, lib: Library): RunPlan {
 /** The scenario from the file, or discovered from --cluster/--service. Throws ScenarioError, UsageError. */
 async function loadRunScenario(args: RunArgs, lib: Library, env: Streams['env'], signal?: AbortSignal): Promise<Scenario> {
   const { checkTypes } = lib;
-  if (!args.target) return lib.loadScenario(args.file!, { checkTypes, vars: args.vars, env });
+  if (!args.target) return lib.loadScenario(args.file!, { checkTypes, vars: args.vars, optionalVars: args.optionalVars, env });
   const { discover, scenarioText, DiscoveryError } = lib;
   const found = await discover(args.target, { signal }).catch((error: unknown) => {
     if (error instanceof DiscoveryError) throw new UsageError(error.message);
     throw error;
   });
   const displayName = `discovered:${args.target.cluster}/${args.target.service}`;
-  return lib.parseScenario(scenarioText({ ...args.target, ...args.rollout }, found), { checkTypes, vars: args.vars, env, displayName, dir: process.cwd() });
+  return lib.parseScenario(scenarioText({ ...args.target, ...args.rollout }, found), { checkTypes, vars: args.vars, optionalVars: args.optionalVars, env, displayName, dir: process.cwd() });
 }
 
 /** The checks to run (--from NAME, --only a,b), or undefined for all. Throws UsageError. */

@@ -74,16 +74,18 @@ export async function withEvent(
     await pool.destroy();
   }
   for (const note of run.notes) io.stderr.write(`verify-deployment: --event: ${lib.oneLine(note)}\n`);
-  const base = { ...run.vars, ...args.vars };
-  const vars = run.target ? lib.rolloutVars(base, run.target) : base;
-  if (args.file) return { ...args, vars };
+  // The event's vars are a program's (set whether declared or not); a --var the user typed is
+  // checked against the scenario and wins over the event's own vars, not over the rollout's.
+  const fromEvent = Object.fromEntries(Object.entries(run.vars).filter(([name]) => !Object.hasOwn(args.vars, name)));
+  const optionalVars = run.target ? lib.rolloutVars(fromEvent, run.target) : fromEvent;
+  if (args.file) return { ...args, optionalVars };
   if (run.scenario) {
     const file = source === '-' ? path.resolve(run.scenario) : path.resolve(path.dirname(source), run.scenario);
-    return { ...args, vars, file };
+    return { ...args, optionalVars, file };
   }
   if (!run.target) {
     throw new UsageError(`--event ${source}: a CodeDeploy hook names no service: give a scenario file, or set VERIFY_DEPLOYMENT_CLUSTER and VERIFY_DEPLOYMENT_SERVICE`);
   }
   const { cluster, service, region, stage, taskDefinition } = run.target;
-  return { ...args, vars, target: { cluster, service, ...(region ? { region } : {}) }, rollout: { stage, taskDefinition } };
+  return { ...args, optionalVars, target: { cluster, service, ...(region ? { region } : {}) }, rollout: { stage, taskDefinition } };
 }

@@ -1,12 +1,16 @@
-/** A CheckContext for the library's own AWS calls outside a scenario run (finding a hook, acting on it). */
-import type { CheckContext, ClientProvider } from '../../checks/types.js';
+/**
+ * A CheckContext for the library's own AWS calls outside a scenario run: discovery, finding and
+ * releasing a lifecycle hook, resolving a service revision, listing a cluster's services.
+ */
+import type { CheckContext, ClientProvider } from '../checks/types.js';
 
 /** Per-call timeout of those calls, ms. */
 export const CALL_TIMEOUT_MS = 15_000;
 
 /**
  * The context `awsCall` and the service-deployment helpers take: `signal` (the run's, e.g.
- * SIGINT) bounded by `timeoutMs`; no secrets to add, debug lines dropped.
+ * SIGINT) bounded by `timeoutMs`; no secrets to add, debug lines dropped, nothing to mask (these
+ * look-ups report names and states, never values the scenario declared secret).
  */
 export function callContext(clients: ClientProvider, signal?: AbortSignal, timeoutMs = CALL_TIMEOUT_MS): CheckContext {
   const timeout = AbortSignal.timeout(timeoutMs);
@@ -18,5 +22,6 @@ export function callContext(clients: ClientProvider, signal?: AbortSignal, timeo
     scenarioDir: '.',
     log: { debug: () => {} },
     addSecret: () => {},
+    mask: (text) => text,
   };
 }
