@@ -2,6 +2,7 @@
 import { AttemptResultError, type AttemptResult, type CheckContext, type ClientProvider } from '../checks/types.js';
 import { formatDuration } from './duration.js';
 import type { RunEventListener } from './events.js';
+import type { ExplanationRegistry } from './explained.js';
 import type { Masker } from './mask.js';
 import type { CheckReport, SkipInfo } from './result.js';
 import { runWithRetry } from './retry.js';
@@ -13,6 +14,8 @@ export interface ExecuteOptions {
   scenarioDir: string;
   masker: Masker;
   onEvent: RunEventListener;
+  /** When set, the check stops retrying once a definitive failure there explains its latest attempt. */
+  explanations?: ExplanationRegistry;
 }
 
 /** Thrown when the run (not the attempt) was aborted: the caller decides how to report it. */
@@ -64,6 +67,7 @@ export async function executeCheck(check: PlannedCheck, options: ExecuteOptions)
   const maxAttempts = check.retry.attempts;
   let lastResult: AttemptResult | undefined;
   let attempts = 0;
+  const registry = options.explanations;
   options.onEvent({ kind: 'check-start', name: check.name, type: check.type });
   try {
     const outcome = await runWithRetry(
@@ -97,13 +101,17 @@ export async function executeCheck(check: PlannedCheck, options: ExecuteOptions)
       {
         onRetry: (result, attempt, nextDelayMs) =>
           options.onEvent({ kind: 'attempt-end', name: check.name, attempt, maxAttempts, outcome: result.outcome, message: result.message, nextDelayMs }),
+        explained: registry && {
+          explainedBy: (result) => registry.explainedBy(check, result),
+          onCause: (listener) => registry.subscribe(listener),
+        },
       },
     );
     const { result } = outcome;
     attempts = outcome.attempts;
     // The final attempt's end; earlier ones were announced through onRetry.
     options.onEvent({ kind: 'attempt-end', name: check.name, attempt: attempts, maxAttempts, outcome: result.outcome, message: result.message });
-    return toReport(check, result, attempts, performance.now() - started);
+    return toReport(check, result, attempts, performance.now() - started, result.outcome, outcome.explainedBy);
   } catch (error) {
     if (options.signal.aborted) throw new RunAborted(options.signal.reason, attempts, lastResult);
     // Not an interruption but a fault in the runner itself: report it, never as "interrupted".
@@ -133,11 +141,14 @@ function statusOf(result: AttemptResult): CheckReport['status'] {
 /**
  * The report of a check that ran. `lastOutcome` is how its last attempt really ended; it differs
  * from `result.outcome` only when the run deadline turned an unfinished check into a failure.
+ * `consequenceOf` names the definitive failure that explains it when that stopped its retries: it
+ * is then `failed` (whatever its last outcome), and its message says it was not retried.
  */
-export function toReport(check: PlannedCheck, result: AttemptResult, attempts: number, durationMs: number, lastOutcome = result.outcome): CheckReport {
-  const status = statusOf(result);
+export function toReport(check: PlannedCheck, result: AttemptResult, attempts: number, durationMs: number, lastOutcome = result.outcome, consequenceOf?: string): CheckReport {
+  const status = consequenceOf ? 'failed' : statusOf(result);
   let message = result.message;
-  if (result.outcome === 'retry' || (result.outcome === 'error' && result.retryable)) {
+  if (consequenceOf) message = `${message} (not retried: explained by ${consequenceOf})`;
+  else if (result.outcome === 'retry' || (result.outcome === 'error' && result.retryable)) {
     message = `${message} (gave up after ${attempts} attempt${attempts === 1 ? '' : 's'})`;
   }
   return {
@@ -156,6 +167,7 @@ export function toReport(check: PlannedCheck, result: AttemptResult, attempts: n
     ...(result.nextSteps?.length ? { nextSteps: result.nextSteps } : {}),
     ...(result.facts ? { facts: result.facts } : {}),
     lastOutcome,
+    ...(consequenceOf ? { consequenceOf } : {}),
   };
 }
 

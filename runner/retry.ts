@@ -11,11 +11,28 @@ export interface AttemptInfo {
 export interface RetryHooks {
   /** Called after every attempt that is followed by another, with the wait before it. */
   onRetry?(result: AttemptResult, attempt: number, nextDelayMs: number): void;
+  /** Ends the retries early when another check's definitive failure explains this one's. */
+  explained?: ExplainedRetries;
+}
+
+/**
+ * How a check learns that its failure is explained (the runner's ExplanationRegistry, bound to one
+ * check). Consulted after each retryable attempt, before its wait; `onCause` wakes a wait in
+ * progress, which then ends if `explainedBy` now names a cause. An attempt in flight is never cut:
+ * it may still pass.
+ */
+export interface ExplainedRetries {
+  /** The check whose definitive failure explains this attempt's result, or undefined to retry. */
+  explainedBy(result: AttemptResult): string | undefined;
+  /** Calls `listener` whenever a new definitive cause appears; returns the unsubscribe. */
+  onCause(listener: () => void): () => void;
 }
 
 export interface RetryOutcome {
   result: AttemptResult;
   attempts: number;
+  /** Set when the retries ended because this check explains the result: no further attempt was made. */
+  explainedBy?: string;
 }
 
 class RetryableAttempt extends Error {
@@ -37,8 +54,10 @@ export function retryDelay(policy: RetryPolicy, retriesConsumed: number): number
 }
 
 /**
- * Runs `attempt` until it passes, fails definitively, or the policy (attempts and/or `within`
- * deadline) is spent. Resolves with the last attempt's result; rejects only when `signal` aborts.
+ * Runs `attempt` until it passes, fails definitively, the policy (attempts and/or `within`
+ * deadline) is spent, or `hooks.explained` names a cause for its latest result (then at once, even
+ * mid-wait; `explainedBy` says so). Resolves with the last attempt's result; rejects only when
+ * `signal` aborts.
  */
 export async function runWithRetry(
   attempt: (info: AttemptInfo) => Promise<AttemptResult>,
@@ -50,13 +69,24 @@ export async function runWithRetry(
   const started = performance.now();
   const remaining = () => (policy.withinMs === undefined ? Infinity : policy.withinMs - (performance.now() - started));
   let attempts = 0;
+  let last: AttemptResult | undefined;
+  let waiting = false;
+  let explainedBy: string | undefined;
+  const consult = () => (explainedBy ??= last && hooks.explained?.explainedBy(last));
+  // Aborted only during a wait (never mid-attempt, where p-retry would drop a passing result).
+  const cut = new AbortController();
+  const unsubscribe = hooks.explained?.onCause(() => {
+    if (waiting && consult()) cut.abort(new Error(`explained by ${explainedBy}`));
+  });
   try {
     const result = await pRetry(
       async (attemptNumber) => {
+        waiting = false;
         attempts = attemptNumber;
         // Whole ms: AbortSignal.timeout() throws a RangeError on a fraction (and remaining() has them).
         const timeoutMs = Math.max(1, Math.floor(Math.min(attemptTimeoutMs, remaining())));
         const result = await attempt({ attempt: attemptNumber, timeoutMs });
+        last = result;
         if (result.outcome === 'pass') return result;
         if (isRetryable(result)) throw new RetryableAttempt(result);
         throw new AbortError(new RetryableAttempt(result));
@@ -68,10 +98,15 @@ export async function runWithRetry(
         maxTimeout: policy.maxIntervalMs,
         maxRetryTime: policy.withinMs ?? Infinity,
         // Never unref: a retry wait may be the only thing keeping the process (and the verdict) alive.
-        signal,
-        shouldRetry: ({ retriesConsumed }) => remaining() - retryDelay(policy, retriesConsumed) >= MIN_ATTEMPT_MS,
+        signal: hooks.explained ? AbortSignal.any([signal, cut.signal]) : signal,
+        shouldRetry: ({ retriesConsumed }) => {
+          if (consult()) return false;
+          waiting = remaining() - retryDelay(policy, retriesConsumed) >= MIN_ATTEMPT_MS;
+          return waiting;
+        },
         onFailedAttempt: ({ error, attemptNumber, retriesConsumed, retriesLeft }) => {
-          if (!(error instanceof RetryableAttempt) || retriesLeft <= 0) return;
+          // Explained first: an explained attempt is the last, so it announces no wait.
+          if (!(error instanceof RetryableAttempt) || retriesLeft <= 0 || consult()) return;
           const delay = retryDelay(policy, retriesConsumed);
           if (remaining() - delay >= MIN_ATTEMPT_MS) hooks.onRetry?.(error.result, attemptNumber, delay);
         },
@@ -79,7 +114,11 @@ export async function runWithRetry(
     );
     return { result, attempts };
   } catch (error) {
-    if (error instanceof RetryableAttempt) return { result: error.result, attempts };
+    const ended = explainedBy ? { explainedBy } : {};
+    if (error instanceof RetryableAttempt) return { result: error.result, attempts, ...ended };
+    if (cut.signal.aborted && !signal.aborted && last) return { result: last, attempts, ...ended };
     throw error;
+  } finally {
+    unsubscribe?.();
   }
 }

@@ -22,7 +22,8 @@ export interface RunArgs {
   only?: string[];
   failFast: boolean;
   timeout?: string;
-  concurrency: number;
+  /** --concurrency; unset: the scenario's `concurrency:`, else the runner's default. */
+  concurrency?: number;
   color?: boolean;
   /** Show the checks' debug lines on stderr. */
   verbose?: boolean;

@@ -47,7 +47,7 @@ export const run = defineCommand({
     from: { arg: 'NAME', text: 'resume at that check (the ones before it are not run)' },
     'fail-fast': { text: 'stop at the first failure; the remaining checks are skipped' },
     timeout: { arg: 'DURATION', text: 'bound the whole run, e.g. 5m (with --watch: when to give up, default 15m)' },
-    concurrency: { arg: 'N', text: `run up to N checks whose needs are met at once (1-${MAX_CONCURRENCY}, default 1)` },
+    concurrency: { arg: 'N', text: `run up to N checks whose needs are met at once (1-${MAX_CONCURRENCY}; default: the scenario's concurrency, else 4; 1 = one after the other)` },
     watch: { text: 're-run what is not passing every --interval until all pass or --timeout expires' },
     interval: { arg: 'DURATION', text: 'pause between --watch rounds (default 5s)' },
     verbose: { text: "show the checks' debug lines on stderr" },
@@ -73,8 +73,9 @@ still written).`,
     if (!target && positionals.length === 0) throw new UsageError('needs a scenario file (or --cluster and --service to discover one)');
     if (values.from && values.only) throw new UsageError('--from and --only cannot be combined');
     if (values.interval && !values.watch) throw new UsageError('--interval only applies with --watch');
-    const concurrency = values.concurrency === undefined ? 1 : Number(values.concurrency);
-    if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > MAX_CONCURRENCY) {
+    // Unset: the scenario's `concurrency:` applies, else the runner's default (4).
+    const concurrency = values.concurrency === undefined ? undefined : Number(values.concurrency);
+    if (concurrency !== undefined && (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > MAX_CONCURRENCY)) {
       throw new UsageError(`--concurrency expects an integer from 1 to ${MAX_CONCURRENCY}, got "${values.concurrency}"`);
     }
     const only = values.only?.flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
