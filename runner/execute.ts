@@ -67,6 +67,7 @@ export async function executeCheck(check: PlannedCheck, options: ExecuteOptions)
   const maxAttempts = check.retry.attempts;
   let lastResult: AttemptResult | undefined;
   let attempts = 0;
+  let announced = 0;
   const registry = options.explanations;
   options.onEvent({ kind: 'check-start', name: check.name, type: check.type });
   try {
@@ -99,8 +100,10 @@ export async function executeCheck(check: PlannedCheck, options: ExecuteOptions)
       check.timeoutMs,
       options.signal,
       {
-        onRetry: (result, attempt, nextDelayMs) =>
-          options.onEvent({ kind: 'attempt-end', name: check.name, attempt, maxAttempts, outcome: result.outcome, message: result.message, nextDelayMs }),
+        onRetry: (result, attempt, nextDelayMs) => {
+          announced = attempt;
+          options.onEvent({ kind: 'attempt-end', name: check.name, attempt, maxAttempts, outcome: result.outcome, message: result.message, nextDelayMs });
+        },
         explained: registry && {
           explainedBy: (result) => registry.explainedBy(check, result),
           onCause: (listener) => registry.subscribe(listener),
@@ -109,8 +112,9 @@ export async function executeCheck(check: PlannedCheck, options: ExecuteOptions)
     );
     const { result } = outcome;
     attempts = outcome.attempts;
-    // The final attempt's end; earlier ones were announced through onRetry.
-    options.onEvent({ kind: 'attempt-end', name: check.name, attempt: attempts, maxAttempts, outcome: result.outcome, message: result.message });
+    // The final attempt's end; earlier ones were announced through onRetry (so was the last one
+    // when a cause cut the wait after it short).
+    if (announced !== attempts) options.onEvent({ kind: 'attempt-end', name: check.name, attempt: attempts, maxAttempts, outcome: result.outcome, message: result.message });
     return toReport(check, result, attempts, performance.now() - started, result.outcome, outcome.explainedBy);
   } catch (error) {
     if (options.signal.aborted) throw new RunAborted(options.signal.reason, attempts, lastResult);
