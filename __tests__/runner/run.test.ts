@@ -2,6 +2,7 @@ import { describe, it, expect, beforeEach } from '@jest/globals';
 import { stringify } from 'yaml';
 import type { RunEvent } from '../../runner/events.js';
 import type { CheckReport, RunReport } from '../../runner/result.js';
+import { render, reporterNames } from '../../runner/reporters/index.js';
 import { DEFAULT_CONCURRENCY, runScenario, type RunOptions } from '../../runner/run.js';
 import type { Scenario } from '../../runner/scenario.js';
 import { fakeCalls, fakeChecksWithRelations, resetFakes, scenarioFrom, type FakeOutcome } from '../support/fake-checks.js';
@@ -269,6 +270,25 @@ describe('concurrency', () => {
     expect(report.checks.map((c) => c.name)).toEqual(['a', 'b', 'c', 'd', 'e', 'f']);
     const start = events[0]!;
     expect(start.kind === 'run-start' && start.checks.map((c) => c.name)).toEqual(['a', 'b', 'c', 'd', 'e', 'f']);
+  });
+
+  it.each(reporterNames)('the %s reporter lists concurrently run checks in file order, whatever order they finished in', async (reporter) => {
+    const names = ['alpha', 'bravo', 'charlie', 'delta', 'foxtrot'];
+    // Each fails (so every reporter, github included, mentions it); later ones finish first.
+    const delays = [300, 240, 180, 120, 10];
+    const { report, events } = await run(
+      names.map((name, i) => fake(name, ['fail'], { delay: delays[i] })),
+      { concurrency: undefined },
+    );
+    // foxtrot starts when delta (the first to finish) frees a slot, and finishes next.
+    const ends = events.flatMap((e) => (e.kind === 'check-end' ? [e.report.name] : []));
+    expect(ends).toEqual(['delta', 'foxtrot', 'charlie', 'bravo', 'alpha']);
+    const starts = events.flatMap((e) => (e.kind === 'check-start' ? [e.name] : []));
+    expect(starts.slice(0, 4)).toEqual(names.slice(0, 4));
+    const text = render(reporter, report, { color: false }).text;
+    const positions = names.map((name) => text.indexOf(name));
+    expect(positions.every((p) => p >= 0)).toBe(true);
+    expect([...positions].sort((x, y) => x - y)).toEqual(positions);
   });
 
   it.each<{ label: string; top: Record<string, unknown>; options: RunOptions; expected: number }>([
