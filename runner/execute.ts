@@ -5,7 +5,7 @@ import type { RunEventListener } from './events.js';
 import type { ExplanationRegistry } from './explained.js';
 import type { Masker } from './mask.js';
 import type { CheckReport, SkipInfo } from './result.js';
-import { runWithRetry } from './retry.js';
+import { runWithRetry, type ExplainedRetries } from './retry.js';
 import type { PlannedCheck } from './scenario.js';
 
 export interface ExecuteOptions {
@@ -68,7 +68,6 @@ export async function executeCheck(check: PlannedCheck, options: ExecuteOptions)
   let lastResult: AttemptResult | undefined;
   let attempts = 0;
   let announced = 0;
-  const registry = options.explanations;
   options.onEvent({ kind: 'check-start', name: check.name, type: check.type });
   try {
     const outcome = await runWithRetry(
@@ -104,10 +103,7 @@ export async function executeCheck(check: PlannedCheck, options: ExecuteOptions)
           announced = attempt;
           options.onEvent({ kind: 'attempt-end', name: check.name, attempt, maxAttempts, outcome: result.outcome, message: result.message, nextDelayMs });
         },
-        explained: registry && {
-          explainedBy: (result) => registry.explainedBy(check, result),
-          onCause: (listener) => registry.subscribe(listener),
-        },
+        explained: options.explanations && explainedRetries(check, options.explanations),
       },
     );
     const { result } = outcome;
@@ -122,6 +118,11 @@ export async function executeCheck(check: PlannedCheck, options: ExecuteOptions)
     const message = error instanceof Error ? error.message : String(error);
     return toReport(check, { outcome: 'error', message: `runner error: ${message}` }, attempts, performance.now() - started);
   }
+}
+
+/** The run's explanation registry as one check's retry loop consults it. */
+function explainedRetries(check: PlannedCheck, registry: ExplanationRegistry): ExplainedRetries {
+  return { explainedBy: (result) => registry.explainedBy(check, result), onCause: (listener) => registry.subscribe(listener) };
 }
 
 /**
