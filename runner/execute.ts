@@ -2,9 +2,10 @@
 import { AttemptResultError, type AttemptResult, type CheckContext, type ClientProvider } from '../checks/types.js';
 import { formatDuration } from './duration.js';
 import type { RunEventListener } from './events.js';
+import type { ExplanationRegistry } from './explained.js';
 import type { Masker } from './mask.js';
 import type { CheckReport, SkipInfo } from './result.js';
-import { runWithRetry } from './retry.js';
+import { runWithRetry, type ExplainedRetries } from './retry.js';
 import type { PlannedCheck } from './scenario.js';
 
 export interface ExecuteOptions {
@@ -13,6 +14,8 @@ export interface ExecuteOptions {
   scenarioDir: string;
   masker: Masker;
   onEvent: RunEventListener;
+  /** When set, the check stops retrying once a definitive failure there explains its latest attempt. */
+  explanations?: ExplanationRegistry;
 }
 
 /** Thrown when the run (not the attempt) was aborted: the caller decides how to report it. */
@@ -64,6 +67,7 @@ export async function executeCheck(check: PlannedCheck, options: ExecuteOptions)
   const maxAttempts = check.retry.attempts;
   let lastResult: AttemptResult | undefined;
   let attempts = 0;
+  let announced = 0;
   options.onEvent({ kind: 'check-start', name: check.name, type: check.type });
   try {
     const outcome = await runWithRetry(
@@ -96,21 +100,30 @@ export async function executeCheck(check: PlannedCheck, options: ExecuteOptions)
       check.timeoutMs,
       options.signal,
       {
-        onRetry: (result, attempt, nextDelayMs) =>
-          options.onEvent({ kind: 'attempt-end', name: check.name, attempt, maxAttempts, outcome: result.outcome, message: result.message, nextDelayMs }),
+        onRetry: (result, attempt, nextDelayMs) => {
+          announced = attempt;
+          options.onEvent({ kind: 'attempt-end', name: check.name, attempt, maxAttempts, outcome: result.outcome, message: result.message, nextDelayMs });
+        },
+        explained: options.explanations && explainedRetries(check, options.explanations),
       },
     );
     const { result } = outcome;
     attempts = outcome.attempts;
-    // The final attempt's end; earlier ones were announced through onRetry.
-    options.onEvent({ kind: 'attempt-end', name: check.name, attempt: attempts, maxAttempts, outcome: result.outcome, message: result.message });
-    return toReport(check, result, attempts, performance.now() - started);
+    // The final attempt's end; earlier ones were announced through onRetry (so was the last one
+    // when a cause cut the wait after it short).
+    if (announced !== attempts) options.onEvent({ kind: 'attempt-end', name: check.name, attempt: attempts, maxAttempts, outcome: result.outcome, message: result.message });
+    return toReport(check, result, attempts, performance.now() - started, result.outcome, outcome.explainedBy);
   } catch (error) {
     if (options.signal.aborted) throw new RunAborted(options.signal.reason, attempts, lastResult);
     // Not an interruption but a fault in the runner itself: report it, never as "interrupted".
     const message = error instanceof Error ? error.message : String(error);
     return toReport(check, { outcome: 'error', message: `runner error: ${message}` }, attempts, performance.now() - started);
   }
+}
+
+/** The run's explanation registry as one check's retry loop consults it. */
+function explainedRetries(check: PlannedCheck, registry: ExplanationRegistry): ExplainedRetries {
+  return { explainedBy: (result) => registry.explainedBy(check, result), onCause: (listener) => registry.subscribe(listener) };
 }
 
 /**
@@ -134,11 +147,14 @@ function statusOf(result: AttemptResult): CheckReport['status'] {
 /**
  * The report of a check that ran. `lastOutcome` is how its last attempt really ended; it differs
  * from `result.outcome` only when the run deadline turned an unfinished check into a failure.
+ * `consequenceOf` names the definitive failure that explains it when that stopped its retries: it
+ * is then `failed` (whatever its last outcome), and its message says it was not retried.
  */
-export function toReport(check: PlannedCheck, result: AttemptResult, attempts: number, durationMs: number, lastOutcome = result.outcome): CheckReport {
-  const status = statusOf(result);
+export function toReport(check: PlannedCheck, result: AttemptResult, attempts: number, durationMs: number, lastOutcome = result.outcome, consequenceOf?: string): CheckReport {
+  const status = consequenceOf ? 'failed' : statusOf(result);
   let message = result.message;
-  if (result.outcome === 'retry' || (result.outcome === 'error' && result.retryable)) {
+  if (consequenceOf) message = `${message} (not retried: explained by ${consequenceOf})`;
+  else if (result.outcome === 'retry' || (result.outcome === 'error' && result.retryable)) {
     message = `${message} (gave up after ${attempts} attempt${attempts === 1 ? '' : 's'})`;
   }
   return {
@@ -157,6 +173,7 @@ export function toReport(check: PlannedCheck, result: AttemptResult, attempts: n
     ...(result.nextSteps?.length ? { nextSteps: result.nextSteps } : {}),
     ...(result.facts ? { facts: result.facts } : {}),
     lastOutcome,
+    ...(consequenceOf ? { consequenceOf } : {}),
   };
 }
 

@@ -44,3 +44,5 @@ export {
 export type { RolloutContext } from './discovery/chain.js';
 export { ClientPool } from './clients.js';
 export { runFleet, listClusterServices, selectServices, mergeReports as mergeFleetReports, renderFleet, SharedClients, FleetError, type FleetReport, type FleetServiceResult, type FleetVerdict, type FleetRunOptions } from './fleet/index.js';
+/** The fleet API as one namespace (the CLI's whole-cluster commands use it): `fleet.runFleet`, `fleet.renderFleet`, … */
+export * as fleet from './fleet/index.js';

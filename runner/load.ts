@@ -185,6 +185,7 @@ export function parseScenario(text: string, options: LoadOptions & { displayName
     secrets: data.secrets ?? [],
     aws: { region: data.aws?.region, profile: data.aws?.profile },
     checks: planned,
+    ...(data.concurrency !== undefined ? { concurrency: data.concurrency } : {}),
     masker,
   };
 }

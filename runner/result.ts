@@ -49,6 +49,12 @@ export interface CheckReport {
    * task), `retry` means the check gave up waiting on a not-ready state. Unset for skipped checks.
    */
   lastOutcome?: AttemptOutcome;
+  /**
+   * Set when the check stopped retrying because a check that had failed definitively explains its
+   * failure (a relation of the cause's type, evaluated on what both observed): the cause's name.
+   * The check is `failed` with its last attempt's observations; unset otherwise.
+   */
+  consequenceOf?: string;
 }
 
 /** One failure nothing else explains, with what it explains. */

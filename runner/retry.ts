@@ -11,11 +11,28 @@ export interface AttemptInfo {
 export interface RetryHooks {
   /** Called after every attempt that is followed by another, with the wait before it. */
   onRetry?(result: AttemptResult, attempt: number, nextDelayMs: number): void;
+  /** Ends the retries early when another check's definitive failure explains this one's. */
+  explained?: ExplainedRetries;
+}
+
+/**
+ * How a check learns that its failure is explained (the runner's ExplanationRegistry, bound to one
+ * check). Consulted after each retryable attempt, before its wait; `onCause` wakes a wait in
+ * progress, which then ends if `explainedBy` now names a cause. An attempt in flight is never cut:
+ * it may still pass.
+ */
+export interface ExplainedRetries {
+  /** The check whose definitive failure explains this attempt's result, or undefined to retry. */
+  explainedBy(result: AttemptResult): string | undefined;
+  /** Calls `listener` whenever a new definitive cause appears; returns the unsubscribe. */
+  onCause(listener: () => void): () => void;
 }
 
 export interface RetryOutcome {
   result: AttemptResult;
   attempts: number;
+  /** Set when the retries ended because this check explains the result: no further attempt was made. */
+  explainedBy?: string;
 }
 
 class RetryableAttempt extends Error {
@@ -37,8 +54,54 @@ export function retryDelay(policy: RetryPolicy, retriesConsumed: number): number
 }
 
 /**
- * Runs `attempt` until it passes, fails definitively, or the policy (attempts and/or `within`
- * deadline) is spent. Resolves with the last attempt's result; rejects only when `signal` aborts.
+ * The explained-retries state of one runWithRetry call: the last result, the cause once one
+ * explains it, and the wait to interrupt. `cut` is aborted only during a wait, never mid-attempt
+ * (p-retry would drop a passing result the attempt then returns).
+ */
+class ExplainedState {
+  last: AttemptResult | undefined;
+  cause: string | undefined;
+  private waiting = false;
+  private readonly cut = new AbortController();
+  private readonly unsubscribe: (() => void) | undefined;
+
+  constructor(private readonly hooks: ExplainedRetries | undefined) {
+    this.unsubscribe = hooks?.onCause(() => {
+      if (this.waiting && this.consult()) this.cut.abort(new Error(`explained by ${this.cause}`));
+    });
+  }
+
+  /** The cause that explains the last result (sticky once found), or undefined. */
+  consult(): string | undefined {
+    return (this.cause ??= this.last && this.hooks?.explainedBy(this.last));
+  }
+
+  /** p-retry's signal: the run's, plus the cut when there is a registry to consult. */
+  signal(runSignal: AbortSignal): AbortSignal {
+    return this.hooks ? AbortSignal.any([runSignal, this.cut.signal]) : runSignal;
+  }
+
+  /** Records whether a wait follows now (true) or an attempt runs (false); returns `waits`. */
+  waits(waits: boolean): boolean {
+    this.waiting = waits;
+    return waits;
+  }
+
+  /** Whether the wait was interrupted by a cause (not by the run's signal). */
+  get interrupted(): boolean {
+    return this.cut.signal.aborted;
+  }
+
+  dispose(): void {
+    this.unsubscribe?.();
+  }
+}
+
+/**
+ * Runs `attempt` until it passes, fails definitively, the policy (attempts and/or `within`
+ * deadline) is spent, or `hooks.explained` names a cause for its latest result (then at once, even
+ * mid-wait; `explainedBy` says so). Resolves with the last attempt's result; rejects only when
+ * `signal` aborts.
  */
 export async function runWithRetry(
   attempt: (info: AttemptInfo) => Promise<AttemptResult>,
@@ -50,13 +113,15 @@ export async function runWithRetry(
   const started = performance.now();
   const remaining = () => (policy.withinMs === undefined ? Infinity : policy.withinMs - (performance.now() - started));
   let attempts = 0;
+  const explained = new ExplainedState(hooks.explained);
   try {
     const result = await pRetry(
       async (attemptNumber) => {
+        explained.waits(false);
         attempts = attemptNumber;
         // Whole ms: AbortSignal.timeout() throws a RangeError on a fraction (and remaining() has them).
         const timeoutMs = Math.max(1, Math.floor(Math.min(attemptTimeoutMs, remaining())));
-        const result = await attempt({ attempt: attemptNumber, timeoutMs });
+        const result = (explained.last = await attempt({ attempt: attemptNumber, timeoutMs }));
         if (result.outcome === 'pass') return result;
         if (isRetryable(result)) throw new RetryableAttempt(result);
         throw new AbortError(new RetryableAttempt(result));
@@ -68,10 +133,11 @@ export async function runWithRetry(
         maxTimeout: policy.maxIntervalMs,
         maxRetryTime: policy.withinMs ?? Infinity,
         // Never unref: a retry wait may be the only thing keeping the process (and the verdict) alive.
-        signal,
-        shouldRetry: ({ retriesConsumed }) => remaining() - retryDelay(policy, retriesConsumed) >= MIN_ATTEMPT_MS,
+        signal: explained.signal(signal),
+        shouldRetry: ({ retriesConsumed }) => !explained.consult() && explained.waits(remaining() - retryDelay(policy, retriesConsumed) >= MIN_ATTEMPT_MS),
         onFailedAttempt: ({ error, attemptNumber, retriesConsumed, retriesLeft }) => {
-          if (!(error instanceof RetryableAttempt) || retriesLeft <= 0) return;
+          // Explained first: an explained attempt is the last, so it announces no wait.
+          if (!(error instanceof RetryableAttempt) || retriesLeft <= 0 || explained.consult()) return;
           const delay = retryDelay(policy, retriesConsumed);
           if (remaining() - delay >= MIN_ATTEMPT_MS) hooks.onRetry?.(error.result, attemptNumber, delay);
         },
@@ -79,7 +145,11 @@ export async function runWithRetry(
     );
     return { result, attempts };
   } catch (error) {
-    if (error instanceof RetryableAttempt) return { result: error.result, attempts };
+    const ended = explained.cause ? { explainedBy: explained.cause } : {};
+    if (error instanceof RetryableAttempt) return { result: error.result, attempts, ...ended };
+    if (explained.interrupted && !signal.aborted && explained.last) return { result: explained.last, attempts, ...ended };
     throw error;
+  } finally {
+    explained.dispose();
   }
 }

@@ -32,8 +32,20 @@ export function isDefinitive(report: CheckReport): boolean {
   return report.lastOutcome === 'fail';
 }
 
-function view(report: CheckReport): FailureView {
+/** What a relation's `when` sees of a finished check. */
+export function failureView(report: CheckReport): FailureView {
   return { name: report.name, type: report.type, message: report.message, facts: report.facts ?? {}, definitive: isDefinitive(report) };
+}
+
+/**
+ * The relation by which `cause` explains `effect`, or undefined. `relations` are the cause's check
+ * type's `explains`; their `when` conditions are evaluated on the two views. A check type never
+ * explains its own kind, nor a check itself. The one relation evaluation: the analysis of finished
+ * reports and the runner's cut of explained retries (explained.ts) both use it.
+ */
+export function explainingRelation(cause: FailureView, effect: FailureView, relations: readonly CauseRelation[]): CauseRelation | undefined {
+  if (cause.name === effect.name || cause.type === effect.type) return undefined;
+  return relations.find((r) => r.effect === effect.type && (!r.when || r.when(cause, effect)));
 }
 
 /** Edges cause → effect between failed checks (errored and skipped checks take no part). */
@@ -42,8 +54,7 @@ export function explanations(report: RunReport, relationsOf: (type: string) => r
   const edges: Explanation[] = [];
   for (const cause of failed) {
     for (const effect of failed) {
-      if (cause === effect || cause.type === effect.type) continue;
-      const relation = relationsOf(cause.type).find((r) => r.effect === effect.type && (!r.when || r.when(view(cause), view(effect))));
+      const relation = explainingRelation(failureView(cause), failureView(effect), relationsOf(cause.type));
       if (relation) edges.push({ cause: cause.name, effect: effect.name, because: relation.because });
     }
   }

@@ -6,6 +6,7 @@ import type { ClientProvider } from '../checks/types.js';
 import { ClientPool } from './clients.js';
 import type { RunEventListener } from './events.js';
 import { executeCheck, RunAborted, skippedReport, toReport } from './execute.js';
+import { ExplanationRegistry } from './explained.js';
 import { checkTypesOf, finalizeReport } from './finalize.js';
 import type { CheckReport, RunReport, SkipInfo } from './result.js';
 import { orderByNeeds } from './needs.js';
@@ -16,13 +17,27 @@ export { RunTimeout, type RunStop } from './stop.js';
 /** Re-exported from needs.ts, where the needs graph lives. */
 export { orderByNeeds } from './needs.js';
 
+/** Checks running at once when neither the options nor the scenario's `concurrency:` say. */
+export const DEFAULT_CONCURRENCY = 4;
+
 export interface RunOptions {
   /**
    * Abort to interrupt the run. `signal.reason` "SIGINT"/"SIGTERM" (or a RunStop) is reported as
    * such; any other reason counts as SIGINT.
    */
   signal?: AbortSignal;
+  /**
+   * At most this many checks run at once (checks wait for their `needs` regardless; reports keep
+   * file order). Default: the scenario's `concurrency:`, else DEFAULT_CONCURRENCY. 1 runs them one
+   * after the other.
+   */
   concurrency?: number;
+  /**
+   * Whether a check stops retrying once a definitive failure explains it (`consequenceOf`); default
+   * true. Off only to measure what it saves (the bench's "before").
+   * @internal
+   */
+  cutExplainedRetries?: boolean;
   failFast?: boolean;
   /** Deadline for the whole run, ms. */
   timeoutMs?: number;
@@ -46,6 +61,7 @@ class ScenarioRun {
   private readonly byName: Map<string, PlannedCheck>;
   private readonly only: Set<string> | undefined;
   private readonly concurrency: number;
+  private readonly explanations: ExplanationRegistry | undefined;
   /** Whether the stop cut a check short (a signal after the last verdict changes nothing). */
   cutShort = false;
 
@@ -58,7 +74,8 @@ class ScenarioRun {
     this.pending = orderByNeeds(scenario.checks);
     this.byName = new Map(scenario.checks.map((c) => [c.name, c]));
     this.only = options.only ? new Set(options.only) : undefined;
-    this.concurrency = Math.max(1, options.concurrency ?? 1);
+    this.concurrency = Math.max(1, options.concurrency ?? scenario.concurrency ?? DEFAULT_CONCURRENCY);
+    this.explanations = options.cutExplainedRetries === false ? undefined : new ExplanationRegistry();
   }
 
   /** Why the run stopped, once it has. */
@@ -68,6 +85,7 @@ class ScenarioRun {
 
   private finish(check: PlannedCheck, report: CheckReport): void {
     this.reports.set(check.name, report);
+    this.explanations?.add(report, check.checkType.explains ?? []);
     this.onEvent({ kind: 'check-end', report });
     if (this.options.failFast && (report.status === 'failed' || report.status === 'error') && !this.stop) {
       this.controller.abort({ kind: 'fail-fast', check: check.name, status: report.status } satisfies RunStop);
@@ -90,7 +108,8 @@ class ScenarioRun {
 
   private start(check: PlannedCheck): void {
     const checkStarted = performance.now();
-    const options = { signal: this.controller.signal, clients: this.clients, scenarioDir: this.scenario.dir, masker: this.scenario.masker, onEvent: this.onEvent };
+    const { signal } = this.controller;
+    const options = { signal, clients: this.clients, scenarioDir: this.scenario.dir, masker: this.scenario.masker, onEvent: this.onEvent, explanations: this.explanations };
     const task = executeCheck(check, options)
       .then((report) => this.finish(check, report))
       .catch((error: unknown) => {

@@ -28,6 +28,8 @@ export interface Scenario {
   secrets: string[];
   aws: ClientSettings;
   checks: PlannedCheck[];
+  /** The scenario's `concurrency:` (most checks at once); RunOptions.concurrency overrides it. */
+  concurrency?: number;
   /** Knows every declared secret and sensitive header value of this scenario. */
   masker: Masker;
 }

@@ -53,6 +53,15 @@ export const scenarioShape = {
     })
     .optional()
     .meta({ description: 'AWS settings for every AWS check (standard credential chain; AWS_ENDPOINT_URL honoured).' }),
+  concurrency: z
+    .int()
+    .min(1)
+    .max(64)
+    .optional()
+    .meta({
+      description:
+        'Most checks running at once (default 4); checks still wait for their needs and reports keep file order. 1 runs them one after the other: set it when checks have side effects. --concurrency overrides it.',
+    }),
   defaults: z
     .strictObject({
       timeout: attemptTimeout.optional().meta({ description: 'Default per-attempt timeout.' }),

@@ -29,7 +29,7 @@ beforeAll(async () => {
   }
   const [only, failFast, all, concurrent, timeout] = await Promise.all([
     runCli(['run', SELECTION, '--var', base('only'), '--var', 'greeting=from-cli', '--only', 'first,third', '--reporter', 'json']),
-    runCli(['run', SELECTION, '--var', base('failFast'), '--fail-fast', '--reporter', 'json']),
+    runCli(['run', SELECTION, '--var', base('failFast'), '--fail-fast', '--concurrency', '1', '--reporter', 'json']),
     runCli(['run', SELECTION, '--var', base('all'), '--reporter', 'json']),
     runCli(['run', fixture('slow.yaml'), '--var', `base=${server.url}`, '--concurrency', '2', '--reporter', 'json']),
     runCli(['run', fixture('hang.yaml'), '--var', `base=${server.url}`, '--timeout', '1s', '--reporter', 'json']),

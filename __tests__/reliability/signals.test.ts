@@ -99,6 +99,7 @@ beforeAll(async () => {
     scenario,
     [
       'name: in flight',
+      'concurrency: 1',
       'vars:',
       '  base: http://127.0.0.1:1',
       'checks:',

@@ -172,3 +172,96 @@ describe('runWithRetry', () => {
     await expect(runWithRetry(fn, policy(), 1000, controller.signal)).rejects.toBeDefined();
   });
 });
+
+describe('runWithRetry: explained retries', () => {
+  /** A stand-in for the runner's registry: a cause that can appear, explaining results that match. */
+  function registry(explains: (result: AttemptResult) => boolean = () => true) {
+    const listeners = new Set<() => void>();
+    let cause: string | undefined;
+    return {
+      hooks: {
+        explainedBy: (result: AttemptResult) => (cause && explains(result) ? cause : undefined),
+        onCause: (listener: () => void) => {
+          listeners.add(listener);
+          return () => listeners.delete(listener);
+        },
+      },
+      appear(name: string) {
+        cause = name;
+        for (const listener of [...listeners]) listener();
+      },
+      listeners,
+    };
+  }
+
+  it('stops after the attempt a cause already explains: no wait, no retry announced', async () => {
+    const causes = registry();
+    causes.appear('sg rule');
+    const { fn, calls } = scripted(['retry']);
+    const retries: number[] = [];
+    const outcome = await runWithRetry(fn, policy({ attempts: 10, intervalMs: 5_000 }), 1000, never(), { explained: causes.hooks, onRetry: (_, attempt) => retries.push(attempt) });
+    expect(outcome).toMatchObject({ attempts: 1, explainedBy: 'sg rule', result: { outcome: 'retry', message: 'attempt 1' } });
+    expect(calls).toHaveLength(1);
+    expect(retries).toEqual([]);
+  });
+
+  it('interrupts a wait in progress when a cause appears, at once', async () => {
+    const causes = registry();
+    const { fn, calls } = scripted(['retry']);
+    setTimeout(() => causes.appear('sg rule'), 50);
+    const started = performance.now();
+    const outcome = await runWithRetry(fn, policy({ attempts: 10, intervalMs: 10_000 }), 1000, never(), { explained: causes.hooks });
+    expect(performance.now() - started).toBeLessThan(1000);
+    expect(outcome).toMatchObject({ attempts: 1, explainedBy: 'sg rule' });
+    expect(calls).toHaveLength(1);
+    expect(causes.listeners.size).toBe(0);
+  });
+
+  it('lets an attempt in flight finish: its pass is kept', async () => {
+    const causes = registry();
+    const { fn, calls } = scripted(['retry', 'pass'], 300);
+    // Attempt 1 ends at ~300 ms, attempt 2 runs ~310–610 ms: the cause appears mid-attempt 2.
+    const started = performance.now();
+    let appearedAt = 0;
+    setTimeout(() => {
+      appearedAt = performance.now();
+      causes.appear('sg rule');
+    }, 450);
+    const outcome = await runWithRetry(fn, policy({ attempts: 5, intervalMs: 10 }), 1000, never(), { explained: causes.hooks });
+    expect(started).toBeLessThan(calls[1]!.at);
+    expect(calls[1]!.at).toBeLessThan(appearedAt);
+    expect(outcome).toEqual({ attempts: 2, result: { outcome: 'pass', message: 'attempt 2' } });
+  });
+
+  it('lets an attempt in flight finish, then stops if it still fails', async () => {
+    const causes = registry();
+    const { fn, calls } = scripted(['retry'], 100);
+    setTimeout(() => causes.appear('sg rule'), 50);
+    const outcome = await runWithRetry(fn, policy({ attempts: 5, intervalMs: 10 }), 1000, never(), { explained: causes.hooks });
+    expect(outcome).toMatchObject({ attempts: 1, explainedBy: 'sg rule' });
+    expect(calls).toHaveLength(1);
+  });
+
+  it('keeps retrying when the cause that appears does not explain the result', async () => {
+    const causes = registry(() => false);
+    const { fn, calls } = scripted(['retry']);
+    setTimeout(() => causes.appear('unrelated'), 5);
+    const outcome = await runWithRetry(fn, policy({ attempts: 4, intervalMs: 20 }), 1000, never(), { explained: causes.hooks });
+    expect(outcome.explainedBy).toBeUndefined();
+    expect(calls).toHaveLength(4);
+  });
+
+  it('a definitive fail ends as before, never "explained"', async () => {
+    const causes = registry();
+    causes.appear('sg rule');
+    const outcome = await runWithRetry(scripted(['fail']).fn, policy(), 1000, never(), { explained: causes.hooks });
+    expect(outcome).toEqual({ attempts: 1, result: { outcome: 'fail', message: 'attempt 1' } });
+  });
+
+  it('the run signal still wins: aborting during the wait rejects with its reason', async () => {
+    const causes = registry(() => false);
+    const controller = new AbortController();
+    setTimeout(() => controller.abort('SIGINT'), 30);
+    await expect(runWithRetry(scripted(['retry']).fn, policy({ attempts: 5, intervalMs: 10_000 }), 1000, controller.signal, { explained: causes.hooks })).rejects.toBe('SIGINT');
+  });
+});

@@ -3,7 +3,8 @@ import { checkTypes } from '../../checks/index.js';
 import { dependencyUnreachableEffects } from '../../checks/support/relations.js';
 import type { CauseRelation, CheckType } from '../../checks/types.js';
 import type { CheckReport, RunReport, SkipInfo } from '../../runner/result.js';
-import { analyzeRootCause, explanations } from '../../runner/root-cause.js';
+import { ExplanationRegistry } from '../../runner/explained.js';
+import { analyzeRootCause, explainingRelation, explanations, failureView } from '../../runner/root-cause.js';
 
 type Status = CheckReport['status'];
 
@@ -276,5 +277,75 @@ describe('cause→effect relations', () => {
 
   it.each(declared)('%s %s: an existing check type', (_from, effect) => {
     expect(known.has(effect)).toBe(true);
+  });
+});
+
+describe('explainingRelation: one evaluation for finished reports and running checks', () => {
+  const sgIngress = checkTypes.find((t) => t.type === 'sg-ingress')!.explains!;
+  const sg = failureView(definitive('redis ingress', 'sg-ingress'));
+  const view = (name: string, type: string, facts: Record<string, unknown> = {}, message = `${name} failed`) => ({ name, type, message, facts });
+
+  it.each<{ label: string; effect: ReturnType<typeof view>; because: RegExp | undefined }>([
+    { label: 'targets not healthy (no condition)', effect: view('targets', 'alb-targets-healthy'), because: /load balancer/ },
+    { label: 'a slow /health (latency over the limit)', effect: view('health', 'http', { latencyMs: 2000, maxLatencyMs: 1000 }), because: /times out/ },
+    { label: 'an HTTP attempt timeout (seen in the message)', effect: view('health', 'http', {}, 'no answer within the 8s attempt timeout'), because: /times out/ },
+    { label: 'not a fast 500 (the `when` is false)', effect: view('predict', 'http', { status: 500, latencyMs: 12, maxLatencyMs: 1000 }), because: undefined },
+    { label: 'not a type it has no relation to', effect: view('stable', 'ecs-service-stable'), because: undefined },
+    { label: 'not a check of its own type', effect: view('other rule', 'sg-ingress'), because: undefined },
+    { label: 'not the check itself', effect: { ...sg }, because: undefined },
+  ])('sg-ingress explains $label', ({ effect, because }) => {
+    const relation = explainingRelation(sg, effect, sgIngress);
+    if (because) expect(relation?.because).toMatch(because);
+    else expect(relation).toBeUndefined();
+  });
+
+  it('explanations() over a finished report finds the same edges', () => {
+    const run = report([definitive('redis ingress', 'sg-ingress'), check('health', 'http', 'failed', { latencyMs: 2000, maxLatencyMs: 1000 }), check('predict', 'http', 'failed', { status: 500, latencyMs: 12, maxLatencyMs: 1000 })]);
+    const relationsOf = (type: string) => checkTypes.find((t) => t.type === type)?.explains ?? [];
+    expect(explanations(run, relationsOf).map((e) => `${e.cause} → ${e.effect}`)).toEqual(['redis ingress → health']);
+  });
+});
+
+describe('ExplanationRegistry (the runner\'s view of the definitive failures so far)', () => {
+  const relationsOf = (type: string) => checkTypes.find((t) => t.type === type)?.explains ?? [];
+  const slow = { outcome: 'retry' as const, message: 'p95 latency 2s > 1s', facts: { latencyMs: 2000, maxLatencyMs: 1000 } };
+  const health = { name: 'health', type: 'http' };
+
+  it('records only definitive failures as causes, and tells subscribers', () => {
+    const registry = new ExplanationRegistry();
+    let told = 0;
+    const unsubscribe = registry.subscribe(() => told++);
+    registry.add(check('redis ingress', 'sg-ingress', 'failed'), relationsOf('sg-ingress'));
+    registry.add(check('stable', 'ecs-service-stable', 'passed'), relationsOf('ecs-service-stable'));
+    expect(told).toBe(0);
+    expect(registry.explainedBy(health, slow)).toBeUndefined();
+    registry.add(definitive('redis ingress', 'sg-ingress'), relationsOf('sg-ingress'));
+    expect(told).toBe(1);
+    expect(registry.explainedBy(health, slow)).toBe('redis ingress');
+    unsubscribe();
+    registry.add(definitive('no redis errors', 'logs-absent', { logMatches: 4 }), relationsOf('logs-absent'));
+    expect(told).toBe(1);
+  });
+
+  it.each<{ label: string; result: Parameters<ExplanationRegistry['explainedBy']>[1]; explained: boolean }>([
+    { label: 'a retry', result: slow, explained: true },
+    { label: 'a retryable error', result: { ...slow, outcome: 'error', retryable: true }, explained: true },
+    { label: 'a pass', result: { ...slow, outcome: 'pass' }, explained: false },
+    { label: 'a non-retryable error', result: { ...slow, outcome: 'error' }, explained: false },
+    { label: 'a retry the relation does not cover (fast 404)', result: { outcome: 'retry', message: '404', facts: { status: 404, latencyMs: 5, maxLatencyMs: 1000 } }, explained: false },
+  ])('explains $label: $explained', ({ result, explained }) => {
+    const registry = new ExplanationRegistry();
+    registry.add(definitive('redis ingress', 'sg-ingress'), relationsOf('sg-ingress'));
+    expect(registry.explainedBy(health, result)).toBe(explained ? 'redis ingress' : undefined);
+  });
+
+  it('names the most upstream cause: the missing rule, not the log errors it causes', () => {
+    const registry = new ExplanationRegistry();
+    // The logs check failed first; the rule explains it, so the rule is named.
+    registry.add(definitive('no redis errors', 'logs-absent', { logMatches: 4 }, { message: '4 events match' }), relationsOf('logs-absent'));
+    expect(registry.explainedBy(health, slow)).toBe('no redis errors');
+    registry.add(definitive('redis ingress', 'sg-ingress'), relationsOf('sg-ingress'));
+    expect(registry.explainedBy(health, slow)).toBe('redis ingress');
+    expect(registry.explainedBy({ name: 'targets', type: 'alb-targets-healthy' }, { outcome: 'retry', message: 'unhealthy Target.Timeout' })).toBe('redis ingress');
   });
 });

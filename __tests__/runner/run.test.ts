@@ -2,9 +2,10 @@ import { describe, it, expect, beforeEach } from '@jest/globals';
 import { stringify } from 'yaml';
 import type { RunEvent } from '../../runner/events.js';
 import type { CheckReport, RunReport } from '../../runner/result.js';
-import { runScenario, type RunOptions } from '../../runner/run.js';
+import { render, reporterNames } from '../../runner/reporters/index.js';
+import { DEFAULT_CONCURRENCY, runScenario, type RunOptions } from '../../runner/run.js';
 import type { Scenario } from '../../runner/scenario.js';
-import { fakeCalls, resetFakes, scenarioFrom, type FakeOutcome } from '../support/fake-checks.js';
+import { fakeCalls, fakeChecksWithRelations, resetFakes, scenarioFrom, type FakeOutcome } from '../support/fake-checks.js';
 
 /** Small, fast defaults: 2 s attempts, one attempt, 10 ms between attempts when retried. */
 const DEFAULTS = { timeout: '2s', retry: { interval: '10ms', backoff: 1 } };
@@ -17,13 +18,19 @@ function fake(name: string, outcomes: FakeOutcome[] = ['pass'], more: CheckInput
 }
 
 function scenario(checks: CheckInput[], top: Record<string, unknown> = {}, env: Record<string, string> = {}): Scenario {
-  return scenarioFrom(stringify({ name: 'run test', defaults: DEFAULTS, ...top, checks }), { env });
+  return scenarioFrom(stringify({ name: 'run test', defaults: DEFAULTS, ...top, checks }), { env, checkTypes: fakeChecksWithRelations });
 }
 
+/**
+ * Runs the checks one after the other unless `options` (or the scenario, through `top`) sets a
+ * concurrency: most tests here describe the strict order. Pass `concurrency: undefined` for the
+ * runner's own default.
+ */
 async function run(checks: CheckInput[], options: RunOptions = {}, top: Record<string, unknown> = {}) {
   const events: RunEvent[] = [];
   const started = performance.now();
-  const report = await runScenario(scenario(checks, top), { onEvent: (e) => events.push(e), ...options });
+  const strict = 'concurrency' in top ? {} : { concurrency: 1 };
+  const report = await runScenario(scenario(checks, top), { ...strict, onEvent: (e) => events.push(e), ...options });
   return { report, events, elapsed: performance.now() - started };
 }
 
@@ -239,10 +246,75 @@ describe('concurrency', () => {
     expect(overlap()).toBe(true);
   });
 
-  it('runs them one after the other with concurrency 1 (the default)', async () => {
-    const { report } = await run([fake('a', ['pass'], { delay: 100 }), fake('b', ['pass'], { delay: 100 })]);
+  it('runs them one after the other with concurrency 1', async () => {
+    const { report } = await run([fake('a', ['pass'], { delay: 100 }), fake('b', ['pass'], { delay: 100 })], { concurrency: 1 });
     expect(report.status).toBe('passed');
     expect(overlap()).toBe(false);
+  });
+
+  /** The most checks in flight at any moment, from the fake calls' start and end times. */
+  const maxInFlight = () => {
+    const calls = fakeCalls();
+    return Math.max(...calls.map((call) => calls.filter((other) => other.startedAt <= call.startedAt && other.endedAt! > call.startedAt).length));
+  };
+  const sixSlowChecks = () => ['a', 'b', 'c', 'd', 'e', 'f'].map((name) => fake(name, ['pass'], { delay: 80 }));
+
+  it(`runs ${DEFAULT_CONCURRENCY} at once by default, and still reports (and announces) them in file order`, async () => {
+    // Later checks finish first: the report and run-start keep the file's order regardless.
+    const checks = ['a', 'b', 'c', 'd', 'e', 'f'].map((name, i) => fake(name, ['pass'], { delay: 160 - i * 25 }));
+    const { report, events } = await run(checks, { concurrency: undefined });
+    expect(DEFAULT_CONCURRENCY).toBe(4);
+    expect(maxInFlight()).toBe(4);
+    const ends = events.flatMap((e) => (e.kind === 'check-end' ? [e.report.name] : []));
+    expect(ends).not.toEqual(['a', 'b', 'c', 'd', 'e', 'f']);
+    expect(report.checks.map((c) => c.name)).toEqual(['a', 'b', 'c', 'd', 'e', 'f']);
+    const start = events[0]!;
+    expect(start.kind === 'run-start' && start.checks.map((c) => c.name)).toEqual(['a', 'b', 'c', 'd', 'e', 'f']);
+  });
+
+  it.each(reporterNames)('the %s reporter lists concurrently run checks in file order, whatever order they finished in', async (reporter) => {
+    const names = ['alpha', 'bravo', 'charlie', 'delta', 'foxtrot'];
+    // Each fails (so every reporter, github included, mentions it); later ones finish first.
+    const delays = [300, 240, 180, 120, 10];
+    const { report, events } = await run(
+      names.map((name, i) => fake(name, ['fail'], { delay: delays[i] })),
+      { concurrency: undefined },
+    );
+    // foxtrot starts when delta (the first to finish) frees a slot, and finishes next.
+    const ends = events.flatMap((e) => (e.kind === 'check-end' ? [e.report.name] : []));
+    expect(ends).toEqual(['delta', 'foxtrot', 'charlie', 'bravo', 'alpha']);
+    const starts = events.flatMap((e) => (e.kind === 'check-start' ? [e.name] : []));
+    expect(starts.slice(0, 4)).toEqual(names.slice(0, 4));
+    const text = render(reporter, report, { color: false }).text;
+    const positions = names.map((name) => text.indexOf(name));
+    expect(positions.every((p) => p >= 0)).toBe(true);
+    expect([...positions].sort((x, y) => x - y)).toEqual(positions);
+  });
+
+  it.each<{ label: string; top: Record<string, unknown>; options: RunOptions; expected: number }>([
+    { label: 'the scenario\'s concurrency: 1 runs them one after the other', top: { concurrency: 1 }, options: {}, expected: 1 },
+    { label: 'the scenario\'s concurrency: 3 runs three at once', top: { concurrency: 3 }, options: {}, expected: 3 },
+    { label: 'the option (the CLI flag) wins over the scenario', top: { concurrency: 1 }, options: { concurrency: 2 }, expected: 2 },
+    { label: 'the option wins over the scenario, down to 1', top: { concurrency: 4 }, options: { concurrency: 1 }, expected: 1 },
+  ])('$label', async ({ top, options, expected }) => {
+    const { report } = await run(sixSlowChecks(), options, top);
+    expect(report.status).toBe('passed');
+    expect(maxInFlight()).toBe(expected);
+  });
+
+  it.each([0, 65, 1.5, '2'])('rejects concurrency: %p in the scenario', (value) => {
+    expect(() => scenario([fake('a')], { concurrency: value })).toThrow(/concurrency/);
+  });
+
+  it('with the default concurrency, a check still waits for the checks it needs', async () => {
+    await run([fake('a', ['pass'], { delay: 100 }), fake('b', ['pass'], { needs: ['a'] }), fake('c', ['pass'], { delay: 50 }), fake('d', ['pass'], { needs: ['c'] })], { concurrency: undefined });
+    const [a] = fakeCalls('a');
+    const [b] = fakeCalls('b');
+    const [c] = fakeCalls('c');
+    const [d] = fakeCalls('d');
+    expect(b!.startedAt).toBeGreaterThanOrEqual(a!.endedAt!);
+    expect(d!.startedAt).toBeGreaterThanOrEqual(c!.endedAt!);
+    expect(c!.startedAt).toBeLessThan(a!.endedAt!);
   });
 
   it('does not start a check before the checks it needs have finished', async () => {
@@ -507,5 +579,104 @@ describe('ctx.log.debug', () => {
     };
     const report = await runScenario(scenario([fake('a', ['pass'], { debug: 'hello' })]), { onEvent });
     expect(byName(report, 'a').status).toBe('passed');
+  });
+});
+
+describe('explained retries (a definitive cause stops its consequences retrying)', () => {
+  /** A `fake-cause` check: its failure explains `fake` checks that report `symptom: true`. */
+  const cause = (outcomes: FakeOutcome[], more: CheckInput = {}) => ({ name: 'cause', type: 'fake-cause', id: 'cause', outcomes, ...more });
+  /** A `fake` check the cause's relation covers (symptom: true), with a long budget. */
+  const symptom = (name: string, outcomes: FakeOutcome[], more: CheckInput = {}) =>
+    fake(name, outcomes, { facts: { symptom: true }, retry: { attempts: 20, interval: '400ms', backoff: 1 }, ...more });
+
+  it.each<{ label: string; checks: CheckInput[]; concurrency: number; waitAnnounced: number | undefined; lastOutcome: string }>([
+    { label: 'waiting between attempts when the cause fails', checks: [cause(['fail'], { delay: 60 }), symptom('effect', ['retry'])], concurrency: 2, waitAnnounced: 400, lastOutcome: 'retry' },
+    {
+      label: 'mid-attempt when the cause fails (that attempt finishes)',
+      checks: [cause(['fail'], { delay: 20 }), symptom('effect', ['retry'], { delay: 100 })],
+      concurrency: 2,
+      waitAnnounced: undefined,
+      lastOutcome: 'retry',
+    },
+    { label: 'started after the cause failed', checks: [cause(['fail']), symptom('effect', ['retry'])], concurrency: 1, waitAnnounced: undefined, lastOutcome: 'retry' },
+    { label: 'with a retryable error', checks: [cause(['fail'], { delay: 60 }), symptom('effect', ['retryable-error'])], concurrency: 2, waitAnnounced: 400, lastOutcome: 'error' },
+  ])('a failing check $label ends within one attempt, failed, consequenceOf the cause', async ({ checks, concurrency, waitAnnounced, lastOutcome }) => {
+    const { report, events, elapsed } = await run(checks, { concurrency });
+    const effect = byName(report, 'effect');
+    expect(effect).toMatchObject({ status: 'failed', attempts: 1, consequenceOf: 'cause' });
+    expect(effect.message).toMatch(/ on attempt 1 \(not retried: explained by cause\)$/);
+    expect(effect.message).not.toContain('gave up');
+    // Its last observation is kept, and how that attempt ended.
+    expect(effect.observations[0]!.actual).toMatch(/^attempt 1: /);
+    expect(effect.lastOutcome).toBe(lastOutcome);
+    expect(fakeCalls('effect')).toHaveLength(1);
+    // One end per attempt; a wait is announced only when the cause came during it (and cut it).
+    const ends = events.flatMap((e) => (e.kind === 'attempt-end' && e.name === 'effect' ? [[e.attempt, e.nextDelayMs]] : []));
+    expect(ends).toEqual([[1, waitAnnounced]]);
+    // The cause itself: a plain definitive failure; the root cause names it, with the effect as a consequence.
+    expect(byName(report, 'cause')).toMatchObject({ status: 'failed', lastOutcome: 'fail' });
+    expect(byName(report, 'cause').consequenceOf).toBeUndefined();
+    expect(report.rootCause).toMatchObject({ check: 'cause', consequences: ['effect'], independent: false });
+    expect(elapsed).toBeLessThan(400 + 300);
+  });
+
+  it('a consequence that passes stays passed, also when its passing attempt was in flight as the cause failed', async () => {
+    const { report } = await run(
+      [cause(['fail'], { delay: 450 }), symptom('at once', ['pass']), symptom('second try', ['retry', 'pass'], { delay: 300, retry: { attempts: 5, interval: '10ms' } })],
+      { concurrency: 3 },
+    );
+    expect(byName(report, 'at once')).toMatchObject({ status: 'passed', attempts: 1 });
+    // Attempt 2 runs from ~310 ms to ~610 ms; the cause fails at ~450 ms, mid-attempt: never cut.
+    expect(byName(report, 'second try')).toMatchObject({ status: 'passed', attempts: 2, flaky: true });
+    expect(fakeCalls('second try')[1]!.startedAt).toBeLessThan(fakeCalls('cause')[0]!.endedAt!);
+    for (const name of ['at once', 'second try']) expect(byName(report, name).consequenceOf).toBeUndefined();
+  });
+
+  it('a cause that failed by exhausting its budget (not definitive) does not cut its consequences short', async () => {
+    const { report } = await run([cause(['retry'], { retry: { attempts: 2, interval: '10ms' } }), symptom('effect', ['retry'], { retry: { attempts: 4, interval: '40ms', backoff: 1 } })], {
+      concurrency: 2,
+    });
+    expect(byName(report, 'cause')).toMatchObject({ status: 'failed', lastOutcome: 'retry' });
+    const effect = byName(report, 'effect');
+    expect(effect).toMatchObject({ status: 'failed', attempts: 4 });
+    expect(effect.consequenceOf).toBeUndefined();
+    expect(effect.message).toContain('(gave up after 4 attempts)');
+  });
+
+  it('a failing check the relation does not cover (its `when` is false on what it observed) keeps its budget', async () => {
+    const { report } = await run([cause(['fail']), symptom('unrelated', ['retry'], { facts: { symptom: false }, retry: { attempts: 3, interval: '10ms' } })]);
+    expect(byName(report, 'unrelated')).toMatchObject({ status: 'failed', attempts: 3 });
+    expect(byName(report, 'unrelated').consequenceOf).toBeUndefined();
+  });
+
+  it('a check that needs the cause is skipped before it starts, as before (no consequenceOf)', async () => {
+    const { report } = await run([cause(['fail']), symptom('dependent', ['retry'], { needs: ['cause'] })], { concurrency: 2 });
+    expect(byName(report, 'dependent')).toMatchObject({ status: 'skipped', skip: { reason: 'needs', because: 'cause' }, attempts: 0 });
+    expect(byName(report, 'dependent').consequenceOf).toBeUndefined();
+    expect(fakeCalls('dependent')).toEqual([]);
+  });
+
+  it('names the most upstream definitive cause when several explain the check', async () => {
+    const upstream = { name: 'upstream', type: 'fake-upstream', id: 'upstream', outcomes: ['fail'] };
+    // In file order the nearer cause fails first; the upstream one explains it, so it is named.
+    const { report } = await run([cause(['fail']), upstream, symptom('effect', ['retry'], { delay: 50 })], { concurrency: 3 });
+    expect(byName(report, 'effect')).toMatchObject({ status: 'failed', attempts: 1, consequenceOf: 'upstream' });
+    expect(report.rootCause?.check).toBe('upstream');
+  });
+
+  it('a cause that only spent its budget is never named, even upstream of a definitive one', async () => {
+    // upstream explains both others but only spends its budget (not definitive): nobody is cut for it.
+    const upstreamRetrying = { name: 'upstream', type: 'fake-upstream', id: 'upstream', outcomes: ['retry'], retry: { attempts: 2, interval: '10ms' } };
+    const { report } = await run([upstreamRetrying, cause(['fail'], { delay: 50 }), symptom('effect', ['retry'], { delay: 80 })], { concurrency: 3 });
+    expect(byName(report, 'upstream')).toMatchObject({ status: 'failed', attempts: 2, lastOutcome: 'retry' });
+    expect(byName(report, 'upstream').consequenceOf).toBeUndefined();
+    // effect is cut by the definitive cause, not by upstream.
+    expect(byName(report, 'effect')).toMatchObject({ attempts: 1, consequenceOf: 'cause' });
+  });
+
+  it('cutExplainedRetries: false keeps every budget (what the bench compares against)', async () => {
+    const { report } = await run([cause(['fail']), symptom('effect', ['retry'], { retry: { attempts: 3, interval: '10ms' } })], { cutExplainedRetries: false });
+    expect(byName(report, 'effect')).toMatchObject({ status: 'failed', attempts: 3 });
+    expect(byName(report, 'effect').consequenceOf).toBeUndefined();
   });
 });

@@ -1,5 +1,6 @@
 /**
- * Fake check types for the runner's tests: scripted outcomes per attempt, a `hang` that ignores
+ * Fake check types for the runner's tests: scripted outcomes per attempt (and two scripted types
+ * with cause→effect relations, `fake-cause` and `fake-upstream`), a `hang` that ignores
  * its signal (to prove the runner's race), and a type with a required nested object and a
  * duration field (to test validation paths such as `checks[2] (fake-http).expect.maxLatency`).
  */
@@ -51,6 +52,8 @@ const fakeSchema = z.strictObject({
   discoverSecret: z.string().optional(),
   /** A line the check logs through ctx.log.debug on each attempt. */
   debug: z.string().optional(),
+  /** Facts every attempt reports (what the fake cause→effect relations look at). */
+  facts: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
 });
 type FakeSpec = z.output<typeof fakeSchema>;
 
@@ -75,17 +78,18 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
 function resultFor(outcome: FakeOutcome, spec: FakeSpec, attempt: number): AttemptResult {
   const message = (spec.message ?? '{outcome} on attempt {attempt}').replaceAll('{attempt}', String(attempt)).replaceAll('{outcome}', outcome);
   const observations = [{ what: 'attempt', expected: 'pass', actual: `attempt ${attempt}: ${outcome}`, ok: outcome === 'pass' }];
+  const facts = spec.facts ? { facts: spec.facts } : {};
   switch (outcome) {
     case 'pass':
-      return { outcome: 'pass', message, observations };
+      return { outcome: 'pass', message, observations, ...facts };
     case 'retry':
-      return { outcome: 'retry', message, observations };
+      return { outcome: 'retry', message, observations, ...facts };
     case 'fail':
-      return { outcome: 'fail', message, observations, fix: { summary: 'make it pass' } };
+      return { outcome: 'fail', message, observations, fix: { summary: 'make it pass' }, ...facts };
     case 'error':
-      return { outcome: 'error', message, observations };
+      return { outcome: 'error', message, observations, ...facts };
     case 'retryable-error':
-      return { outcome: 'error', retryable: true, message, observations };
+      return { outcome: 'error', retryable: true, message, observations, ...facts };
     default:
       throw new Error(`resultFor(${outcome})`);
   }
@@ -167,7 +171,31 @@ export const fakeDeadlineCheck = defineCheck({
   },
 });
 
+/**
+ * `fake-cause`: a scripted check (like `fake`) whose failure explains a failing `fake` check that
+ * reports the fact `symptom: true` — a relation with a `when` on what the effect observed.
+ */
+export const fakeCauseCheck: CheckType<FakeSpec> = {
+  ...fakeCheck,
+  type: 'fake-cause',
+  summary: 'A scripted check whose failure explains fake checks that report symptom: true.',
+  explains: [{ effect: 'fake', because: 'the fake cause breaks it', when: (_, effect) => effect.facts.symptom === true }],
+};
+
+/** `fake-upstream`: a scripted check whose failure explains every `fake-cause` and `fake` failure. */
+export const fakeUpstreamCheck: CheckType<FakeSpec> = {
+  ...fakeCheck,
+  type: 'fake-upstream',
+  summary: 'A scripted check upstream of fake-cause.',
+  explains: [
+    { effect: 'fake-cause', because: 'upstream breaks the cause' },
+    { effect: 'fake', because: 'upstream breaks it too' },
+  ],
+};
+
 export const fakeChecks: readonly CheckType[] = [fakeCheck, fakeHttpCheck, fakeDeadlineCheck];
+/** The fake types plus the two with relations (kept apart: validation tests list the known types). */
+export const fakeChecksWithRelations: readonly CheckType[] = [...fakeChecks, fakeCauseCheck, fakeUpstreamCheck];
 
 /** Parses a scenario from YAML text with the fake check types (no file needed). */
 export function scenarioFrom(yaml: string, options: Partial<LoadOptions> = {}): Scenario {

@@ -36,6 +36,7 @@ function checkDocument(check: CheckReport) {
     nextSteps: check.nextSteps,
     skipReason: check.skipReason,
     skip: check.skip && { reason: check.skip.reason, because: check.skip.because },
+    consequenceOf: check.consequenceOf,
   };
 }
 

@@ -1,5 +1,5 @@
 /** `verify-deployment run --cluster C --all-services`: every selected service of a cluster, one process, one report. */
-import type { FleetServiceResult } from '../../runner/fleet/index.js';
+import type { FleetServiceResult } from '../../runner/index.js';
 import { EXIT } from './exit-codes.js';
 import { describeSelection, type FleetSelection } from './fleet-flags.js';
 import { writeFleetReports } from './fleet-outputs.js';
@@ -7,7 +7,7 @@ import { planRun, prepareOutputs, type RunArgs, type RunIo, type Streams } from 
 import { UsageError } from './usage-error.js';
 
 type Library = typeof import('../../runner/index.js');
-type FleetLibrary = typeof import('../../runner/fleet/index.js');
+type FleetLibrary = (typeof import('../../runner/index.js'))['fleet'];
 
 /** The selected services, sorted; warns about --exclude names that match nothing. Throws UsageError. */
 async function selectedServices(selection: FleetSelection, fleet: FleetLibrary, stderr: Streams['stderr'], signal?: AbortSignal): Promise<string[]> {
@@ -58,14 +58,14 @@ function progressLine(result: FleetServiceResult, lib: Library, color: boolean):
  */
 export async function runFleetCommand(args: RunArgs, selection: FleetSelection, io: RunIo = {}): Promise<number> {
   const streams: Streams = { stdout: io.stdout ?? process.stdout, stderr: io.stderr ?? process.stderr, env: io.env ?? process.env };
-  const [lib, fleetLib] = await Promise.all([import('../../runner/index.js'), import('../../runner/fleet/index.js')]);
+  const [lib, fleetLib] = await Promise.all([import('../../runner/index.js'), import('../../runner/index.js').then((lib) => lib.fleet)]);
   const plan = planRun(args, lib);
   const services = await selectedServices(selection, fleetLib, streams.stderr, io.signal);
   const invalid = await checkScenarioFile(args, selection, services[0]!, lib, streams);
   if (invalid !== undefined) return invalid;
   const refused = await prepareOutputs(args, streams.stderr);
   const color = lib.shouldUseColor({ env: streams.env, isTTY: Boolean(streams.stderr.isTTY), flag: args.color });
-  const inFlight = Math.min(args.concurrency, services.length);
+  const inFlight = Math.min(args.concurrency ?? fleetLib.DEFAULT_FLEET_CONCURRENCY, services.length);
   streams.stderr.write(`verifying ${services.length} service${services.length === 1 ? '' : 's'} ${describeSelection(selection)}, ${inFlight} at a time\n`);
   const fleet = await fleetLib.runFleet({
     cluster: selection.cluster,

@@ -65,7 +65,7 @@ export function formatItems(items: readonly FleetItem[], options: Omit<DiscoverO
 
 /** Lists the cluster's services (ecs:ListServices), selects them, and formats them. Throws UsageError. */
 export async function discoverFleetOutput(selection: FleetSelection, options: DiscoverOutputOptions): Promise<DiscoverOutput> {
-  const fleet = await import('../../runner/fleet/index.js');
+  const fleet = await import('../../runner/index.js').then((lib) => lib.fleet);
   const names = await fleet.listClusterServices(selection.cluster, { region: selection.region, signal: options.signal }).catch((error: unknown) => {
     if (error instanceof fleet.FleetError) throw new UsageError(error.message);
     throw error;

@@ -1,7 +1,7 @@
 /** Where fleet reports go (stdout, --out files, the GitHub step summary), for `run --all-services` and `summarize`. */
 import { appendFile } from 'node:fs/promises';
 import type { ReporterName } from '../../runner/index.js';
-import type { FleetReport } from '../../runner/fleet/index.js';
+import type { FleetReport } from '../../runner/index.js';
 import { fsReason, writeFileAtomic } from './outputs.js';
 import type { Streams } from './run-command.js';
 import { UsageError } from './usage-error.js';
@@ -30,7 +30,7 @@ export function stdoutReportersOf(reporters: readonly string[], outs: readonly {
  * returns what could not be written.
  */
 export async function writeFleetReports(outputs: FleetOutputs, fleet: FleetReport, refused: ReadonlyMap<string, string>, io: Streams): Promise<string[]> {
-  const [lib, fleetLib] = await Promise.all([import('../../runner/index.js'), import('../../runner/fleet/index.js')]);
+  const [lib, fleetLib] = await Promise.all([import('../../runner/index.js'), import('../../runner/index.js').then((lib) => lib.fleet)]);
   const { stdout, env } = io;
   const color = lib.shouldUseColor({ env, isTTY: Boolean(stdout.isTTY), flag: outputs.color });
   let stepSummary: string | undefined;

@@ -1,6 +1,8 @@
 /** `verify-deployment summarize`: reads the reports, merges them (runner/fleet mergeReports), writes the fleet report. */
 import { readFile, stat } from 'node:fs/promises';
-import type { ReportInput } from '../../runner/fleet/index.js';
+import type { fleet } from '../../runner/index.js';
+
+type ReportInput = fleet.ReportInput;
 import { EXIT } from './exit-codes.js';
 import { stdoutReportersOf, writeFleetReports } from './fleet-outputs.js';
 import { fsReason, prepareOutputPath } from './outputs.js';
@@ -39,7 +41,7 @@ async function readInput(file: string): Promise<ReportInput> {
 /** Merges the reports and writes the fleet report; exit 0 only when every service passed. Throws UsageError. */
 export async function summarizeCommand(args: SummarizeArgs, io: Partial<Streams> = {}): Promise<number> {
   const streams: Streams = { stdout: io.stdout ?? process.stdout, stderr: io.stderr ?? process.stderr, env: io.env ?? process.env };
-  const [lib, fleetLib] = await Promise.all([import('../../runner/index.js'), import('../../runner/fleet/index.js')]);
+  const [lib, fleetLib] = await Promise.all([import('../../runner/index.js'), import('../../runner/index.js').then((lib) => lib.fleet)]);
   const stdoutReporters = stdoutReportersOf(args.reporters, args.outs, lib.reporterNames);
   let expect;
   if (args.expect !== undefined) {

@@ -30,8 +30,8 @@ export interface RunArgs {
   only?: string[];
   failFast: boolean;
   timeout?: string;
-  /** Checks at once; with `fleet`, services at once. */
-  concurrency: number;
+  /** --concurrency: checks at once (unset: the scenario's `concurrency:`, else the runner's default); with `fleet`, services at once. */
+  concurrency?: number;
   color?: boolean;
   /** Show the checks' debug lines on stderr. */
   verbose?: boolean;

@@ -32,9 +32,10 @@ const RUN_FLAGS = {
 type RunValues = FlagValues<typeof RUN_FLAGS>;
 
 /** What every form of `run` takes the same way: vars, reporters, --out, --fail-fast, --timeout, --concurrency. */
-function commonRunArgs(values: RunValues, defaultConcurrency: number): Omit<RunArgs, 'watch'> & { watch: false } {
+function commonRunArgs(values: RunValues, defaultConcurrency: number | undefined): Omit<RunArgs, 'watch'> & { watch: false } {
+  // Unset for a single run: the scenario's `concurrency:` applies, else the runner's default (4).
   const concurrency = values.concurrency === undefined ? defaultConcurrency : Number(values.concurrency);
-  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > MAX_CONCURRENCY) {
+  if (concurrency !== undefined && (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > MAX_CONCURRENCY)) {
     throw new UsageError(`--concurrency expects an integer from 1 to ${MAX_CONCURRENCY}, got "${values.concurrency}"`);
   }
   return {
@@ -101,7 +102,7 @@ export const run = defineCommand({
     timeout: { arg: 'DURATION', text: 'bound the whole run, e.g. 5m (with --watch: when to give up, default 15m)' },
     concurrency: {
       arg: 'N',
-      text: `run up to N checks whose needs are met at once (1-${MAX_CONCURRENCY}, default 1); with --all-services, N services at once (default ${DEFAULT_FLEET_CONCURRENCY})`,
+      text: `run up to N checks whose needs are met at once (1-${MAX_CONCURRENCY}; default: the scenario's concurrency, else 4; 1 = one after the other); with --all-services, N services at once (default ${DEFAULT_FLEET_CONCURRENCY})`,
     },
     watch: { text: 're-run what is not passing every --interval until all pass or --timeout expires' },
     interval: { arg: 'DURATION', text: 'pause between --watch rounds (default 5s)' },
@@ -146,7 +147,7 @@ still written).`,
     if (values.interval && !values.watch) throw new UsageError('--interval only applies with --watch');
     const only = values.only?.flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
     return {
-      ...commonRunArgs(values, 1),
+      ...commonRunArgs(values, undefined),
       file: positionals[0],
       target,
       from: values.from,

@@ -1,0 +1,58 @@
+/**
+ * The run's explanation registry: the checks that failed definitively so far, and whether one of
+ * them explains a running check's latest attempt. A running check consults it before each retry
+ * wait and is woken during a wait when a new definitive cause appears (runWithRetry), so a symptom
+ * that cannot heal while its cause stands stops retrying at once instead of spending its budget.
+ *
+ * The relation evaluation is root-cause.ts's own (`explainingRelation`): what cuts a retry short
+ * here is exactly what the analysis of the finished report will call a consequence.
+ */
+import type { AttemptResult, CauseRelation, FailureView } from '../checks/types.js';
+import type { CheckReport } from './result.js';
+import { isRetryable } from './retry.js';
+import { explainingRelation, failureView, isDefinitive } from './root-cause.js';
+
+interface Cause {
+  view: FailureView;
+  relations: readonly CauseRelation[];
+}
+
+/** What a relation's `when` sees of a running check: its latest attempt. */
+export function attemptView(check: { name: string; type: string }, result: AttemptResult): FailureView {
+  return { name: check.name, type: check.type, message: result.message, facts: result.facts ?? {}, definitive: result.outcome === 'fail' };
+}
+
+export class ExplanationRegistry {
+  private readonly causes: Cause[] = [];
+  private readonly listeners = new Set<() => void>();
+
+  /**
+   * Records a finished check. A definitive failure (`failed` on a `fail` attempt, not on a spent
+   * budget) becomes a cause, and every subscriber is told. Other reports are ignored.
+   */
+  add(report: CheckReport, relations: readonly CauseRelation[]): void {
+    if (report.status !== 'failed' || !isDefinitive(report)) return;
+    this.causes.push({ view: failureView(report), relations });
+    for (const listener of [...this.listeners]) listener();
+  }
+
+  /**
+   * The name of the definitive cause that explains `check`'s latest attempt, or undefined. Only a
+   * failing or not-ready attempt (`retry`, `fail`, a retryable error) can be explained. Of several
+   * causes, the most upstream one is named: the one no other explaining cause explains (the missing
+   * rule, not the log errors it causes); with none such, the first to have failed.
+   */
+  explainedBy(check: { name: string; type: string }, result: AttemptResult): string | undefined {
+    if (result.outcome !== 'fail' && !isRetryable(result)) return undefined;
+    const effect = attemptView(check, result);
+    const explaining = this.causes.filter((cause) => explainingRelation(cause.view, effect, cause.relations));
+    const upstream = explaining.find((cause) => !explaining.some((other) => other !== cause && explainingRelation(other.view, cause.view, other.relations)));
+    return (upstream ?? explaining[0])?.view.name;
+  }
+
+  /** Calls `listener` each time a new definitive cause is recorded; returns the unsubscribe. */
+  subscribe(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+}
