@@ -21,13 +21,14 @@ import type { BenchContext } from './context.js';
 import { measureApiCalls } from './fig-api-calls.js';
 import { measureColdStart } from './fig-cold-start.js';
 import { measureDefinitiveFailures } from './fig-definitive-failures.js';
+import { measureDemoPhases, renderDemoPhases, type DemoPhasesResult } from './fig-demo.js';
 import { measureHttpOverhead } from './fig-http-overhead.js';
 import { measureLogScan } from './fig-log-scan.js';
 import { measureVerdictLatency } from './fig-verdict-latency.js';
 import { startHealthServer, type HealthServer } from './local-http.js';
 import { renderResults, writeResultsSection, type BenchEnvironment, type BenchResults } from './report.js';
 
-const FIGURES = ['cold', 'http', 'failures', 'calls', 'latency', 'logs'] as const;
+const FIGURES = ['cold', 'http', 'failures', 'calls', 'latency', 'logs', 'demo'] as const;
 type Figure = (typeof FIGURES)[number];
 /** The whole bench is meant to take < 5 min; past this, something hangs: stop everything. */
 const WATCHDOG_MS = 10 * 60_000;
@@ -149,7 +150,7 @@ export async function main(argv: string[]): Promise<number> {
     const ctx: BenchContext = { root, cli, tmp, moto, aws, fixture, health, awsCli: Boolean(awsCliVersion), log };
     log(`bench: moto on ${moto.endpoint}, service stand-in on ${health.url}, set-up ${((performance.now() - started) / 1000).toFixed(1)} s`);
 
-    const results: BenchResults = { environment: env, durationMs: 0, figures: options.figures, load: {} };
+    const results: BenchResults & { demo?: DemoPhasesResult } = { environment: env, durationMs: 0, figures: options.figures, load: {} };
     const steps: Record<Figure, () => Promise<void>> = {
       cold: async () => void (results.cold = await measureColdStart(ctx)),
       http: async () => void (results.http = await measureHttpOverhead(ctx)),
@@ -157,6 +158,7 @@ export async function main(argv: string[]): Promise<number> {
       calls: async () => void (results.calls = await measureApiCalls(ctx)),
       latency: async () => void (results.latency = await measureVerdictLatency(ctx)),
       logs: async () => void (results.logs = await measureLogScan(ctx)),
+      demo: async () => void (results.demo = await measureDemoPhases(ctx)),
     };
     for (const figure of options.figures) {
       const figureStarted = performance.now();
@@ -168,7 +170,7 @@ export async function main(argv: string[]): Promise<number> {
     env.loadEnd = os.loadavg();
     results.durationMs = performance.now() - started;
 
-    const markdown = renderResults(results);
+    const markdown = [renderResults(results), ...(results.demo ? [renderDemoPhases(results.demo)] : [])].join('\n\n');
     if (options.write) {
       await writeResultsSection(path.join(root, 'BENCHMARKS.md'), markdown);
       await mkdir(path.join(root, 'reports'), { recursive: true });

@@ -12,7 +12,7 @@
  * started — even after `up` was killed outright — and never signals a process that merely reuses a
  * recorded pid.
  */
-import { existsSync, linkSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { linkSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { sandboxClients } from './aws.js';
@@ -282,8 +282,9 @@ export async function sandboxDown(timeoutMs = 30_000): Promise<DownResult> {
   const up = owner(record);
   if (signalRecorded(up, 'SIGTERM')) {
     result.stoppedUp = up.pid;
+    // `up` stops its children, removes the file, and exits.
     const deadline = Date.now() + timeoutMs;
-    while (existsSync(file) && isRunning(up) && Date.now() < deadline) await sleep(100);
+    while (isRunning(up) && Date.now() < deadline) await sleep(50);
   }
   // The latest record: `up` adds children as it spawns them.
   const latest = readStateFile(file);
