@@ -11,9 +11,9 @@ import path from 'node:path';
 import type { RunReport } from '../runner/result.js';
 import { EXIT } from './cli/exit-codes.js';
 import { runCommand } from './cli/run-command.js';
-import { packageRoot } from './package-root.js';
 import { exitCodeFor, guardExitPaths, type ExitGuard } from './sandbox/exit-guard.js';
 import { HEALTH_CHECK, INCIDENT, startSandbox, type Sandbox } from './sandbox/index.js';
+import { incidentScenario } from './sandbox/scenario.js';
 import { MissingTool } from './sandbox/services.js';
 
 export interface DemoOptions {
@@ -38,7 +38,7 @@ const DEMO_CONCURRENCY = 4;
 
 /** The scenario's path as the user can type it here: relative inside the current directory, else absolute. */
 export function scenarioPath(cwd = process.cwd()): string {
-  const file = path.join(packageRoot(), 'scenarios', 'hokusai-api-development.yaml');
+  const file = incidentScenario();
   const relative = path.relative(cwd, file);
   return relative.startsWith('..') || path.isAbsolute(relative) ? file : relative;
 }

@@ -49,7 +49,8 @@ export function guardExitPaths(stdout: NodeJS.WritableStream = process.stdout, s
     stopWith('output closed');
   };
   const onStderrError = () => {};
-  for (const name of SIGNALS) process.on(name, onSignal);
+  const handlers = SIGNALS.map((name) => [name, () => onSignal(name)] as const);
+  for (const [name, handler] of handlers) process.on(name, handler);
   stdout.on('error', onStdoutError);
   stderr.on('error', onStderrError);
   return {
@@ -57,7 +58,7 @@ export function guardExitPaths(stdout: NodeJS.WritableStream = process.stdout, s
     reason: () => (controller.signal.aborted ? (controller.signal.reason as StopReason) : undefined),
     outputOpen: () => outputOpen,
     dispose() {
-      for (const name of SIGNALS) process.off(name, onSignal);
+      for (const [name, handler] of handlers) process.off(name, handler);
       stdout.off('error', onStdoutError);
       // stderr keeps its no-op listener, and stdout gets one once closed: a late write to a pipe
       // that is already closed must still not crash the process.
