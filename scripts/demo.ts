@@ -91,6 +91,30 @@ export async function runDemo(options: DemoOptions = {}): Promise<number> {
   }
 }
 
+/**
+ * The runbook's "wait for the health checks to pass": until the ALB stand-in marks the target
+ * healthy, then until the last Redis error is older than the demo's log window. Returns early when
+ * the guard aborts.
+ */
+async function waitForHealth(sandbox: Sandbox, guard: ExitGuard, out: NodeJS.WritableStream, lastRedisError: () => number): Promise<void> {
+  const say = (line: string, end = '\n') => guard.outputOpen() && out.write(`${line}${end}`);
+  const { intervalMs, healthyThreshold } = sandbox.resources.healthCheck;
+  say(`Waiting for the ALB health checks to pass (${healthyThreshold} in a row, every ${intervalMs / 1000}s)... `, '');
+  const fixedAt = Date.now();
+  try {
+    await sandbox.waitForTarget('healthy', 60_000, guard.signal);
+  } catch (error) {
+    if (guard.signal.aborted) return;
+    throw error;
+  }
+  say(`healthy after ${seconds(Date.now() - fixedAt)}`);
+  const quietFor = DEMO_LOG_WINDOW_MS + 500 - (Date.now() - lastRedisError());
+  if (quietFor > 0) {
+    say(`Waiting ${seconds(quietFor)} for the last Redis error to leave the ${DEMO_LOG_WINDOW_MS / 1000}s log window...`);
+    await pause(quietFor, guard.signal);
+  }
+}
+
 /** The demo proper, on a started sandbox. Returns the exit code. */
 async function tellTheStory(sandbox: Sandbox, guard: ExitGuard, options: DemoOptions, lastRedisError: () => number): Promise<number> {
   const out = options.stdout ?? process.stdout;
@@ -128,22 +152,8 @@ async function tellTheStory(sandbox: Sandbox, guard: ExitGuard, options: DemoOpt
     say('Applying the fix the incident document recommends (the missing ingress rule):');
     say(`  ${fix ?? `aws ec2 authorize-security-group-ingress --group-id ${INCIDENT.redisSecurityGroup} --protocol tcp --port 6379 --source-group ${INCIDENT.apiSecurityGroup}`}`);
     await sandbox.setState('healthy');
-    const { intervalMs, healthyThreshold } = sandbox.resources.healthCheck;
-    if (guard.outputOpen()) out.write(`Waiting for the ALB health checks to pass (${healthyThreshold} in a row, every ${intervalMs / 1000}s)... `);
-    const fixedAt = Date.now();
-    try {
-      await sandbox.waitForTarget('healthy', 60_000, guard.signal);
-    } catch (error) {
-      if (guard.signal.aborted) return stopped();
-      throw error;
-    }
-    say(`healthy after ${seconds(Date.now() - fixedAt)}`);
-    const quietFor = DEMO_LOG_WINDOW_MS + 500 - (Date.now() - lastRedisError());
-    if (quietFor > 0) {
-      say(`Waiting ${seconds(quietFor)} for the last Redis error to leave the ${DEMO_LOG_WINDOW_MS / 1000}s log window...`);
-      await pause(quietFor, guard.signal);
-      if (guard.signal.aborted) return stopped();
-    }
+    await waitForHealth(sandbox, guard, out, lastRedisError);
+    if (guard.signal.aborted) return stopped();
     const fixed = await run('Run 2, after the fix');
     if (guard.signal.aborted) return stopped();
     say();

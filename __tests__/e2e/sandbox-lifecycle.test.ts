@@ -50,6 +50,14 @@ function readState(file: string): Recorded | undefined {
 /** The sandbox's service processes among `seen` (moto runs as python3). */
 const services = (seen: readonly SeenProcess[]) => seen.filter((p) => SERVICES.has(p.name));
 const running = (seen: readonly SeenProcess[]) => seen.filter(stillRunning).map((p) => `${p.name} (pid ${p.pid})`);
+/**
+ * Those of `seen` still running after up to 3 s: a process killed by SIGKILL as its parent exits
+ * (the exit hook) is gone a moment after the parent, not before it.
+ */
+async function survivors(seen: readonly SeenProcess[]): Promise<string[]> {
+  for (let i = 0; i < 60 && seen.some(stillRunning); i++) await sleep(50);
+  return running(seen);
+}
 /** The recorded children as processes to look for (their start time is the kernel's). */
 const recordedChildren = (record: Recorded): SeenProcess[] => (record.children ?? []).map((c) => ({ pid: c.pid, name: c.name, startTime: c.startTime ?? '' }));
 
@@ -112,12 +120,12 @@ describeLinux('sandbox and demo processes on every exit path', () => {
 
     expect(cli(fileA, 'down').status).toBe(0);
     expect(await a.exited).toEqual({ code: 0, signal: null });
-    expect(running(recordedChildren(a.record))).toEqual([]);
+    expect(await survivors(recordedChildren(a.record))).toEqual([]);
     expect(running(recordedChildren(b.record))).toHaveLength(2);
     expect(cli(fileB, 'status').stdout).toContain(`AWS_ENDPOINT_URL=${b.record.motoEndpoint}`);
     expect(cli(fileB, 'down').status).toBe(0);
     expect(await b.exited).toEqual({ code: 0, signal: null });
-    expect(running(recordedChildren(b.record))).toEqual([]);
+    expect(await survivors(recordedChildren(b.record))).toEqual([]);
     expect([existsSync(fileA), existsSync(fileB)]).toEqual([false, false]);
   }, 120_000);
 
@@ -138,7 +146,7 @@ describeLinux('sandbox and demo processes on every exit path', () => {
     expect(record.phase).toBe('starting');
     expect(exit.signal).toBeNull();
     expect(seen.length).toBeGreaterThan(0);
-    expect(running([...seen, ...recordedChildren(record)])).toEqual([]);
+    expect(await survivors([...seen, ...recordedChildren(record)])).toEqual([]);
     expect(existsSync(file)).toBe(false);
     expect(sandbox.stderr()).toBe('');
   }, 60_000);
@@ -149,7 +157,7 @@ describeLinux('sandbox and demo processes on every exit path', () => {
     expect(running(recordedChildren(sandbox.record))).toHaveLength(2);
     sandbox.child.kill('SIGHUP');
     expect(await sandbox.exited).toEqual({ code: 0, signal: null });
-    expect(running(recordedChildren(sandbox.record))).toEqual([]);
+    expect(await survivors(recordedChildren(sandbox.record))).toEqual([]);
     expect(existsSync(file)).toBe(false);
     expect(cli(file, 'status').status).toBe(2);
   }, 60_000);
@@ -173,7 +181,7 @@ describeLinux('sandbox and demo processes on every exit path', () => {
 
     const down = cli(file, 'down');
     expect({ status: down.status, stderr: down.stderr }).toEqual({ status: 0, stderr: '' });
-    expect(running(children)).toEqual([]);
+    expect(await survivors(children)).toEqual([]);
     expect(existsSync(file)).toBe(false);
   }, 60_000);
 
@@ -189,7 +197,7 @@ describeLinux('sandbox and demo processes on every exit path', () => {
     everSeen.push(...seen);
     expect(before.map((p) => p.name).sort()).toEqual(['python3', 'redis-server']);
     expect(exit).toEqual({ code: 129, signal: null });
-    expect(running(seen)).toEqual([]);
+    expect(await survivors(seen)).toEqual([]);
     expect(demo.stderr()).not.toMatch(/\n\s+at /);
   }, 90_000);
 
@@ -214,7 +222,7 @@ describeLinux('sandbox and demo processes on every exit path', () => {
     expect(stderr).not.toMatch(/EPIPE|\n\s+at /);
     expect(code).toBe(141);
     expect(seen.map((p) => p.name).sort()).toEqual(['python3', 'redis-server']);
-    expect(running(seen)).toEqual([]);
+    expect(await survivors(seen)).toEqual([]);
   }, 90_000);
 
   it('an uncaught error in a process that started the sandbox still stops its children', async () => {
@@ -235,6 +243,6 @@ describeLinux('sandbox and demo processes on every exit path', () => {
     expect(code).toBe(1);
     expect(stderr).toContain('boom');
     expect(children.map((c) => c.name)).toEqual(['moto', 'redis-server']);
-    expect(running(children)).toEqual([]);
+    expect(await survivors(children)).toEqual([]);
   }, 60_000);
 });

@@ -9,6 +9,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { AlbHealthChecker, AlbHealthCheckerOptions, TargetState } from './alb-health.js';
+import type { LogShipper } from './log-shipper.js';
 import type { SandboxClients } from './aws.js';
 import { HEALTH_CHECK, INCIDENT } from './incident.js';
 import type { ProcessRecord } from './processes.js';
@@ -69,6 +70,8 @@ function targetStart(state: SandboxState): AlbHealthCheckerOptions['start'] {
  * Throws `MissingTool` (one line per missing tool) when moto or redis-server is not installed, an
  * Error when one does not start, and the signal's reason when `signal` aborts.
  */
+// ~70 lines: one linear start-up in which each step registers its own cleanup before the next can
+// fail; the parts with logic of their own (startModel, startTargetHealth) are split out.
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   const cleanup: (() => Promise<void> | void)[] = [];
   const stop = async () => {
@@ -83,81 +86,49 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     startRedisServer({}, spawnOptions).then((redis) => (cleanup.push(() => redis.stop()), redis)),
   ] as const;
   try {
-    const [modules, moto, redis]: [Awaited<ReturnType<typeof loadParts>>, MotoService, RedisService] = await Promise.all([loadParts(), ...started]);
+    const [parts, moto, redis]: [Parts, MotoService, RedisService] = await Promise.all([loadParts(), ...started]);
     checkpoint();
-    const { sandboxAwsEnv, sandboxClients, startAlbHealthChecker, startLogShipper, startModelApi, createIncidentResources, failedHealthCheckHistory } = modules;
-    const { pinEcsTaskStates, startSgGate, applyState, currentState, deploy, findApiToRedisRule, runningDeployment } = modules;
-    await pinEcsTaskStates(moto.endpoint);
-    const aws = sandboxClients(moto.endpoint);
+    await parts.pinEcsTaskStates(moto.endpoint);
+    const aws = parts.sandboxClients(moto.endpoint);
     cleanup.push(() => aws.destroy());
-
     const redisUrl = `redis://master.${INCIDENT.replicationGroupId}.lenvj6.use1.cache.amazonaws.com:${INCIDENT.redisPort}`;
-    const resources = await createIncidentResources(aws, redisUrl, { healthCheckIntervalSeconds: options.healthCheckIntervalSeconds });
+    const resources = await parts.createIncidentResources(aws, redisUrl, { healthCheckIntervalSeconds: options.healthCheckIntervalSeconds });
     checkpoint();
 
     const [gate, logger] = await Promise.all([
-      startSgGate({ redisPort: redis.port, isAllowed: async () => Boolean(await findApiToRedisRule(aws)) }),
-      startLogShipper(aws.logs, INCIDENT.logGroup, `ecs/${INCIDENT.container}/sandbox-task`, options.onLog),
-      applyState(aws, resources, state),
+      parts.startSgGate({ redisPort: redis.port, isAllowed: async () => Boolean(await parts.findApiToRedisRule(aws)) }),
+      parts.startLogShipper(aws.logs, INCIDENT.logGroup, `ecs/${INCIDENT.container}/sandbox-task`, options.onLog),
+      parts.applyState(aws, resources, state),
     ]);
     cleanup.push(() => gate.close(), () => logger.close());
-
-    let tokenCache: { value: boolean; at: number } | undefined;
-    const apiKey = `hk_sandbox_${randomBytes(12).toString('hex')}`;
-    const api = await startModelApi({
-      redisHost: '127.0.0.1',
-      redisPort: gate.port,
-      apiKey,
-      logger,
-      hasHuggingFaceToken: async () => {
-        if (!tokenCache || Date.now() - tokenCache.at > 500) {
-          const deployment = await runningDeployment(aws);
-          tokenCache = { value: deployment.taskDefinition === resources.taskDefinitionWithSecret, at: Date.now() };
-        }
-        return tokenCache.value;
-      },
-    });
-    cleanup.push(() => api.close());
+    const model = await startModel(parts, aws, resources, gate.port, logger);
+    cleanup.push(() => model.api.close());
     checkpoint();
 
-    const start = targetStart(state);
-    if (start?.state === 'unhealthy') {
-      // The failed health checks that made the target unhealthy are in its log group, as they were.
-      const { intervalMs, timeoutMs, unhealthyThreshold } = resources.healthCheck;
-      for (const entry of failedHealthCheckHistory(unhealthyThreshold, intervalMs, timeoutMs)) logger.logAt(entry.time, entry.level, entry.line);
-    }
-    const checker: AlbHealthChecker = startAlbHealthChecker({
-      elbv2: aws.elbv2,
-      targetGroupArn: resources.targetGroupArn,
-      targetId: INCIDENT.targetIp,
-      targetPort: INCIDENT.containerPort,
-      baseUrl: api.url,
-      settings: resources.healthCheck,
-      start,
-      onChange: options.onTargetState,
-    });
+    const checker = startTargetHealth(parts, { aws, resources, apiUrl: model.api.url, logger, state, onChange: options.onTargetState });
     // Stopped first (cleanup runs in reverse): its probes call the model API and the emulator.
     cleanup.push(() => checker.stop());
-    await Promise.all([checker.waitFor(start!.state, 5_000), logger.flush()]);
+    // Returned once the emulator shows the target's starting state and the log history is shipped.
+    await Promise.all([checker.waitFor(targetStart(state)!.state, 5_000), logger.flush()]);
 
     return {
       motoEndpoint: moto.endpoint,
-      apiUrl: api.url,
+      apiUrl: model.api.url,
       redisPort: redis.port,
-      apiKey,
+      apiKey: model.apiKey,
       resources,
       children: [moto.process, redis.process],
       aws,
-      env: { ...sandboxAwsEnv(moto.endpoint), HOKUSAI_API_KEY: apiKey },
-      vars: { baseUrl: api.url },
+      env: { ...parts.sandboxAwsEnv(moto.endpoint), HOKUSAI_API_KEY: model.apiKey },
+      vars: { baseUrl: model.api.url },
       setState: (next) => {
-        tokenCache = undefined;
-        return applyState(aws, resources, next);
+        model.forgetToken();
+        return parts.applyState(aws, resources, next);
       },
-      state: () => currentState(aws, resources),
+      state: () => parts.currentState(aws, resources),
       redeploy: async () => {
-        const current = await runningDeployment(aws);
-        await deploy(aws, resources, current.taskDefinition ?? resources.taskDefinitionWithSecret);
+        const current = await parts.runningDeployment(aws);
+        await parts.deploy(aws, resources, current.taskDefinition ?? resources.taskDefinitionWithSecret);
       },
       targetState: () => checker.state(),
       waitForTarget: (target, timeoutMs, signal) => checker.waitFor(target, timeoutMs, signal),
@@ -173,6 +144,53 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     throw error;
   }
 }
+
+/** The model API, with a fresh API key; whether it has the secret is read from the emulator (cached 500 ms). */
+async function startModel(parts: Parts, aws: SandboxClients, resources: SandboxResources, redisPort: number, logger: LogShipper) {
+  let tokenCache: { value: boolean; at: number } | undefined;
+  const apiKey = `hk_sandbox_${randomBytes(12).toString('hex')}`;
+  const api = await parts.startModelApi({
+    redisHost: '127.0.0.1',
+    redisPort,
+    apiKey,
+    logger,
+    hasHuggingFaceToken: async () => {
+      if (!tokenCache || Date.now() - tokenCache.at > 500) {
+        const deployment = await parts.runningDeployment(aws);
+        tokenCache = { value: deployment.taskDefinition === resources.taskDefinitionWithSecret, at: Date.now() };
+      }
+      return tokenCache.value;
+    },
+  });
+  return { api, apiKey, forgetToken: () => (tokenCache = undefined) };
+}
+
+/**
+ * The ALB stand-in, starting from the target state `state` implies. A target found unhealthy has
+ * the failed health checks that made it so in its log group, as it had when the team looked.
+ */
+function startTargetHealth(
+  parts: Parts,
+  o: { aws: SandboxClients; resources: SandboxResources; apiUrl: string; logger: LogShipper; state: SandboxState; onChange?: SandboxOptions['onTargetState'] },
+): AlbHealthChecker {
+  const start = targetStart(o.state);
+  if (start?.state === 'unhealthy') {
+    const { intervalMs, timeoutMs, unhealthyThreshold } = o.resources.healthCheck;
+    for (const entry of parts.failedHealthCheckHistory(unhealthyThreshold, intervalMs, timeoutMs)) o.logger.logAt(entry.time, entry.level, entry.line);
+  }
+  return parts.startAlbHealthChecker({
+    elbv2: o.aws.elbv2,
+    targetGroupArn: o.resources.targetGroupArn,
+    targetId: INCIDENT.targetIp,
+    targetPort: INCIDENT.containerPort,
+    baseUrl: o.apiUrl,
+    settings: o.resources.healthCheck,
+    start,
+    onChange: o.onChange,
+  });
+}
+
+type Parts = Awaited<ReturnType<typeof loadParts>>;
 
 /** The parts that load the AWS SDK, imported while the emulator starts. */
 async function loadParts() {
