@@ -193,19 +193,7 @@ function startTargetHealth(
 type Parts = Awaited<ReturnType<typeof loadParts>>;
 
 /** The parts that load the AWS SDK, imported while the emulator starts. */
-async function loadParts() {
-  const [aws, alb, logs, api, resources, services, gate, states] = await Promise.all([
-    import('./aws.js'),
-    import('./alb-health.js'),
-    import('./log-shipper.js'),
-    import('./model-api.js'),
-    import('./resources.js'),
-    import('./services.js'),
-    import('./sg-gate.js'),
-    import('./states.js'),
-  ]);
-  return { ...aws, ...alb, ...logs, ...api, ...resources, ...services, ...gate, ...states };
-}
+const loadParts = () => import('./parts.js');
 
 export { HEALTH_CHECK, INCIDENT };
 export type { SandboxState, TargetState };
