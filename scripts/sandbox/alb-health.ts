@@ -91,8 +91,9 @@ export function startAlbHealthChecker(options: AlbHealthCheckerOptions): AlbHeal
 
   const pause = (ms: number) =>
     new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      stop.signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+      const onStop = () => (clearTimeout(timer), resolve());
+      const timer = setTimeout(() => (stop.signal.removeEventListener('abort', onStop), resolve()), ms);
+      stop.signal.addEventListener('abort', onStop, { once: true });
     });
 
   const loop = async () => {
