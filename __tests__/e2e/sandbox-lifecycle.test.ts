@@ -1,7 +1,7 @@
 /**
  * Every way `sandbox up` and `demo` can end leaves no process behind, through the built binary and
  * real processes: a second `up` on a state file, two sandboxes side by side, a closed terminal
- * (SIGHUP) while starting, while up and during the demo, `demo | head -3`, an `up` killed outright
+ * (SIGHUP) while starting, SIGHUP/SIGINT/SIGTERM while up and during the demo, `demo | head -3`, an `up` killed outright
  * (then `status` keeps the record and `down` stops its leftovers), and an uncaught error.
  * Processes are observed from /proc (Linux), independently of what the tool records.
  */
@@ -151,11 +151,11 @@ describeLinux('sandbox and demo processes on every exit path', () => {
     expect(sandbox.stderr()).toBe('');
   }, 60_000);
 
-  it('SIGHUP while up is running stops its children and removes the state file', async () => {
+  it.each(['SIGHUP', 'SIGINT', 'SIGTERM'] as const)('%s while up is running stops its children and removes the state file', async (signal) => {
     const file = await stateFile();
     const sandbox = await up(file);
     expect(running(recordedChildren(sandbox.record))).toHaveLength(2);
-    sandbox.child.kill('SIGHUP');
+    sandbox.child.kill(signal);
     expect(await sandbox.exited).toEqual({ code: 0, signal: null });
     expect(await survivors(recordedChildren(sandbox.record))).toEqual([]);
     expect(existsSync(file)).toBe(false);
@@ -185,18 +185,22 @@ describeLinux('sandbox and demo processes on every exit path', () => {
     expect(existsSync(file)).toBe(false);
   }, 60_000);
 
-  it('SIGHUP during the demo stops the emulator and redis-server (exit 129)', async () => {
+  it.each([
+    ['SIGHUP', 129],
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const)('%s during the demo stops the emulator and redis-server (exit %i)', async (signal, code) => {
     const demo = start(['demo'], {});
     started.push(demo.child);
     const watch = watchDescendants(demo.child.pid!);
     await until('the first run', () => demo.stdout().includes('━━ Run 1'), 60_000);
     const before = services(watch.seen());
-    demo.child.kill('SIGHUP');
+    demo.child.kill(signal);
     const exit = await demo.exited;
     const seen = services(watch.stop());
     everSeen.push(...seen);
     expect(before.map((p) => p.name).sort()).toEqual(['python3', 'redis-server']);
-    expect(exit).toEqual({ code: 129, signal: null });
+    expect(exit).toEqual({ code, signal: null });
     expect(await survivors(seen)).toEqual([]);
     expect(demo.stderr()).not.toMatch(/\n\s+at /);
   }, 90_000);
