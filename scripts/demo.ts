@@ -1,15 +1,20 @@
 /**
- * `verify-deployment demo`: the incident, reproduced locally. Starts the sandbox in the incident's
- * state (secret fixed, Redis ingress rule never applied), runs the shipped scenario against it,
- * applies the fix the incident document recommends, waits as its runbook says, and runs again.
+ * `verify-deployment demo`: the incident, reproduced locally. Starts the sandbox in the state the
+ * incident was found in (secret fixed, Redis ingress rule never applied, target already
+ * `unhealthy (Target.Timeout)`), runs the shipped scenario against it, applies the fix the incident
+ * document recommends, waits for the health checks as its runbook says, and runs again.
+ *
+ * Every exit path stops the sandbox's processes: the end of the demo, Ctrl-C, SIGTERM, a closed
+ * terminal (SIGHUP), a closed stdout pipe (`demo | head -3`) and an uncaught error.
  */
 import path from 'node:path';
 import type { RunReport } from '../runner/result.js';
 import { EXIT } from './cli/exit-codes.js';
 import { runCommand } from './cli/run-command.js';
-import { packageRoot } from './package-root.js';
-import { INCIDENT, startSandbox, type Sandbox } from './sandbox/index.js';
-import { INSTALL_HINTS, motoAvailable, redisAvailable } from './sandbox/services.js';
+import { exitCodeFor, guardExitPaths, type ExitGuard } from './sandbox/exit-guard.js';
+import { HEALTH_CHECK, INCIDENT, startSandbox, type Sandbox } from './sandbox/index.js';
+import { incidentScenario } from './sandbox/scenario.js';
+import { MissingTool } from './sandbox/services.js';
 
 export interface DemoOptions {
   /** Leave the sandbox running at the end (Ctrl-C stops it). */
@@ -20,73 +25,138 @@ export interface DemoOptions {
   healthCheckIntervalSeconds?: number;
 }
 
-/** How far back the demo's "no Redis errors" check looks; short, so the fixed run is not held up. */
-const DEMO_LOG_WINDOW_MS = 8_000;
+/**
+ * How far back the demo's "no Redis errors" check looks: one health-check interval, so that while
+ * Redis is unreachable every window holds a failed health check, and after the fix the window
+ * clears soon.
+ */
+const DEMO_LOG_WINDOW_MS = HEALTH_CHECK.intervalSeconds * 1000;
+/** How long the demo's "targets healthy" may wait: the ALB's own time to mark a target healthy. */
+const DEMO_ALB_WAIT = `${HEALTH_CHECK.intervalSeconds * HEALTH_CHECK.healthyThreshold}s`;
+/** Independent checks run side by side (the order of the report does not change). */
+const DEMO_CONCURRENCY = 4;
+
+/** The scenario's path as the user can type it here: relative inside the current directory, else absolute. */
+export function scenarioPath(cwd = process.cwd()): string {
+  const file = incidentScenario();
+  const relative = path.relative(cwd, file);
+  return relative.startsWith('..') || path.isAbsolute(relative) ? file : relative;
+}
+
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
+
+/** Resolves after `ms`, or at once when `signal` aborts. */
+function pause(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted || ms <= 0) return resolve();
+    const onAbort = () => (clearTimeout(timer), resolve());
+    const timer = setTimeout(() => (signal.removeEventListener('abort', onAbort), resolve()), ms);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
 
 export async function runDemo(options: DemoOptions = {}): Promise<number> {
   const out = options.stdout ?? process.stdout;
-  const say = (line = '') => out.write(`${line}\n`);
-  const missing = [!motoAvailable() && INSTALL_HINTS.moto, !redisAvailable() && INSTALL_HINTS.redis].filter(Boolean);
-  if (missing.length > 0) {
-    for (const hint of missing) (options.stderr ?? process.stderr).write(`verify-deployment demo: ${hint}\n`);
-    return EXIT.usage;
+  const err = options.stderr ?? process.stderr;
+  const guard = guardExitPaths(out, err);
+  const stopped = () => exitCodeFor(guard.reason()!);
+  try {
+    const say = (line = '') => guard.outputOpen() && out.write(`${line}\n`);
+    say('verify-deployment demo — the API timeout incident, reproduced on 127.0.0.1 (no AWS account needed)');
+    say('Starting the sandbox: AWS emulator (moto), redis-server, model API, ALB health checker...');
+    let lastRedisError = 0;
+    let sandbox: Sandbox;
+    try {
+      sandbox = await startSandbox({
+        state: 'missing-sg-rule',
+        healthCheckIntervalSeconds: options.healthCheckIntervalSeconds,
+        signal: guard.signal,
+        onLog: (line) => {
+          if (line.includes('Redis connection failed')) lastRedisError = Date.now();
+        },
+      });
+    } catch (error) {
+      if (guard.signal.aborted) return stopped();
+      if (!(error instanceof MissingTool)) throw error;
+      // Checked by starting them, not up front: probing python for moto costs a second.
+      for (const hint of error.message.split('\n')) err.write(`verify-deployment demo: ${hint}\n`);
+      return EXIT.usage;
+    }
+    try {
+      return await tellTheStory(sandbox, guard, options, () => lastRedisError);
+    } finally {
+      await sandbox.stop();
+    }
+  } finally {
+    guard.dispose();
   }
+}
 
-  say('verify-deployment demo — the API timeout incident, reproduced on 127.0.0.1 (no AWS account needed)');
-  say('Starting the sandbox: AWS emulator (moto), redis-server, model API, ALB health checker...');
-  let lastRedisError = 0;
-  const sandbox: Sandbox = await startSandbox({
-    state: 'missing-sg-rule',
-    healthCheckIntervalSeconds: options.healthCheckIntervalSeconds,
-    onLog: (line) => {
-      if (line.includes('Redis connection failed')) lastRedisError = Date.now();
-    },
-  });
+/**
+ * The runbook's "wait for the health checks to pass": until the ALB stand-in marks the target
+ * healthy, then until the last Redis error is older than the demo's log window. Returns early when
+ * the guard aborts.
+ */
+async function waitForHealth(sandbox: Sandbox, guard: ExitGuard, out: NodeJS.WritableStream, lastRedisError: () => number): Promise<void> {
+  const say = (line: string, end = '\n') => guard.outputOpen() && out.write(`${line}${end}`);
+  const { intervalMs, healthyThreshold } = sandbox.resources.healthCheck;
+  say(`Waiting for the ALB health checks to pass (${healthyThreshold} in a row, every ${intervalMs / 1000}s)... `, '');
+  const fixedAt = Date.now();
+  try {
+    await sandbox.waitForTarget('healthy', 60_000, guard.signal);
+  } catch (error) {
+    if (guard.signal.aborted) return;
+    throw error;
+  }
+  say(`healthy after ${seconds(Date.now() - fixedAt)}`);
+  const quietFor = DEMO_LOG_WINDOW_MS + 500 - (Date.now() - lastRedisError());
+  if (quietFor > 0) {
+    say(`Waiting ${seconds(quietFor)} for the last Redis error to leave the ${DEMO_LOG_WINDOW_MS / 1000}s log window...`);
+    await pause(quietFor, guard.signal);
+  }
+}
+
+/** The demo proper, on a started sandbox. Returns the exit code. */
+async function tellTheStory(sandbox: Sandbox, guard: ExitGuard, options: DemoOptions, lastRedisError: () => number): Promise<number> {
+  const out = options.stdout ?? process.stdout;
+  const say = (line = '') => guard.outputOpen() && out.write(`${line}\n`);
+  const stopped = () => exitCodeFor(guard.reason()!);
   const savedEnv = { ...process.env };
-  const interrupt = new AbortController();
-  const onSignal = (signal: NodeJS.Signals) => interrupt.abort(signal);
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
   try {
     // The SDK reads AWS_ENDPOINT_URL from the environment: point this process at the sandbox.
     Object.assign(process.env, sandbox.env);
     say(`  AWS emulator ${sandbox.motoEndpoint}   model API ${sandbox.apiUrl}`);
     say(`State: HUGGINGFACE_API_KEY deployed; Redis (${INCIDENT.redisSecurityGroup}) allows 6379 only from ${INCIDENT.originalEcsSecurityGroup},`);
     say(`       but the API now runs with ${INCIDENT.apiSecurityGroup}: the Terraform rule was never applied.`);
-    out.write('Waiting for the ALB health checks to mark the target unhealthy, as the team found it... ');
-    await sandbox.waitForTarget('unhealthy', 60_000);
-    say('unhealthy');
+    say(`       The ALB marks target ${INCIDENT.targetIp}:${INCIDENT.containerPort} ${sandbox.targetState()} (Target.Timeout), as the team found it.`);
 
-    const scenarioFile = path.relative(process.cwd(), path.join(packageRoot(), 'scenarios', 'hokusai-api-development.yaml'));
-    const vars = { ...sandbox.vars, logWindow: `${DEMO_LOG_WINDOW_MS / 1000}s`, albWait: '20s' };
+    const scenarioFile = scenarioPath();
+    const vars = { ...sandbox.vars, logWindow: `${DEMO_LOG_WINDOW_MS / 1000}s`, albWait: DEMO_ALB_WAIT };
     const run = async (title: string): Promise<{ code: number; report?: RunReport }> => {
       say();
       say(`━━ ${title}: verify-deployment run ${scenarioFile} ━━`);
+      // A closed stdout is reported after the write: let it arrive before starting a run for nobody.
+      await new Promise((resolve) => setImmediate(resolve));
+      if (guard.signal.aborted) return { code: stopped() };
       let report: RunReport | undefined;
       const code = await runCommand(
-        { command: 'run', file: scenarioFile, vars, reporters: ['pretty'], outs: [], failFast: false, concurrency: 1, watch: false },
-        { signal: interrupt.signal, stdout: out, stderr: options.stderr, env: process.env, onReport: (r) => (report = r) },
+        { command: 'run', file: scenarioFile, vars, reporters: ['pretty'], outs: [], failFast: false, concurrency: DEMO_CONCURRENCY, watch: false },
+        { signal: guard.signal, stdout: out, stderr: options.stderr, env: process.env, onReport: (r) => (report = r) },
       );
       return { code, report };
     };
 
     const broken = await run('Run 1, the incident');
-    if (interrupt.signal.aborted) return EXIT[interrupt.signal.reason as 'SIGINT' | 'SIGTERM'] ?? EXIT.SIGINT;
+    if (guard.signal.aborted) return stopped();
     say();
     const fix = broken.report?.rootCause?.fix?.command;
     say('Applying the fix the incident document recommends (the missing ingress rule):');
     say(`  ${fix ?? `aws ec2 authorize-security-group-ingress --group-id ${INCIDENT.redisSecurityGroup} --protocol tcp --port 6379 --source-group ${INCIDENT.apiSecurityGroup}`}`);
     await sandbox.setState('healthy');
-    out.write('Waiting for health checks to pass... ');
-    await sandbox.waitForTarget('healthy', 60_000);
-    say('healthy');
-    const quietFor = DEMO_LOG_WINDOW_MS + 1000 - (Date.now() - lastRedisError);
-    if (quietFor > 0) {
-      say(`Waiting ${Math.ceil(quietFor / 1000)}s for the last Redis error to leave the ${DEMO_LOG_WINDOW_MS / 1000}s log window...`);
-      await new Promise((resolve) => setTimeout(resolve, quietFor));
-    }
+    await waitForHealth(sandbox, guard, out, lastRedisError);
+    if (guard.signal.aborted) return stopped();
     const fixed = await run('Run 2, after the fix');
-    if (interrupt.signal.aborted) return EXIT[interrupt.signal.reason as 'SIGINT' | 'SIGTERM'] ?? EXIT.SIGINT;
+    if (guard.signal.aborted) return stopped();
     say();
     const asExpected = broken.code === EXIT.failed && fixed.code === EXIT.passed;
     say(
@@ -96,16 +166,13 @@ export async function runDemo(options: DemoOptions = {}): Promise<number> {
     );
     if (options.keep) {
       say(`Sandbox left running (AWS_ENDPOINT_URL=${sandbox.motoEndpoint}); press Ctrl-C to stop it.`);
-      await new Promise<void>((resolve) => interrupt.signal.addEventListener('abort', () => resolve(), { once: true }));
+      if (!guard.signal.aborted) await new Promise((resolve) => guard.signal.addEventListener('abort', resolve, { once: true }));
     }
     return asExpected ? EXIT.passed : EXIT.failed;
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
     for (const key of Object.keys(sandbox.env)) {
       if (savedEnv[key] === undefined) delete process.env[key];
       else process.env[key] = savedEnv[key];
     }
-    await sandbox.stop();
   }
 }

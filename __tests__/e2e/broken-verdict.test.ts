@@ -17,7 +17,7 @@ import type { RunReport } from '../../runner/result.js';
 import { requireTool } from '../support/tools.js';
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
-const CLI = path.join(ROOT, 'dist/scripts/verify-deployment.js');
+const CLI = path.join(ROOT, 'dist/cli/verify-deployment.js'); // what ships (package.json bin)
 const SCENARIO = path.join(ROOT, 'scenarios/hokusai-api-development.yaml');
 /** The sandbox state the incident was found in (the missing Redis ingress rule). */
 const BROKEN_STATE = 'missing-sg-rule';

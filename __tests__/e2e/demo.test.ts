@@ -7,7 +7,7 @@ import { requireTool } from '../support/tools.js';
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
 requireTool(['moto', 'redis-server'], 'the demo test')('verify-deployment demo', () => {
   it('shows the failing verdict with the root cause, the fix, and then the passing verdict', async () => {
-    const child = spawn(process.execPath, [path.join(ROOT, 'dist/scripts/verify-deployment.js'), 'demo'], {
+    const child = spawn(process.execPath, [path.join(ROOT, 'dist/cli/verify-deployment.js'), 'demo'], {
       cwd: ROOT,
       env: { ...process.env, NO_COLOR: '1' },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -27,6 +27,12 @@ requireTool(['moto', 'redis-server'], 'the demo test')('verify-deployment demo',
     expect(rootCause).toBeGreaterThan(failing);
     expect(fix).toBeGreaterThan(rootCause);
     expect(passing).toBeGreaterThan(fix);
+    // The incident as the team found it, from the start: no wait for the target to turn unhealthy.
+    expect(stdout).toContain('The ALB marks target 10.0.1.23:8000 unhealthy (Target.Timeout), as the team found it.');
+    expect(stdout.slice(0, fix)).toContain('✗ FAILED hokusai-api-development: 5 passed, 4 failed, 0 errored, 0 skipped');
+    for (const name of ['redis ingress from the API', 'no redis errors in logs', 'health latency', 'targets healthy']) {
+      expect(stdout.slice(0, fix)).toMatch(new RegExp(`✗ failed +${name} `));
+    }
     expect(stdout).toContain('explains: no redis errors in logs, health latency, targets healthy');
     expect(stdout).toContain('Target.Timeout');
     expect(stdout).toContain('Demo complete');

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { requireTool } from '../support/tools.js';
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
-const CLI = path.join(ROOT, 'dist/scripts/verify-deployment.js');
+const CLI = path.join(ROOT, 'dist/cli/verify-deployment.js'); // what ships (package.json bin)
 requireTool(['moto', 'redis-server'], 'the sandbox CLI tests')('verify-deployment sandbox', () => {
   let up: ChildProcess | undefined;
   afterAll(async () => {
@@ -37,6 +37,23 @@ requireTool(['moto', 'redis-server'], 'the sandbox CLI tests')('verify-deploymen
     for (let i = 0; i < 120 && !(existsSync(file) && output.includes('Sandbox up')); i++) await new Promise((r) => setTimeout(r, 250));
     expect(existsSync(file)).toBe(true);
     expect(output).toMatch(/export AWS_ENDPOINT_URL=http:\/\/127\.0\.0\.1:\d+/);
+
+    // The printed command works from any directory (after a global install the scenario is in the
+    // package, not in the current directory): run it as printed, from an empty directory.
+    const runLine = output.split('\n').find((line) => line.startsWith('verify-deployment run '));
+    expect(runLine).toMatch(/^verify-deployment run \/\S+\/scenarios\/hokusai-api-development\.yaml --var baseUrl=http:\/\/127\.0\.0\.1:\d+$/);
+    const exported = Object.fromEntries(
+      output.split('\n').filter((line) => line.startsWith('export ')).map((line) => line.slice('export '.length).split(/=(.*)/s).slice(0, 2)),
+    ) as Record<string, string>;
+    expect(Object.keys(exported)).toEqual(expect.arrayContaining(['AWS_ENDPOINT_URL', 'HOKUSAI_API_KEY']));
+    const elsewhere = await mkdtemp(path.join(tmpdir(), 'vd-elsewhere-'));
+    const printed = spawnSync('bash', ['-c', runLine!.replace(/^verify-deployment/, `"${process.execPath}" "${CLI}"`)], {
+      cwd: elsewhere,
+      env: { ...process.env, ...exported, CI: 'true' },
+      encoding: 'utf8',
+    });
+    expect({ status: printed.status, stderr: printed.status === 0 ? '' : printed.stderr }).toEqual({ status: 0, stderr: '' });
+    expect(printed.stdout).toContain('✓ PASSED hokusai-api-development: 9 passed');
 
     expect(cli('status').stdout).toContain('sandbox state: healthy');
     expect(cli('break', 'secret').stdout).toBe('sandbox state: missing-secret\n');

@@ -14,7 +14,7 @@ import { useSandbox } from '../support/sandbox.js';
 import { requireTool } from '../support/tools.js';
 
 const ROOT = path.resolve(import.meta.dirname ?? path.dirname(new URL(import.meta.url).pathname), '../..');
-const CLI = path.join(ROOT, 'dist/scripts/verify-deployment.js');
+const CLI = path.join(ROOT, 'dist/cli/verify-deployment.js'); // what ships (package.json bin)
 const SCENARIO = path.join(ROOT, 'scenarios/hokusai-api-development.yaml');
 const LOG_WINDOW_S = 4;
 const ALB_WAIT_S = 6;

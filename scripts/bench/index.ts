@@ -3,7 +3,7 @@
  * local HTTP service, and writes the results section of BENCHMARKS.md (plus the raw numbers to
  * reports/bench-results.json). Runs the BUILT code: `npm run build` first.
  *
- *   node dist/scripts/bench.js [--only latency,failures,calls,logs,cold,http,fleet,broken] [--no-write]
+ *   node dist/scripts/bench.js [--only latency,failures,calls,logs,cold,http,fleet,broken,demo] [--no-write]
  *
  * Everything listens on 127.0.0.1; every loop is bounded; every process started here is stopped
  * by pid on the way out (also on SIGINT/SIGTERM and on the overall watchdog).
@@ -23,13 +23,14 @@ import { measureBrokenVerdict, renderBrokenVerdict, type BrokenVerdictResult } f
 import { measureColdStart } from './fig-cold-start.js';
 import { measureDefinitiveFailures } from './fig-definitive-failures.js';
 import { measureFleet, renderFleetFigure, type FleetFigure } from './fig-fleet.js';
+import { measureDemoPhases, renderDemoPhases, type DemoPhasesResult } from './fig-demo.js';
 import { measureHttpOverhead } from './fig-http-overhead.js';
 import { measureLogScan } from './fig-log-scan.js';
 import { measureVerdictLatency } from './fig-verdict-latency.js';
 import { startHealthServer, type HealthServer } from './local-http.js';
 import { renderResults, writeResultsSection, type BenchEnvironment, type BenchResults } from './report.js';
 
-const FIGURES = ['cold', 'http', 'failures', 'calls', 'latency', 'logs', 'fleet', 'broken'] as const;
+const FIGURES = ['cold', 'http', 'failures', 'calls', 'latency', 'logs', 'fleet', 'broken', 'demo'] as const;
 type Figure = (typeof FIGURES)[number];
 /** The whole bench is meant to take < 5 min; past this, something hangs: stop everything. */
 const WATCHDOG_MS = 10 * 60_000;
@@ -151,7 +152,7 @@ export async function main(argv: string[]): Promise<number> {
     const ctx: BenchContext = { root, cli, tmp, moto, aws, fixture, health, awsCli: Boolean(awsCliVersion), log };
     log(`bench: moto on ${moto.endpoint}, service stand-in on ${health.url}, set-up ${((performance.now() - started) / 1000).toFixed(1)} s`);
 
-    const results: BenchResults & { fleet?: FleetFigure; broken?: BrokenVerdictResult } = { environment: env, durationMs: 0, figures: options.figures, load: {} };
+    const results: BenchResults & { fleet?: FleetFigure; broken?: BrokenVerdictResult; demo?: DemoPhasesResult } = { environment: env, durationMs: 0, figures: options.figures, load: {} };
     const steps: Record<Figure, () => Promise<void>> = {
       cold: async () => void (results.cold = await measureColdStart(ctx)),
       http: async () => void (results.http = await measureHttpOverhead(ctx)),
@@ -161,6 +162,7 @@ export async function main(argv: string[]): Promise<number> {
       logs: async () => void (results.logs = await measureLogScan(ctx)),
       fleet: async () => void (results.fleet = await measureFleet(ctx)),
       broken: async () => void (results.broken = await measureBrokenVerdict(ctx)),
+      demo: async () => void (results.demo = await measureDemoPhases(ctx)),
     };
     for (const figure of options.figures) {
       const figureStarted = performance.now();
@@ -172,7 +174,12 @@ export async function main(argv: string[]): Promise<number> {
     env.loadEnd = os.loadavg();
     results.durationMs = performance.now() - started;
 
-    const markdown = [renderResults(results), ...(results.fleet ? [renderFleetFigure(results.fleet)] : []), ...(results.broken ? [renderBrokenVerdict(results.broken)] : [])].join('\n\n');
+    const markdown = [
+      renderResults(results),
+      ...(results.fleet ? [renderFleetFigure(results.fleet)] : []),
+      ...(results.broken ? [renderBrokenVerdict(results.broken)] : []),
+      ...(results.demo ? [renderDemoPhases(results.demo)] : []),
+    ].join('\n\n');
     if (options.write) {
       await writeResultsSection(path.join(root, 'BENCHMARKS.md'), markdown);
       await mkdir(path.join(root, 'reports'), { recursive: true });

@@ -24,13 +24,19 @@ export interface AlbHealthCheckerOptions {
   /** Where the target really listens (the local model API). */
   baseUrl: string;
   settings: HealthCheckSettings;
+  /**
+   * Where the target starts: `initial` (just registered, the default) or the state a running
+   * target has reached — `unhealthy` with the probe result that made it so, or `healthy` — as if
+   * the thresholds had already been crossed. Probing goes on from there at once.
+   */
+  start?: { state: 'initial' } | { state: 'healthy' } | { state: 'unhealthy'; reason: string; description: string };
   onChange?(state: TargetState, reason: string): void;
 }
 
 export interface AlbHealthChecker {
   state(): TargetState;
-  /** Resolves when the target reaches `state` (or rejects after `timeoutMs`). */
-  waitFor(state: TargetState, timeoutMs: number): Promise<void>;
+  /** Resolves when the target reaches `state`; rejects after `timeoutMs` or when `signal` aborts. */
+  waitFor(state: TargetState, timeoutMs: number, signal?: AbortSignal): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -40,10 +46,11 @@ interface Probe {
   description: string;
 }
 
-async function probe(url: string, timeoutMs: number): Promise<Probe> {
+async function probe(url: string, timeoutMs: number, stopped: AbortSignal): Promise<Probe> {
   const started = performance.now();
   try {
-    const res = await request(url, { signal: AbortSignal.timeout(timeoutMs), headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
+    const signal = AbortSignal.any([stopped, AbortSignal.timeout(timeoutMs)]);
+    const res = await request(url, { signal, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
     await res.body.dump();
     if (performance.now() - started >= timeoutMs) return { ok: false, reason: 'Target.Timeout', description: 'Request timed out' };
     if (res.statusCode !== 200) {
@@ -62,13 +69,14 @@ async function probe(url: string, timeoutMs: number): Promise<Probe> {
 export function startAlbHealthChecker(options: AlbHealthCheckerOptions): AlbHealthChecker {
   const { settings } = options;
   const tagKey = `moto:health:${options.targetId}:${options.targetPort}`;
+  const start = options.start ?? { state: 'initial' };
   let state: TargetState = 'initial';
-  let successes = 0;
-  let failures = 0;
-  let stopped = false;
+  let successes = start.state === 'healthy' ? settings.healthyThreshold : 0;
+  let failures = start.state === 'unhealthy' ? settings.unhealthyThreshold : 0;
+  const stop = new AbortController();
   const waiters = new Set<() => void>();
 
-  const record = async (next: TargetState, probeResult?: Probe) => {
+  const record = async (next: TargetState, probeResult?: Pick<Probe, 'reason' | 'description'>) => {
     const { elbv2, targetGroupArn } = options;
     if (next === 'healthy') {
       await elbv2.send(new RemoveTagsCommand({ ResourceArns: [targetGroupArn], TagKeys: [tagKey] }));
@@ -81,12 +89,19 @@ export function startAlbHealthChecker(options: AlbHealthCheckerOptions): AlbHeal
     for (const wake of waiters) wake();
   };
 
+  const pause = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const onStop = () => (clearTimeout(timer), resolve());
+      const timer = setTimeout(() => (stop.signal.removeEventListener('abort', onStop), resolve()), ms);
+      stop.signal.addEventListener('abort', onStop, { once: true });
+    });
+
   const loop = async () => {
-    await record('initial').catch(() => {});
-    while (!stopped) {
+    await record(start.state, start.state === 'unhealthy' ? start : undefined).catch(() => {});
+    while (!stop.signal.aborted) {
       const started = Date.now();
-      const result = await probe(`${options.baseUrl}${settings.path}`, settings.timeoutMs);
-      if (stopped) break;
+      const result = await probe(`${options.baseUrl}${settings.path}`, settings.timeoutMs, stop.signal);
+      if (stop.signal.aborted) break;
       if (result.ok) {
         successes++;
         failures = 0;
@@ -94,43 +109,37 @@ export function startAlbHealthChecker(options: AlbHealthCheckerOptions): AlbHeal
       } else {
         failures++;
         successes = 0;
-        if (failures >= settings.unhealthyThreshold) {
-          if (state !== 'unhealthy') await record('unhealthy', result).catch(() => {});
-        }
+        if (failures >= settings.unhealthyThreshold && state !== 'unhealthy') await record('unhealthy', result).catch(() => {});
       }
-      await new Promise((resolve) => {
-        const timer = setTimeout(resolve, Math.max(0, settings.intervalMs - (Date.now() - started)));
-        stopWaits.add(() => {
-          clearTimeout(timer);
-          resolve(undefined);
-        });
-      });
+      await pause(Math.max(0, settings.intervalMs - (Date.now() - started)));
     }
   };
-  const stopWaits = new Set<() => void>();
   const running = loop();
 
   return {
     state: () => state,
-    waitFor(target, timeoutMs) {
+    waitFor(target, timeoutMs, signal) {
       return new Promise((resolve, reject) => {
         if (state === target) return resolve();
-        const timer = setTimeout(() => {
-          waiters.delete(check);
-          reject(new Error(`target did not become ${target} within ${timeoutMs} ms (it is ${state})`));
-        }, timeoutMs);
-        const check = () => {
-          if (state !== target) return;
+        if (signal?.aborted) return reject(new Error(`stopped waiting for the target to become ${target}`));
+        const done = (error?: Error) => {
           clearTimeout(timer);
           waiters.delete(check);
-          resolve();
+          signal?.removeEventListener('abort', onAbort);
+          if (error) reject(error);
+          else resolve();
         };
+        const timer = setTimeout(() => done(new Error(`target did not become ${target} within ${timeoutMs} ms (it is ${state})`)), timeoutMs);
+        const check = () => {
+          if (state === target) done();
+        };
+        const onAbort = () => done(new Error(`stopped waiting for the target to become ${target}`));
+        signal?.addEventListener('abort', onAbort, { once: true });
         waiters.add(check);
       });
     },
     async stop() {
-      stopped = true;
-      for (const wake of stopWaits) wake();
+      stop.abort();
       await running;
     },
   };

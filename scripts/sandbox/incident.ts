@@ -21,3 +21,6 @@ export const INCIDENT = {
   /** The target's address as the ALB knows it (data only: nothing connects to it). */
   targetIp: '10.0.1.23',
 } as const;
+
+/** The incident's target group health check (/health, 2 s timeout, every 5 s, 2 to flip either way). */
+export const HEALTH_CHECK = { path: '/health', timeoutSeconds: 2, intervalSeconds: 5, healthyThreshold: 2, unhealthyThreshold: 2 } as const;

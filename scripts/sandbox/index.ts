@@ -3,17 +3,19 @@
  * resources, a real redis-server behind a security-group-aware gate, the model API shipping its logs
  * to the emulator, and an ALB stand-in recording target health. `break`/`fix` only change emulated
  * AWS resources; the moving parts read them, so nothing restarts.
+ *
+ * Start-up is on the demo's critical path: the emulator and redis-server are spawned first, and the
+ * AWS SDK (~1-2 s to load) is imported while the emulator boots.
  */
 import { randomBytes } from 'node:crypto';
-import { sandboxAwsEnv, sandboxClients, type SandboxClients } from './aws.js';
-import { startAlbHealthChecker, type AlbHealthChecker, type TargetState } from './alb-health.js';
-import { INCIDENT } from './incident.js';
-import { startLogShipper, type LogShipper } from './log-shipper.js';
-import { startModelApi, type ModelApi } from './model-api.js';
-import { createIncidentResources, HEALTH_CHECK, type SandboxResources } from './resources.js';
-import { pinEcsTaskStates, startMotoServer, startRedisServer, type MotoService, type RedisService } from './services.js';
-import { startSgGate, type SgGate } from './sg-gate.js';
-import { applyState, currentState, deploy, findApiToRedisRule, runningDeployment, type SandboxState } from './states.js';
+import type { AlbHealthChecker, AlbHealthCheckerOptions, TargetState } from './alb-health.js';
+import type { LogShipper } from './log-shipper.js';
+import type { SandboxClients } from './aws.js';
+import { HEALTH_CHECK, INCIDENT } from './incident.js';
+import type { ProcessRecord } from './processes.js';
+import type { SandboxResources } from './resources.js';
+import { MissingTool, startMotoServer, startRedisServer, type MotoService, type RedisService } from './services.js';
+import type { SandboxState } from './states.js';
 
 export interface SandboxOptions {
   state?: SandboxState;
@@ -22,6 +24,10 @@ export interface SandboxOptions {
   /** Each log line of the model API, as it is shipped. */
   onLog?(line: string): void;
   onTargetState?(state: TargetState, reason: string): void;
+  /** Each child process (moto, redis-server) as soon as it is spawned, for a state file. */
+  onChild?(record: ProcessRecord): void;
+  /** Abandons the start-up: what started is stopped and the promise rejects. */
+  signal?: AbortSignal;
 }
 
 export interface Sandbox {
@@ -30,6 +36,8 @@ export interface Sandbox {
   redisPort: number;
   apiKey: string;
   resources: SandboxResources;
+  /** The emulator and redis-server processes. */
+  children: ProcessRecord[];
   /** Environment for a verify-deployment run against the sandbox (AWS endpoint + API key). */
   env: Record<string, string>;
   /** `--var` values that point scenarios/hokusai-api-development.yaml at the sandbox. */
@@ -40,88 +48,152 @@ export interface Sandbox {
   redeploy(): Promise<void>;
   state(): Promise<SandboxState>;
   targetState(): TargetState;
-  waitForTarget(state: TargetState, timeoutMs: number): Promise<void>;
+  /** Resolves once the ALB stand-in records `state`; rejects after `timeoutMs` or on `signal`. */
+  waitForTarget(state: TargetState, timeoutMs: number, signal?: AbortSignal): Promise<void>;
   stop(): Promise<void>;
 }
 
+/** Whether the API can reach Redis in `state` (the ingress rule exists). */
+const redisReachable = (state: SandboxState) => state === 'healthy' || state === 'missing-secret';
+
+/**
+ * Where the ALB stand-in starts: the state the incident was found in, not a fresh registration.
+ * A target whose /health waits on an unreachable Redis has long been `unhealthy (Target.Timeout)`.
+ */
+function targetStart(state: SandboxState): AlbHealthCheckerOptions['start'] {
+  return redisReachable(state) ? { state: 'healthy' } : { state: 'unhealthy', reason: 'Target.Timeout', description: 'Request timed out' };
+}
+
+/**
+ * Starts the sandbox in `options.state` (default healthy). Children run in their own process
+ * groups and are stopped by `stop()`, or on this process's exit (see processes.ts).
+ * Throws `MissingTool` (one line per missing tool) when moto or redis-server is not installed, an
+ * Error when one does not start, and the signal's reason when `signal` aborts.
+ */
+// ~70 lines: one linear start-up in which each step registers its own cleanup before the next can
+// fail; the parts with logic of their own (startModel, startTargetHealth) are split out.
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   const cleanup: (() => Promise<void> | void)[] = [];
   const stop = async () => {
-    for (const step of cleanup.splice(0).reverse()) await Promise.resolve(step()).catch(() => {});
+    // Stopped together: nothing here depends on another part being up while it stops.
+    await Promise.all(cleanup.splice(0).reverse().map((step) => Promise.resolve().then(step).catch(() => {})));
   };
+  const checkpoint = () => options.signal?.throwIfAborted();
+  const spawnOptions = { processGroup: true, onSpawn: options.onChild, signal: options.signal };
+  const state = options.state ?? 'healthy';
+  const started = [
+    startMotoServer({}, { ...spawnOptions, stopGraceMs: 150 }).then((moto) => (cleanup.push(() => moto.stop()), moto)),
+    startRedisServer({}, spawnOptions).then((redis) => (cleanup.push(() => redis.stop()), redis)),
+  ] as const;
   try {
-    const [moto, redis]: [MotoService, RedisService] = await Promise.all([startMotoServer(), startRedisServer()]);
-    cleanup.push(() => moto.stop(), () => redis.stop());
-    await pinEcsTaskStates(moto.endpoint);
-    const aws = sandboxClients(moto.endpoint);
+    const [parts, moto, redis]: [Parts, MotoService, RedisService] = await Promise.all([loadParts(), ...started]);
+    checkpoint();
+    await parts.pinEcsTaskStates(moto.endpoint);
+    const aws = parts.sandboxClients(moto.endpoint);
     cleanup.push(() => aws.destroy());
-
     const redisUrl = `redis://master.${INCIDENT.replicationGroupId}.lenvj6.use1.cache.amazonaws.com:${INCIDENT.redisPort}`;
-    const resources = await createIncidentResources(aws, redisUrl, { healthCheckIntervalSeconds: options.healthCheckIntervalSeconds });
+    const resources = await parts.createIncidentResources(aws, redisUrl, { healthCheckIntervalSeconds: options.healthCheckIntervalSeconds });
+    checkpoint();
 
-    const gate: SgGate = await startSgGate({ redisPort: redis.port, isAllowed: async () => Boolean(await findApiToRedisRule(aws)) });
-    cleanup.push(() => gate.close());
+    const [gate, logger] = await Promise.all([
+      parts.startSgGate({ redisPort: redis.port, isAllowed: async () => Boolean(await parts.findApiToRedisRule(aws)) }),
+      parts.startLogShipper(aws.logs, INCIDENT.logGroup, `ecs/${INCIDENT.container}/sandbox-task`, options.onLog),
+      parts.applyState(aws, resources, state),
+    ]);
+    cleanup.push(() => gate.close(), () => logger.close());
+    const model = await startModel(parts, aws, resources, gate.port, logger);
+    cleanup.push(() => model.api.close());
+    checkpoint();
 
-    const logger: LogShipper = await startLogShipper(aws.logs, INCIDENT.logGroup, `ecs/${INCIDENT.container}/sandbox-task`, options.onLog);
-    cleanup.push(() => logger.close());
-
-    let tokenCache: { value: boolean; at: number } | undefined;
-    const apiKey = `hk_sandbox_${randomBytes(12).toString('hex')}`;
-    const api: ModelApi = await startModelApi({
-      redisHost: '127.0.0.1',
-      redisPort: gate.port,
-      apiKey,
-      logger,
-      hasHuggingFaceToken: async () => {
-        if (!tokenCache || Date.now() - tokenCache.at > 500) {
-          const deployment = await runningDeployment(aws);
-          tokenCache = { value: deployment.taskDefinition === resources.taskDefinitionWithSecret, at: Date.now() };
-        }
-        return tokenCache.value;
-      },
-    });
-    cleanup.push(() => api.close());
-
-    await applyState(aws, resources, options.state ?? 'healthy');
-
-    const checker: AlbHealthChecker = startAlbHealthChecker({
-      elbv2: aws.elbv2,
-      targetGroupArn: resources.targetGroupArn,
-      targetId: INCIDENT.targetIp,
-      targetPort: INCIDENT.containerPort,
-      baseUrl: api.url,
-      settings: resources.healthCheck,
-      onChange: options.onTargetState,
-    });
+    const checker = startTargetHealth(parts, { aws, resources, apiUrl: model.api.url, logger, state, onChange: options.onTargetState });
+    // Stopped first (cleanup runs in reverse): its probes call the model API and the emulator.
     cleanup.push(() => checker.stop());
+    // Returned once the emulator shows the target's starting state and the log history is shipped.
+    await Promise.all([checker.waitFor(targetStart(state)!.state, 5_000), logger.flush()]);
 
     return {
       motoEndpoint: moto.endpoint,
-      apiUrl: api.url,
+      apiUrl: model.api.url,
       redisPort: redis.port,
-      apiKey,
+      apiKey: model.apiKey,
       resources,
+      children: [moto.process, redis.process],
       aws,
-      env: { ...sandboxAwsEnv(moto.endpoint), HOKUSAI_API_KEY: apiKey },
-      vars: { baseUrl: api.url },
-      setState: (state) => {
-        tokenCache = undefined;
-        return applyState(aws, resources, state);
+      env: { ...parts.sandboxAwsEnv(moto.endpoint), HOKUSAI_API_KEY: model.apiKey },
+      vars: { baseUrl: model.api.url },
+      setState: (next) => {
+        model.forgetToken();
+        return parts.applyState(aws, resources, next);
       },
-      state: () => currentState(aws, resources),
+      state: () => parts.currentState(aws, resources),
       redeploy: async () => {
-        const current = await runningDeployment(aws);
-        await deploy(aws, resources, current.taskDefinition ?? resources.taskDefinitionWithSecret);
+        const current = await parts.runningDeployment(aws);
+        await parts.deploy(aws, resources, current.taskDefinition ?? resources.taskDefinitionWithSecret);
       },
       targetState: () => checker.state(),
-      waitForTarget: (state, timeoutMs) => checker.waitFor(state, timeoutMs),
+      waitForTarget: (target, timeoutMs, signal) => checker.waitFor(target, timeoutMs, signal),
       stop,
     };
   } catch (error) {
+    // A child that failed to start is stopped by its own start function; stop the others.
+    const outcomes = await Promise.allSettled(started);
     await stop();
+    // Name every missing tool at once, not one per attempt.
+    const missing = outcomes.flatMap((o) => (o.status === 'rejected' && o.reason instanceof MissingTool ? [o.reason.message] : []));
+    if (missing.length > 0) throw new MissingTool(missing.join('\n'));
     throw error;
   }
 }
+
+/** The model API, with a fresh API key; whether it has the secret is read from the emulator (cached 500 ms). */
+async function startModel(parts: Parts, aws: SandboxClients, resources: SandboxResources, redisPort: number, logger: LogShipper) {
+  let tokenCache: { value: boolean; at: number } | undefined;
+  const apiKey = `hk_sandbox_${randomBytes(12).toString('hex')}`;
+  const api = await parts.startModelApi({
+    redisHost: '127.0.0.1',
+    redisPort,
+    apiKey,
+    logger,
+    hasHuggingFaceToken: async () => {
+      if (!tokenCache || Date.now() - tokenCache.at > 500) {
+        const deployment = await parts.runningDeployment(aws);
+        tokenCache = { value: deployment.taskDefinition === resources.taskDefinitionWithSecret, at: Date.now() };
+      }
+      return tokenCache.value;
+    },
+  });
+  return { api, apiKey, forgetToken: () => (tokenCache = undefined) };
+}
+
+/**
+ * The ALB stand-in, starting from the target state `state` implies. A target found unhealthy has
+ * the failed health checks that made it so in its log group, as it had when the team looked.
+ */
+function startTargetHealth(
+  parts: Parts,
+  o: { aws: SandboxClients; resources: SandboxResources; apiUrl: string; logger: LogShipper; state: SandboxState; onChange?: SandboxOptions['onTargetState'] },
+): AlbHealthChecker {
+  const start = targetStart(o.state);
+  if (start?.state === 'unhealthy') {
+    const { intervalMs, timeoutMs, unhealthyThreshold } = o.resources.healthCheck;
+    for (const entry of parts.failedHealthCheckHistory(unhealthyThreshold, intervalMs, timeoutMs)) o.logger.logAt(entry.time, entry.level, entry.line);
+  }
+  return parts.startAlbHealthChecker({
+    elbv2: o.aws.elbv2,
+    targetGroupArn: o.resources.targetGroupArn,
+    targetId: INCIDENT.targetIp,
+    targetPort: INCIDENT.containerPort,
+    baseUrl: o.apiUrl,
+    settings: o.resources.healthCheck,
+    start,
+    onChange: o.onChange,
+  });
+}
+
+type Parts = Awaited<ReturnType<typeof loadParts>>;
+
+/** The parts that load the AWS SDK, imported while the emulator starts. */
+const loadParts = () => import('./parts.js');
 
 export { HEALTH_CHECK, INCIDENT };
 export type { SandboxState, TargetState };

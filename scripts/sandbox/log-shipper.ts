@@ -2,8 +2,15 @@
 import { CreateLogStreamCommand, PutLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 
+export type LogLevel = 'INFO' | 'WARNING' | 'ERROR';
+
 export interface LogShipper {
-  log(level: 'INFO' | 'WARNING' | 'ERROR', message: string): void;
+  log(level: LogLevel, message: string): void;
+  /**
+   * A line stamped with an earlier time (the history a sandbox starts from). Call before any
+   * `log()`: PutLogEvents takes a batch's events in time order.
+   */
+  logAt(time: Date, level: LogLevel, message: string): void;
   /** Sends what is buffered now. */
   flush(): Promise<void>;
   close(): Promise<void>;
@@ -26,13 +33,14 @@ export async function startLogShipper(logs: CloudWatchLogsClient, logGroupName: 
   };
   const timer = setInterval(() => void flush(), 250);
   timer.unref();
+  const logAt = (time: Date, level: LogLevel, message: string) => {
+    const line = `${time.toISOString().slice(11, 23)} ${level}: ${message}`;
+    buffer.push({ timestamp: time.getTime(), message: line });
+    echo?.(line);
+  };
   return {
-    log(level, message) {
-      const now = new Date();
-      const line = `${now.toISOString().slice(11, 23)} ${level}: ${message}`;
-      buffer.push({ timestamp: now.getTime(), message: line });
-      echo?.(line);
-    },
+    log: (level, message) => logAt(new Date(), level, message),
+    logAt,
     flush,
     async close() {
       clearInterval(timer);

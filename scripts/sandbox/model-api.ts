@@ -5,7 +5,7 @@
  */
 import http from 'node:http';
 import net from 'node:net';
-import type { LogShipper } from './log-shipper.js';
+import type { LogLevel, LogShipper } from './log-shipper.js';
 
 export interface ModelApiOptions {
   redisHost: string;
@@ -51,6 +51,31 @@ export function pingRedis(host: string, port: number, timeoutMs: number): Promis
   });
 }
 
+/** What `/health` logs when Redis does not answer (the incident's log lines), after its request line. */
+export function degradedHealthLines(redisError: string): [LogLevel, string][] {
+  return [
+    ['ERROR', `Redis connection failed: ${redisError}`],
+    ['ERROR', 'Redis health check failed: Redis connection failed'],
+    ['INFO', 'Health check completed: degraded'],
+  ];
+}
+
+/**
+ * The log lines of `count` health checks that timed out on Redis, the last one starting
+ * `intervalMs` before `now`: the history of a target the ALB has already marked unhealthy.
+ */
+export function failedHealthCheckHistory(count: number, intervalMs: number, redisTimeoutMs: number, now = Date.now()): { time: Date; level: LogLevel; line: string }[] {
+  const history: { time: Date; level: LogLevel; line: string }[] = [];
+  for (let k = count; k >= 1; k--) {
+    const requested = now - k * intervalMs;
+    const failed = new Date(requested + redisTimeoutMs);
+    history.push({ time: new Date(requested), level: 'INFO', line: 'Health check requested' });
+    for (const [level, line] of degradedHealthLines('Timeout connecting to server')) history.push({ time: failed, level, line });
+    history.push({ time: failed, level: 'INFO', line: '"GET /health HTTP/1.1" 200 OK' });
+  }
+  return history;
+}
+
 function json(res: http.ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
@@ -77,9 +102,7 @@ export async function startModelApi(options: ModelApiOptions): Promise<ModelApi>
       logger.log('INFO', 'Health check completed: healthy');
       json(res, 200, { status: 'healthy', redis: 'connected' });
     } catch (error) {
-      logger.log('ERROR', `Redis connection failed: ${(error as Error).message}`);
-      logger.log('ERROR', 'Redis health check failed: Redis connection failed');
-      logger.log('INFO', 'Health check completed: degraded');
+      for (const [level, line] of degradedHealthLines((error as Error).message)) logger.log(level, line);
       json(res, 200, { status: 'degraded', redis: 'unreachable' });
     }
     logger.log('INFO', '"GET /health HTTP/1.1" 200 OK');

@@ -1,5 +1,5 @@
 /** Creates the incident's AWS resources in the emulator: network, Redis, logs, ALB, ECS. */
-import type { ContainerDefinition } from '@aws-sdk/client-ecs';
+import { CreateClusterCommand, type ContainerDefinition } from '@aws-sdk/client-ecs';
 import {
   awslogs,
   createEcsService,
@@ -12,7 +12,7 @@ import {
   registerTaskDefinition,
 } from '../fixtures/index.js';
 import type { SandboxClients } from './aws.js';
-import { INCIDENT } from './incident.js';
+import { HEALTH_CHECK, INCIDENT } from './incident.js';
 import { authorizeRedisIngress } from './states.js';
 
 export interface SandboxResources {
@@ -26,7 +26,7 @@ export interface SandboxResources {
   healthCheck: { path: string; timeoutMs: number; intervalMs: number; healthyThreshold: number; unhealthyThreshold: number };
 }
 
-export const HEALTH_CHECK = { path: '/health', timeoutSeconds: 2, intervalSeconds: 5, healthyThreshold: 2, unhealthyThreshold: 2 } as const;
+export { HEALTH_CHECK };
 
 function containerDefinition(redisUrl: string, withSecret: boolean): ContainerDefinition {
   return {
@@ -41,25 +41,16 @@ function containerDefinition(redisUrl: string, withSecret: boolean): ContainerDe
   };
 }
 
+/**
+ * Creates the incident's resources in the emulator, independent ones concurrently (the emulator
+ * answers requests in parallel; the sandbox's start-up waits on this).
+ * AWS APIs: ec2 (VPC, subnets, security groups, ingress), elasticache, logs, elbv2, ecs.
+ */
 export async function createIncidentResources(
   aws: SandboxClients,
   redisUrl: string,
   { healthCheckIntervalSeconds = HEALTH_CHECK.intervalSeconds }: { healthCheckIntervalSeconds?: number } = {},
 ): Promise<SandboxResources> {
-  const { vpcId, subnetIds } = await createNetwork(aws.ec2, {
-    subnets: [
-      { cidr: '10.0.1.0/24', availabilityZone: 'us-east-1a' },
-      { cidr: '10.0.2.0/24', availabilityZone: 'us-east-1b' },
-    ],
-  });
-  await createSecurityGroup(aws.ec2, { vpcId, id: INCIDENT.originalEcsSecurityGroup, name: 'hokusai-ecs-tasks', description: 'Original ECS tasks' });
-  await createSecurityGroup(aws.ec2, { vpcId, id: INCIDENT.apiSecurityGroup, name: 'hokusai-data-pipeline-ecs-tasks', description: 'API service tasks' });
-  await createSecurityGroup(aws.ec2, { vpcId, id: INCIDENT.redisSecurityGroup, name: 'hokusai-redis-development', description: 'Redis queue' });
-  await authorizeRedisIngress(aws, INCIDENT.originalEcsSecurityGroup, 'Redis access from the original ECS tasks');
-
-  await createReplicationGroup(aws.elasticache, { id: INCIDENT.replicationGroupId, description: 'Hokusai Redis queue', securityGroupIds: [INCIDENT.redisSecurityGroup] });
-  await createLogGroup(aws.logs, { name: INCIDENT.logGroup });
-
   const healthCheck = {
     path: HEALTH_CHECK.path,
     timeoutSeconds: HEALTH_CHECK.timeoutSeconds,
@@ -67,18 +58,42 @@ export async function createIncidentResources(
     healthyThreshold: HEALTH_CHECK.healthyThreshold,
     unhealthyThreshold: HEALTH_CHECK.unhealthyThreshold,
   };
-  const targetGroupArn = await createTargetGroup(aws.elbv2, {
-    name: INCIDENT.targetGroupName,
-    vpcId,
-    port: INCIDENT.containerPort,
-    healthCheck,
-    targets: [{ Id: INCIDENT.targetIp, Port: INCIDENT.containerPort }],
+  const cluster = aws.ecs.send(new CreateClusterCommand({ clusterName: INCIDENT.cluster }));
+  const network = createNetwork(aws.ec2, {
+    subnets: [
+      { cidr: '10.0.1.0/24', availabilityZone: 'us-east-1a' },
+      { cidr: '10.0.2.0/24', availabilityZone: 'us-east-1b' },
+    ],
   });
-  await createLoadBalancer(aws.elbv2, { name: INCIDENT.loadBalancerName, subnetIds, securityGroups: [INCIDENT.apiSecurityGroup], targetGroupArn });
-
-  const taskDefinitionWithoutSecret = await registerTaskDefinition(aws.ecs, INCIDENT.family, [containerDefinition(redisUrl, false)]);
-  const taskDefinitionWithSecret = await registerTaskDefinition(aws.ecs, INCIDENT.family, [containerDefinition(redisUrl, true)]);
+  const securityGroups = network.then(async ({ vpcId }) => {
+    await Promise.all([
+      createSecurityGroup(aws.ec2, { vpcId, id: INCIDENT.originalEcsSecurityGroup, name: 'hokusai-ecs-tasks', description: 'Original ECS tasks' }),
+      createSecurityGroup(aws.ec2, { vpcId, id: INCIDENT.apiSecurityGroup, name: 'hokusai-data-pipeline-ecs-tasks', description: 'API service tasks' }),
+      createSecurityGroup(aws.ec2, { vpcId, id: INCIDENT.redisSecurityGroup, name: 'hokusai-redis-development', description: 'Redis queue' }),
+    ]);
+    await authorizeRedisIngress(aws, INCIDENT.originalEcsSecurityGroup, 'Redis access from the original ECS tasks');
+  });
+  const cache = securityGroups.then(() =>
+    createReplicationGroup(aws.elasticache, { id: INCIDENT.replicationGroupId, description: 'Hokusai Redis queue', securityGroupIds: [INCIDENT.redisSecurityGroup] }),
+  );
+  const taskDefinitions = Promise.all([
+    registerTaskDefinition(aws.ecs, INCIDENT.family, [containerDefinition(redisUrl, false)]),
+    createLogGroup(aws.logs, { name: INCIDENT.logGroup }),
+  ]).then(async ([withoutSecret]) => [withoutSecret, await registerTaskDefinition(aws.ecs, INCIDENT.family, [containerDefinition(redisUrl, true)])] as const);
+  const loadBalancing = Promise.all([network, securityGroups]).then(async ([{ vpcId, subnetIds }]) => {
+    const targetGroupArn = await createTargetGroup(aws.elbv2, {
+      name: INCIDENT.targetGroupName,
+      vpcId,
+      port: INCIDENT.containerPort,
+      healthCheck,
+      targets: [{ Id: INCIDENT.targetIp, Port: INCIDENT.containerPort }],
+    });
+    await createLoadBalancer(aws.elbv2, { name: INCIDENT.loadBalancerName, subnetIds, securityGroups: [INCIDENT.apiSecurityGroup], targetGroupArn });
+    return targetGroupArn;
+  });
+  const [{ vpcId, subnetIds }, targetGroupArn, [taskDefinitionWithoutSecret, taskDefinitionWithSecret]] = await Promise.all([network, loadBalancing, taskDefinitions, cache, cluster]);
   await createEcsService(aws.ecs, {
+    createCluster: false,
     cluster: INCIDENT.cluster,
     service: INCIDENT.service,
     taskDefinition: taskDefinitionWithSecret,

@@ -2,10 +2,11 @@
  * Local services the sandbox and the integration tests run on 127.0.0.1: the AWS emulator
  * (moto, with scripts/moto/ extensions) and redis-server. Plain child processes, stopped for sure.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { packageRoot } from '../package-root.js';
+import { signalRecorded, trackChild, type ProcessRecord } from './processes.js';
 
 /** Asks the kernel for a free TCP port on 127.0.0.1. */
 export function freePort(): Promise<number> {
@@ -26,6 +27,14 @@ export const INSTALL_HINTS = {
   redis: 'redis-server is not installed: apt-get install -y redis-server (Debian/Ubuntu) — it need not be running',
 } as const;
 
+/** A tool the sandbox needs is not installed; the message says how to install it. */
+export class MissingTool extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'MissingTool';
+  }
+}
+
 // Each probe starts a process (python importing moto takes a second or two): ask once per process.
 let motoProbe: boolean | undefined;
 let redisProbe: boolean | undefined;
@@ -42,18 +51,49 @@ export function redisAvailable(): boolean {
 
 export interface LocalService {
   port: number;
+  /** The service's process (pid, process group, start time). */
+  process: ProcessRecord;
   stop(): Promise<void>;
 }
 
-function stopper(child: ChildProcess): () => Promise<void> {
+/** How a service's process is started: in its own process group, reported once spawned. */
+export interface SpawnOptions {
+  /**
+   * Start it as the leader of its own process group (detached): a terminal's Ctrl-C or hang-up then
+   * reaches only this process, which stops the group itself, in order.
+   */
+  processGroup?: boolean;
+  /** Called with the child's record (pid, group, start time) as soon as it is spawned. */
+  onSpawn?(record: ProcessRecord): void;
+  /** SIGTERM, then SIGKILL after this long (ms). */
+  stopGraceMs?: number;
+  /** Abandons the start: the process is stopped and the start rejects with the signal's reason. */
+  signal?: AbortSignal;
+}
+
+function stopper(child: ChildProcess, record: ProcessRecord, graceMs: number): () => Promise<void> {
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const signal = (name: NodeJS.Signals) => {
+    if (record.pgid === undefined) child.kill(name);
+    else signalRecorded(record, name);
+  };
   return async () => {
     if (child.exitCode !== null || child.signalCode !== null) return;
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
+    signal('SIGTERM');
+    const timer = setTimeout(() => signal('SIGKILL'), graceMs);
     await exited;
     clearTimeout(timer);
   };
+}
+
+function spawnService(name: string, command: string, args: string[], options: SpawnOptions & { env?: NodeJS.ProcessEnv; stdio: StdioOptions; missing: string }) {
+  const child = spawn(command, args, { stdio: options.stdio, env: options.env, detached: options.processGroup ?? false });
+  // spawn() reports a missing executable asynchronously: turn it into the early-exit path below.
+  child.once('error', () => {});
+  if (child.pid === undefined) throw new MissingTool(options.missing);
+  const record = trackChild(name, child, { group: options.processGroup ?? false });
+  options.onSpawn?.(record);
+  return { child, record, stop: stopper(child, record, options.stopGraceMs ?? 3000) };
 }
 
 function tail(child: ChildProcess): () => string {
@@ -76,19 +116,30 @@ export interface MotoService extends LocalService {
   reset(): Promise<void>;
 }
 
-export async function startMotoServer(extraEnv: Record<string, string> = {}): Promise<MotoService> {
-  if (!motoAvailable()) throw new Error(INSTALL_HINTS.moto);
+/**
+ * Starts the AWS emulator on a free 127.0.0.1 port and resolves once it answers. Its state lives in
+ * memory only, so the sandbox stops it with a short grace (moto takes ~1 s to honour SIGTERM,
+ * then SIGKILL loses nothing).
+ */
+export async function startMotoServer(extraEnv: Record<string, string> = {}, spawnOptions: SpawnOptions = {}): Promise<MotoService> {
+  // No up-front probe (python importing moto costs a second): a missing moto fails the start below.
+  if (motoProbe === false) throw new MissingTool(INSTALL_HINTS.moto);
   const port = await freePort();
   const endpoint = `http://127.0.0.1:${port}`;
-  const child = spawn('python3', [motoServerScript(), '-H', '127.0.0.1', '-p', String(port)], {
+  const { child, record, stop } = spawnService('moto', 'python3', [motoServerScript(), '-H', '127.0.0.1', '-p', String(port)], {
+    ...spawnOptions,
     stdio: ['ignore', 'ignore', 'pipe'],
     env: { ...process.env, ...extraEnv },
+    missing: INSTALL_HINTS.moto,
   });
   const output = tail(child);
-  const stop = stopper(child);
   const deadline = Date.now() + 20_000;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`moto_server exited early (${child.exitCode}): ${output()}`);
+    if (child.exitCode !== null || child.signalCode !== null) {
+      await new Promise((r) => setTimeout(r, 200)); // the rest of its stderr
+      if (/No module named '(moto|flask|werkzeug)/.test(output())) throw new MissingTool(INSTALL_HINTS.moto);
+      throw new Error(`moto_server exited early (${child.exitCode ?? child.signalCode}): ${output()}`);
+    }
     try {
       const res = await fetch(`${endpoint}/moto-api/`, { signal: AbortSignal.timeout(1000) });
       if (res.ok) break;
@@ -99,12 +150,17 @@ export async function startMotoServer(extraEnv: Record<string, string> = {}): Pr
       await stop();
       throw new Error(`moto_server did not start on ${endpoint} within 20s: ${output()}`);
     }
+    if (spawnOptions.signal?.aborted) {
+      await stop();
+      throw spawnOptions.signal.reason;
+    }
     await new Promise((r) => setTimeout(r, 100));
   }
   child.stderr?.resume();
   return {
     port,
     endpoint,
+    process: record,
     stop,
     async reset() {
       const res = await fetch(`${endpoint}/moto-api/reset`, { method: 'POST' });
@@ -127,31 +183,43 @@ export interface RedisService extends LocalService {
   url: string;
 }
 
-export async function startRedisServer({ password }: { password?: string } = {}): Promise<RedisService> {
-  if (!redisAvailable()) throw new Error(INSTALL_HINTS.redis);
+/** Starts redis-server (no persistence) on a free 127.0.0.1 port and resolves once it accepts connections. */
+export async function startRedisServer({ password }: { password?: string } = {}, spawnOptions: SpawnOptions = {}): Promise<RedisService> {
+  if (redisProbe === false) throw new MissingTool(INSTALL_HINTS.redis);
   const port = await freePort();
   const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no'];
   if (password) args.push('--requirepass', password);
-  const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const { child, record, stop } = spawnService('redis-server', 'redis-server', args, { ...spawnOptions, stdio: ['ignore', 'pipe', 'pipe'], missing: INSTALL_HINTS.redis });
   const output = tail(child);
-  const stop = stopper(child);
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      void stop();
-      reject(new Error(`redis-server did not become ready on port ${port} within 10s: ${output()}`));
-    }, 10_000);
-    const onData = () => {
-      if (output().includes('Ready to accept connections')) {
+  const { signal } = spawnOptions;
+  let onAbort = () => {};
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        void stop();
+        reject(new Error(`redis-server did not become ready on port ${port} within 10s: ${output()}`));
+      }, 10_000);
+      const onData = () => {
+        if (output().includes('Ready to accept connections')) {
+          clearTimeout(timer);
+          resolve();
+        }
+      };
+      child.stdout?.on('data', onData);
+      child.stderr?.on('data', onData);
+      child.once('exit', (code) => {
         clearTimeout(timer);
-        resolve();
-      }
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`redis-server exited early (${code}): ${output()}`));
+        reject(new Error(`redis-server exited early (${code}): ${output()}`));
+      });
+      onAbort = () => {
+        clearTimeout(timer);
+        void stop().finally(() => reject(signal!.reason));
+      };
+      if (signal?.aborted) onAbort();
+      signal?.addEventListener('abort', onAbort, { once: true });
     });
-  });
-  return { port, url: `redis://127.0.0.1:${port}`, stop };
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+  }
+  return { port, url: `redis://127.0.0.1:${port}`, process: record, stop };
 }

@@ -1,0 +1,115 @@
+/** The sandbox's small pure parts: exit codes per stop reason, the guard, packaged scenarios, shell words, break states, demo phases. */
+import { describe, expect, it } from '@jest/globals';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { PassThrough } from 'node:stream';
+import { phasesOf } from '../../scripts/bench/fig-demo.js';
+import { brokenState } from '../../scripts/sandbox/control.js';
+import { exitCodeFor, guardExitPaths, type StopReason } from '../../scripts/sandbox/exit-guard.js';
+import { resolveNamedScenario, shellWord } from '../../scripts/sandbox/scenario.js';
+
+describe('exit codes of a stopped sandbox process', () => {
+  it.each<[StopReason, number]>([
+    ['SIGHUP', 129],
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+    ['output closed', 141],
+  ])('%s → %i', (reason, code) => {
+    expect(exitCodeFor(reason)).toBe(code);
+  });
+});
+
+describe('guardExitPaths', () => {
+  it.each(['SIGHUP', 'SIGINT', 'SIGTERM'] as const)('%s aborts the signal with its name, once', (name) => {
+    const stdout = new PassThrough();
+    const stderr = new PassThrough();
+    const guard = guardExitPaths(stdout, stderr);
+    try {
+      process.emit(name);
+      expect(guard.reason()).toBe(name);
+      expect(guard.signal.aborted).toBe(true);
+      // Ctrl-C is answered; the others say nothing (no terminal, or a supervisor that asked).
+      expect(String(stderr.read() ?? '')).toBe(name === 'SIGINT' ? '\nSIGINT received: stopping the sandbox (again to quit at once)\n' : '');
+    } finally {
+      guard.dispose();
+    }
+    expect(process.listenerCount(name)).toBe(0);
+  });
+
+  it('a stdout error (EPIPE: the reader left) stops with "output closed" instead of crashing', () => {
+    const stdout = new PassThrough();
+    const guard = guardExitPaths(stdout, new PassThrough());
+    stdout.emit('error', Object.assign(new Error('write EPIPE'), { code: 'EPIPE' }));
+    expect(guard.reason()).toBe('output closed');
+    expect(guard.outputOpen()).toBe(false);
+    guard.dispose();
+    // Still no crash for a late error once disposed.
+    expect(() => stdout.emit('error', new Error('write EPIPE'))).not.toThrow();
+  });
+});
+
+describe('packaged scenarios', () => {
+  it('resolves "incident" to the absolute path of the shipped scenario', () => {
+    const file = resolveNamedScenario('incident');
+    expect(path.isAbsolute(file)).toBe(true);
+    expect(file.endsWith(path.join('scenarios', 'hokusai-api-development.yaml'))).toBe(true);
+    expect(existsSync(file)).toBe(true);
+  });
+
+  it.each(['nope', 'toString', '__proto__', ''])('refuses %j, listing the known names', (name) => {
+    expect(() => resolveNamedScenario(name)).toThrow(`unknown scenario "${name}" (packaged scenarios: incident)`);
+  });
+});
+
+describe('shellWord', () => {
+  it.each([
+    ['/usr/lib/node_modules/verify-deployment/scenarios/x.yaml', '/usr/lib/node_modules/verify-deployment/scenarios/x.yaml'],
+    ['http://127.0.0.1:4566', 'http://127.0.0.1:4566'],
+    ['/home/me/My Projects/x.yaml', "'/home/me/My Projects/x.yaml'"],
+    ["it's", "'it'\\''s'"],
+    ['$(rm -rf ~)', "'$(rm -rf ~)'"],
+    ['', "''"],
+  ])('%j → %s', (text, word) => {
+    expect(shellWord(text)).toBe(word);
+  });
+});
+
+describe('brokenState', () => {
+  it.each([
+    ['healthy', 'sg-rule', 'missing-sg-rule'],
+    ['healthy', 'secret', 'missing-secret'],
+    ['healthy', 'both', 'both'],
+    ['missing-secret', 'sg-rule', 'both'],
+    ['missing-sg-rule', 'secret', 'both'],
+    ['missing-sg-rule', 'sg-rule', 'missing-sg-rule'],
+  ] as const)('%s + break %s → %s', (current, what, next) => {
+    expect(brokenState(current, what)).toBe(next);
+  });
+});
+
+describe('the demo figure splits the demo into phases', () => {
+  const lines = [
+    [120, 'verify-deployment demo — the API timeout incident, reproduced on 127.0.0.1 (no AWS account needed)'],
+    [120, 'Starting the sandbox: …'],
+    [3100, '  AWS emulator http://127.0.0.1:1   model API http://127.0.0.1:2'],
+    [3150, '━━ Run 1, the incident: verify-deployment run scenarios/hokusai-api-development.yaml ━━'],
+    [16300, '✗ FAILED hokusai-api-development: 5 passed, 4 failed, 0 errored, 0 skipped in 13.10s'],
+    [16300, 'Applying the fix the incident document recommends (the missing ingress rule):'],
+    [22800, 'Waiting for the ALB health checks to pass (2 in a row, every 5s)... healthy after 6.5s'],
+    [22800, '━━ Run 2, after the fix: verify-deployment run scenarios/hokusai-api-development.yaml ━━'],
+    [23000, 'Demo complete: …'],
+  ].map(([at, text]) => ({ at: at as number, text: text as string }));
+
+  it('measures each phase from the line that ends the previous one', () => {
+    const run = phasesOf(lines, 23300, 0);
+    expect(run.missing).toEqual([]);
+    expect(run.phasesMs).toEqual({ boot: 120, sandbox: 2980, unhealthy: 50, broken: 13150, heal: 6500, logs: 0, passing: 200, stop: 300 });
+    expect(run.brokenRunReportedMs).toBe(13100);
+  });
+
+  it('names the phases whose closing line never came', () => {
+    const run = phasesOf(lines.slice(0, 5), 17000, 1);
+    expect(run.missing).toEqual(['broken', 'heal', 'logs', 'passing']);
+    expect(run.phasesMs.stop).toBe(17000 - 3150);
+  });
+});
