@@ -65,26 +65,52 @@ export function schemeFor(store: DataStore): string | undefined {
   return undefined;
 }
 
+/** What a connection to a resource should look like: from the resource (discovery) or the scenario. */
+export interface ConnectionExpectation {
+  /** `ElastiCache replication group hokusai-redis`, for messages. */
+  to?: string;
+  /** The port the resource listens on. */
+  port?: number;
+  /** The scheme it needs (`rediss` when it requires TLS). */
+  scheme?: string;
+}
+
+const REDIS_SCHEMES = new Set(['redis', 'rediss']);
+
 /**
- * What in the reference does not fit the store: no scheme in a `*_URL`/`*_URI` variable, `redis://`
- * against a store that requires TLS (or `rediss://` against one without), a port other than the
- * store's. Pure.
+ * What in the reference does not fit what the resource needs: no scheme in a `*_URL`/`*_URI`
+ * variable, `redis://` against a resource that requires TLS (or `rediss://` against one without),
+ * a port other than the resource's. One line each. Pure.
  */
-export function connectionWarnings(reference: EndpointReference, store: DataStore, endpoint: StoreEndpoint): string[] {
+export function expectationWarnings(reference: EndpointReference, expected: ConnectionExpectation): string[] {
   const warnings: string[] = [];
   const where = `${reference.variable} (container ${reference.container})`;
-  const label = storeLabel(store);
-  const noScheme = missingSchemeWarning(reference, schemeFor(store));
+  const target = expected.to ?? endpointText(reference);
+  const noScheme = missingSchemeWarning(reference, expected.scheme);
   if (noScheme) warnings.push(noScheme);
-  if (reference.scheme === 'redis' && store.tls) {
-    warnings.push(`${where} uses redis:// but ${label} requires in-transit encryption (TLS): use rediss://${endpoint.address}:${endpoint.port}`);
-  } else if (reference.scheme === 'rediss' && store.tls === false) {
-    warnings.push(`${where} uses rediss:// but ${label} has no in-transit encryption: the TLS handshake will fail; use redis://${endpoint.address}:${endpoint.port}`);
+  const fixed = `${expected.scheme}://${reference.host}:${expected.port ?? reference.port ?? ''}`.replace(/:$/, '');
+  if (reference.scheme && expected.scheme && reference.scheme !== expected.scheme && REDIS_SCHEMES.has(reference.scheme) && REDIS_SCHEMES.has(expected.scheme)) {
+    warnings.push(
+      expected.scheme === 'rediss'
+        ? `${where} uses redis:// but ${target} requires in-transit encryption (TLS): use ${fixed}`
+        : `${where} uses rediss:// but ${target} has no in-transit encryption: the TLS handshake will fail; use ${fixed}`,
+    );
   }
-  if (reference.port !== undefined && reference.port !== endpoint.port) {
-    warnings.push(`${where} connects to port ${reference.port}, but ${label} listens on ${endpoint.port}`);
+  if (reference.port !== undefined && expected.port !== undefined && reference.port !== expected.port) {
+    warnings.push(`${where} connects to port ${reference.port}, but ${target} listens on ${expected.port}`);
   }
   return warnings;
+}
+
+/** What a connection to `store` at `endpoint` should look like. */
+export function expectationOf(store: DataStore, endpoint: StoreEndpoint): ConnectionExpectation {
+  const scheme = schemeFor(store);
+  return { to: storeLabel(store), port: endpoint.port, ...(scheme ? { scheme } : {}) };
+}
+
+/** expectationWarnings against a matched store. Pure. */
+export function connectionWarnings(reference: EndpointReference, store: DataStore, endpoint: StoreEndpoint): string[] {
+  return expectationWarnings(reference, expectationOf(store, endpoint));
 }
 
 /**
