@@ -2,6 +2,7 @@
 import { Document, type YAMLMap, type YAMLSeq } from 'yaml';
 import type { Budget } from './budgets.js';
 import { plannedChain, type Chain } from './chain.js';
+import { discoveryLines } from './dependency-chain.js';
 import type { Discovered, DiscoveryInput } from './types.js';
 
 /** `90000` → `"90s"`, `600000` → `"10m"`, `1500` → `"1500ms"`: a duration the scenario loader reads back exactly. */
@@ -36,6 +37,7 @@ function header(input: DiscoveryInput, found: Discovered, chain: Chain, now: Dat
     `  log groups:      ${logGroups.join(', ') || 'none (no awslogs driver)'}`,
     `  security groups: ${found.securityGroups.join(', ') || 'none (not awsvpc)'}`,
     `  PRIMARY deployment started: ${found.deploymentStartedAt ?? 'unknown'}`,
+    ...discoveryLines(found).map((line) => `  ${line}`),
     ...chain.leftOut.map((l) => `Left out: ${l.name}: ${l.why}.`),
     'Every check states its budget (timeout: per attempt, retry.within: all attempts), derived from AWS;',
     'raise retry.within on ecs-service-stable if you run this file while a rollout drains old tasks.',
@@ -65,7 +67,8 @@ function examples(found: Discovered): string {
 export function scenarioText(input: DiscoveryInput, found: Discovered, now = new Date()): string {
   const chain = plannedChain(input, found);
   const vars: Record<string, string> = { cluster: input.cluster, service: input.service };
-  if (input.url) vars.baseUrl = input.url.replace(/\/+$/, '');
+  const baseUrl = input.url ?? found.entryPoint?.baseUrl;
+  if (baseUrl) vars.baseUrl = baseUrl.replace(/\/+$/, '');
   const doc = new Document({
     name: input.service,
     description: `Post-deploy checks for ECS service ${input.service} in cluster ${input.cluster}`,
