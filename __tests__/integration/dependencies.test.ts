@@ -24,6 +24,7 @@ import {
   authorizeCidrIngress,
   authorizeIngress,
   createDbInstance,
+  createLoadBalancer,
   createNetwork,
   createReplicationGroup,
   createSecret,
@@ -220,5 +221,22 @@ requireTool('moto', 'dependency discovery integration tests')('zero-config follo
     expect(report.checks.map((c) => c.type)).not.toContain('sg-ingress');
     expect(report.status).toBe('passed');
     expect(report.checks.find((c) => c.name === 'task definition')!.warnings).toEqual([expect.stringContaining('QUEUE_URL (container app) has no scheme')]);
+  }, 60_000);
+
+  it('without --url, the entry point is the internet-facing load balancer listener that forwards to the target group', async () => {
+    const { web, network } = await service({});
+    await createLoadBalancer(clients.elbv2, { name: 'hokusai-api', subnetIds: network.subnetIds, securityGroups: [web.securityGroup], targetGroupArn: web.targetGroupArn, listenerPort: 8080 });
+    const found = await discover({ cluster: CLUSTER, service: SERVICE });
+    expect(found.entryPoint).toMatchObject({ baseUrl: expect.stringMatching(/^http:\/\/hokusai-api-.*:8080$/), loadBalancer: 'hokusai-api', listener: 'HTTP:8080', targetGroup: SERVICE });
+    const health = load(scenarioText({ cluster: CLUSTER, service: SERVICE }, found)).checks.find((c) => c.name === 'health')!;
+    expect(health.spec).toMatchObject({ url: `${found.entryPoint!.baseUrl}/health`, samples: 3, expect: { status: 200, maxLatency: 2000 } });
+  }, 60_000);
+
+  it('without --url or a load balancer, the health check is left out and the header says why', async () => {
+    await service({});
+    const found = await discover({ cluster: CLUSTER, service: SERVICE });
+    const text = scenarioText({ cluster: CLUSTER, service: SERVICE }, found);
+    expect(load(text).checks.map((c) => c.name)).not.toContain('health');
+    expect(text).toContain('# Left out: health: the target group has no load balancer: give --url to check the health endpoint.');
   }, 60_000);
 });
