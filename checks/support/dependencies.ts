@@ -50,7 +50,7 @@ const HOSTNAME = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)(?:\.[a-
 const IPV4 = /^(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)$/;
 /** `host:port`, optionally followed by a path or query (`db:5432/app`). */
 const HOST_PORT = /^([a-z0-9.-]+):(\d{1,5})(?:[/?#].*)?$/;
-const URL_START = /^([a-z][a-z0-9+.-]*):\/\//;
+const URL_START = /^([a-z][a-z0-9+.-]*):\/\//i;
 const MAX_VALUE_LENGTH = 2048;
 
 function validHost(host: string): boolean {
@@ -66,7 +66,8 @@ function validPort(text: string): number | undefined {
 function parseUrl(value: string, scheme: string): ParsedEndpoint | undefined {
   if (!URL.canParse(value)) return undefined;
   const url = new URL(value);
-  const host = url.hostname.toLowerCase().replace(/^\[|\]$/g, '');
+  // A trailing dot (fully qualified) names the same host.
+  const host = url.hostname.toLowerCase().replace(/^\[|\]$/g, '').replace(/\.$/, '');
   if (!validHost(host)) return undefined;
   const port = url.port ? validPort(url.port) : DEFAULT_PORTS[scheme];
   const password = url.password ? decodeURIComponentSafe(url.password) : undefined;
@@ -95,7 +96,7 @@ export function parseEndpoint(raw: string): ParsedEndpoint | undefined {
   const lower = value.toLowerCase();
   const hostPort = HOST_PORT.exec(lower);
   if (hostPort) {
-    const host = hostPort[1]!;
+    const host = hostPort[1]!.replace(/\.$/, '');
     const port = validPort(hostPort[2]!);
     return validHost(host) && port !== undefined ? { form: 'host-port', host, port } : undefined;
   }
