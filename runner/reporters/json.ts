@@ -29,7 +29,7 @@ function checkDocument(check: CheckReport) {
     nextSteps: check.nextSteps,
     skipReason: check.skipReason,
     skip: check.skip && { reason: check.skip.reason, because: check.skip.because },
-    warnings: check.warnings,
+    warnings: check.warnings?.length ? check.warnings : undefined,
   };
 }
 
