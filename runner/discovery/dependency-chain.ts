@@ -99,7 +99,7 @@ export function withDependencies(chain: Chain, dependencies: Chain): Chain {
   if (dependencies.checks.length === 0) return { checks: chain.checks, leftOut: [...chain.leftOut, ...dependencies.leftOut] };
   const gate = dependencies.checks.map((c) => c.name);
   return {
-    checks: [...dependencies.checks, ...chain.checks.map((c) => (c.needs?.length ? c : { ...c, needs: gate }))],
+    checks: [...dependencies.checks, ...chain.checks.map((c) => (c.needs?.length ? c : { ...c, needs: [...gate] }))],
     leftOut: [...chain.leftOut, ...dependencies.leftOut],
   };
 }
