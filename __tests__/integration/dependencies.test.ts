@@ -11,6 +11,7 @@ import { EC2Client } from '@aws-sdk/client-ec2';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { ElastiCacheClient } from '@aws-sdk/client-elasticache';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { CreateClusterCommand, MemoryDBClient } from '@aws-sdk/client-memorydb';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SSMClient } from '@aws-sdk/client-ssm';
@@ -54,6 +55,7 @@ requireTool('moto', 'dependency discovery integration tests')('zero-config follo
     rds: RDSClient;
     secrets: SecretsManagerClient;
     ssm: SSMClient;
+    memorydb: MemoryDBClient;
   };
   let api: TestHttpServer;
 
@@ -67,6 +69,7 @@ requireTool('moto', 'dependency discovery integration tests')('zero-config follo
       rds: new RDSClient({}),
       secrets: new SecretsManagerClient({}),
       ssm: new SSMClient({}),
+      memorydb: new MemoryDBClient({}),
     };
     // The service's health endpoint, as the load balancer would reach it: fast and 200.
     api = await startHttpServer();
@@ -238,5 +241,21 @@ requireTool('moto', 'dependency discovery integration tests')('zero-config follo
     const text = scenarioText({ cluster: CLUSTER, service: SERVICE }, found);
     expect(load(text).checks.map((c) => c.name)).not.toContain('health');
     expect(text).toContain('# Left out: health: the target group has no load balancer: give --url to check the health endpoint.');
+  }, 60_000);
+
+  it('a MemoryDB cluster: its network path is checked, its health left out (no check type), rediss:// expected', async () => {
+    const network = await createNetwork(clients.ec2);
+    const sg = await createSecurityGroup(clients.ec2, { vpcId: network.vpcId, name: 'memorydb' });
+    const out = await clients.memorydb.send(new CreateClusterCommand({ ClusterName: 'sessions', NodeType: 'db.t4g.small', ACLName: 'open-access', SecurityGroupIds: [sg] }));
+    const endpoint = out.Cluster!.ClusterEndpoint!;
+    const { web } = await service({ SESSIONS_URL: `redis://${endpoint.Address}:${endpoint.Port}` }, { network });
+    await authorizeIngress(clients.ec2, { groupId: sg, port: endpoint.Port!, sourceGroup: web.securityGroup });
+    const { found, text, report } = await discoverAndRun();
+    expect(found.dependencies).toMatchObject([{ variable: 'SESSIONS_URL', store: { kind: 'memorydb-cluster', id: 'sessions', securityGroups: [sg] }, port: 6379 }]);
+    expect(text).toContain('# Left out: sessions available: no check type reads the status of a MemoryDB cluster yet (its network path is checked).');
+    expect(statuses(report)).toMatchObject({ 'sessions reachable on 6379': 'passed', 'task definition': 'passed' });
+    // MemoryDB requires TLS: redis:// is a warning, the run still passes.
+    expect(report.checks.find((c) => c.name === 'task definition')!.warnings).toEqual([expect.stringContaining('uses redis:// but MemoryDB cluster sessions requires in-transit encryption (TLS)')]);
+    expect(report.status).toBe('passed');
   }, 60_000);
 });

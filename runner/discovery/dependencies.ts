@@ -17,7 +17,7 @@ type DependencyFacts = Pick<Discovered, 'dependencies' | 'unmatched' | 'secretRe
 const SERVICE_NAMES = { elasticache: 'ElastiCache', rds: 'RDS', memorydb: 'MemoryDB' } as const;
 
 /** The stores of every service some reference's host belongs to; a failed look-up is a note. */
-async function storesFor(ctx: CheckContext, references: readonly EndpointReference[], notes: string[]): Promise<DataStore[]> {
+async function storesFor(ctx: CheckContext, references: readonly EndpointReference[], notes: string[], failed: Set<string>): Promise<DataStore[]> {
   const services = [...new Set(references.map((r) => storeServiceOf(r.host)).filter((s) => s !== undefined))];
   const lists = await Promise.all(
     services.map(async (service) => {
@@ -25,6 +25,7 @@ async function storesFor(ctx: CheckContext, references: readonly EndpointReferen
         return await STORE_LOOKUPS[service](ctx);
       } catch (error) {
         if (!(error instanceof AttemptResultError)) throw error;
+        failed.add(service);
         notes.push(`${SERVICE_NAMES[service]} not looked up (${error.result.message}): its endpoints are not followed`);
         return [];
       }
@@ -58,11 +59,12 @@ export async function discoverDependencies(ctx: CheckContext, definition: TaskDe
   const containers = (definition.containerDefinitions ?? []).map((c) => ({ name: c.name ?? '?', environment: c.environment ?? [], secrets: c.secrets ?? [] }));
   const { references, hidden } = endpointsOf(containers);
   const notes: string[] = hidden.map((h) => `${h.variable} (container ${h.container}) is a secret: its endpoint is never read, so it is not followed (add its checks by hand)`);
-  const stores = await storesFor(ctx, references, notes);
+  const failed = new Set<string>();
+  const stores = await storesFor(ctx, references, notes, failed);
   const { dependencies, unmatched } = matchDependencies(references, stores);
   for (const ref of unmatched) {
     const aws = storeServiceOf(ref.host);
-    if (aws) notes.push(`${ref.variable} (container ${ref.container}) names ${endpointText(ref)}, which no ${SERVICE_NAMES[aws]} resource in this region answers on`);
+    if (aws && !failed.has(aws)) notes.push(`${ref.variable} (container ${ref.container}) names ${endpointText(ref)}, which no ${SERVICE_NAMES[aws]} resource in this region answers on`);
   }
   return {
     dependencies: dependencies.map(dependencyOf),

@@ -6,6 +6,7 @@
  * The dependency checks run first and gate the rest (`needs`): they are quick and definitive, so a
  * broken path ends the run in seconds, named as the root cause, instead of after the targets' budget.
  */
+import { storeServiceOf } from '../../checks/support/dependencies-aws.js';
 import type { ConnectionExpectation } from '../../checks/support/dependencies-match.js';
 import { DEPENDENCY_HEALTH_BUDGET, HTTP_BUDGET, NETWORK_PATH_BUDGET, TASK_DEFINITION_BUDGET, httpBudget } from './budgets.js';
 import type { Chain, ChainCheck, LeftOut } from './chain.js';
@@ -179,7 +180,10 @@ export function discoveryLines(found: Discovered): string[] {
   );
   for (const d of found.dependencies ?? []) for (const w of d.warnings) lines.push(`warning: ${w}`);
   for (const u of found.unmatched ?? []) {
-    lines.push(`${u.variable} → ${u.endpoint}: not an AWS resource discovery can see; TCP reachability not checked (the runner is usually outside the VPC)`);
+    // An AWS data-store name nothing claims is already in the notes ("which no RDS resource … answers on").
+    if (!storeServiceOf(u.endpoint.replace(/:\d+$/, ''))) {
+      lines.push(`${u.variable} → ${u.endpoint}: not an AWS resource discovery can see; TCP reachability not checked (the runner is usually outside the VPC)`);
+    }
     if (u.noScheme) lines.push(`warning: ${u.variable} (container ${u.container}) has no scheme: "${u.endpoint}"`);
   }
   lines.push(...(found.notes ?? []));
