@@ -285,6 +285,7 @@ export const ecsTaskDefinition = defineCheck({
     { effect: 'ecs-task-running', because: 'tasks without their configuration fail to start or stay unhealthy' },
     { effect: 'ecs-service-stable', because: 'tasks without their configuration keep the rollout from completing' },
   ],
+  // Long on purpose: names, then secrets, then warnings share one result shape and read best in order.
   async run(spec, ctx): Promise<AttemptResult> {
     const { definition, runBy } = await resolve(spec, ctx);
     const label = revisionLabel(definition);
