@@ -159,4 +159,14 @@ describe('what discovery prints', () => {
       'DATABASE_URL (container api) is a secret: its endpoint is never read, so it is not followed (add its checks by hand)',
     ]);
   });
+
+  it('a hostile variable name cannot break out of its comment line or drive a terminal', () => {
+    const hostile = { ...redis, variable: 'X\nchecks: []\n::error::forged\u001b[2J' };
+    const text = scenarioText(INPUT, { ...FOUND, dependencies: [hostile] });
+    expect(load(text).checks.length).toBeGreaterThan(2);
+    for (const line of discoveryLines({ ...FOUND, dependencies: [hostile] })) {
+      expect(line).not.toMatch(/[\n\u001b]/);
+      expect(line).not.toMatch(/^::/);
+    }
+  });
 });

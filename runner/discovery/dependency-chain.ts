@@ -7,6 +7,7 @@
  * broken path ends the run in seconds, named as the root cause, instead of after the targets' budget.
  */
 import { storeServiceOf } from '../../checks/support/dependencies-aws.js';
+import { neutralize } from '../../checks/support/untrusted.js';
 import type { ConnectionExpectation } from '../../checks/support/dependencies-match.js';
 import { DEPENDENCY_HEALTH_BUDGET, HTTP_BUDGET, NETWORK_PATH_BUDGET, TASK_DEFINITION_BUDGET, httpBudget } from './budgets.js';
 import type { Chain, ChainCheck, LeftOut } from './chain.js';
@@ -170,7 +171,8 @@ export function isChainCheck(item: ChainCheck | LeftOut): item is ChainCheck {
 
 /**
  * What discovery found and why, one line each: per dependency `variable → resource → security
- * groups → port`, then what was not followed. For `init`'s header and `run`'s stderr. Pure.
+ * groups → port`, then what was not followed. For `init`'s header and `run`'s stderr: each line is
+ * neutralized (no terminal escapes, no CI commands, no newline). Pure.
  */
 export function discoveryLines(found: Discovered): string[] {
   const lines = (found.dependencies ?? []).map(
@@ -188,5 +190,6 @@ export function discoveryLines(found: Discovered): string[] {
   }
   lines.push(...(found.notes ?? []));
   if (found.entryPoint) lines.push(`entry point: ${found.entryPoint.baseUrl} (load balancer ${found.entryPoint.loadBalancer}, listener ${found.entryPoint.listener} → ${found.entryPoint.targetGroup})`);
-  return lines;
+  // Variable names come from the task definition: one inert line each, whether it lands in a YAML comment or on stderr.
+  return lines.map((line) => neutralize(line).replace(/\n/g, '\\n'));
 }
