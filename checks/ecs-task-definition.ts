@@ -4,12 +4,15 @@
  */
 import { z } from 'zod';
 import type { ContainerDefinition, TaskDefinition } from '@aws-sdk/client-ecs';
-import { AttemptResultError, defineCheck, type AttemptResult, type CheckContext, type Fix, type Observation } from './types.js';
+import { AttemptResultError, defineCheck, type AttemptResult, type CheckContext, type FailureView, type Fix, type Observation } from './types.js';
 import { describeService, runningTaskDefinitionArn } from './support/ecs.js';
 import { findTaskDefinition } from './support/ecs.js';
 import { taskDefinitionLabel } from './support/ecs-tasks.js';
 import { httpServerError } from './support/relations.js';
 import { clientRegion, ecsClient } from './support/aws.js';
+import { parseEndpoint } from './support/dependencies.js';
+import { expectationWarnings } from './support/dependencies-match.js';
+import { accountOf, missingSecrets, secretLabel, secretReferences, type SecretReference } from './support/dependencies-secrets.js';
 
 const TASK_DEFINITION_REF = /^(?:arn:aws[a-z-]*:ecs:[a-z0-9-]*:\d*:task-definition\/)?[A-Za-z0-9_-]{1,255}(?::\d+)?$/;
 const names = (description: string) =>
@@ -35,6 +38,31 @@ const schema = z
       .meta({ description: 'Only this container must declare the names. Default: a name counts when ANY container declares it.' }),
     secrets: names('Secret names (containerDefinitions[].secrets[].name) that must be declared.'),
     environment: names('Environment variable names (containerDefinitions[].environment[].name) that must be declared.'),
+    secretsExist: z
+      .boolean()
+      .optional()
+      .meta({
+        description:
+          "Every valueFrom of the task definition (containers' secrets, log secretOptions, repositoryCredentials) names an existing Secrets Manager secret or SSM parameter (metadata only: values are never read). A missing one fails: tasks would stop with ResourceInitializationError.",
+      }),
+    connections: z
+      .array(
+        z.strictObject({
+          variable: z.string().min(1).meta({ description: 'Environment variable holding the endpoint, e.g. REDIS_URL.' }),
+          to: z.string().min(1).optional().meta({ description: 'What it should point at, for messages (e.g. "ElastiCache replication group hokusai-redis").' }),
+          port: z.int().min(1).max(65535).optional().meta({ description: 'The port the resource listens on.' }),
+          scheme: z
+            .string()
+            .regex(/^[a-z][a-z0-9+.-]*$/, { error: 'a URL scheme without "://", e.g. rediss' })
+            .optional()
+            .meta({ description: 'The scheme the resource needs, e.g. rediss (ElastiCache with in-transit encryption).' }),
+        }),
+      )
+      .optional()
+      .meta({
+        description:
+          'Endpoints the configuration should name correctly. Each smell is a warning, never a failure: a *_URL / *_URI without a scheme, redis:// against a TLS-only resource (or rediss:// against a plain one), a port other than `port`, a variable no longer declared.',
+      }),
   })
   .superRefine((spec, ctx) => {
     const byService = spec.cluster !== undefined || spec.service !== undefined;
@@ -47,7 +75,7 @@ const schema = z
     } else if (byService && spec.cluster === undefined) {
       ctx.addIssue({ code: 'custom', path: ['cluster'], message: 'cluster is required with service' });
     }
-    if (!spec.secrets?.length && !spec.environment?.length) {
+    if (!spec.secrets?.length && !spec.environment?.length && !spec.secretsExist && !spec.connections?.length) {
       ctx.addIssue({ code: 'custom', path: [], message: 'list at least one name under secrets or environment' });
     }
   });
@@ -184,6 +212,52 @@ async function fixFor(spec: Spec, ctx: CheckContext, definition: TaskDefinition,
   return { summary: `add ${what} to task definition ${label}${where} and redeploy`, command: inspectQuery(label) };
 }
 
+/** The query that shows where each secret of the task definition comes from (names and ARNs only). */
+function inspectSecretsQuery(label: string): string {
+  return `aws ecs describe-task-definition --task-definition ${label} --query 'taskDefinition.containerDefinitions[].{name:name,secrets:secrets}'`;
+}
+
+/**
+ * Warnings for each `connections` entry: the variable's value parsed (never shown: only host:port),
+ * compared with what the resource needs. A URL's password is handed to the masker first.
+ */
+function connectionWarnings(spec: Spec, containers: ContainerDefinition[], ctx: CheckContext): string[] {
+  return (spec.connections ?? []).flatMap((connection) => {
+    const holders = containers.filter((c) => (c.environment ?? []).some((e) => e.name === connection.variable));
+    if (holders.length === 0) return [`${connection.variable} is no longer declared${connection.to ? ` (it pointed at ${connection.to})` : ''}`];
+    return holders.flatMap((c) => {
+      const value = c.environment!.find((e) => e.name === connection.variable)?.value ?? '';
+      const parsed = parseEndpoint(value);
+      if (parsed?.password) ctx.addSecret(parsed.password);
+      if (!parsed) return [`${connection.variable} (container ${c.name}) does not name an endpoint (host:port or URL)${connection.to ? `; expected ${connection.to}` : ''}`];
+      return expectationWarnings({ ...parsed, container: c.name ?? '?', variable: connection.variable }, connection);
+    });
+  });
+}
+
+interface SecretsVerdict {
+  checked: number;
+  missing: SecretReference[];
+  observations: Observation[];
+  /** References that cannot be verified from here (another account). */
+  warnings: string[];
+}
+
+/** secretsExist: each valueFrom looked up (metadata only); those in another account are a warning, not a verdict. */
+async function secretsVerdict(ctx: CheckContext, definition: TaskDefinition): Promise<SecretsVerdict> {
+  const account = accountOf(definition.taskDefinitionArn);
+  const references = secretReferences(definition);
+  const foreign = references.filter((r) => account && r.account && r.account !== account);
+  const local = references.filter((r) => !foreign.includes(r));
+  const missing = await missingSecrets(ctx, local);
+  return {
+    checked: local.length,
+    missing,
+    observations: local.map((r) => ({ what: r.usedAs, expected: `${secretLabel(r)} exists`, actual: missing.includes(r) ? 'not found' : 'exists', ok: !missing.includes(r) })),
+    warnings: foreign.map((r) => `${r.usedAs} → ${secretLabel(r)} is in account ${r.account}, not ${account}: not verified (its resource policy decides who may describe it)`),
+  };
+}
+
 export const ecsTaskDefinition = defineCheck({
   type: 'ecs-task-definition',
   summary: 'The task definition an ECS service runs (or a named one) declares the required secret and environment names.',
@@ -193,13 +267,25 @@ export const ecsTaskDefinition = defineCheck({
     const subject = spec.taskDefinition
       ? `task definition ${spec.taskDefinition}`
       : `the task definition ECS service ${spec.service} (cluster ${spec.cluster}) runs`;
-    return `${subject} declares ${listNames(wanted(spec))}${spec.container ? ` in container ${spec.container}` : ''}`;
+    const parts = [
+      ...(wanted(spec).length ? [`declares ${listNames(wanted(spec))}${spec.container ? ` in container ${spec.container}` : ''}`] : []),
+      ...(spec.secretsExist ? ['references only secrets that exist'] : []),
+      ...(spec.connections?.length ? [`names ${spec.connections.map((c) => c.variable).join(', ')} correctly`] : []),
+    ];
+    return `${subject} ${parts.join(' and ')}`;
   },
   explains: [
+    // A missing secret stops every task before the application starts: first, so its reason is the one shown.
+    ...(['ecs-task-running', 'ecs-service-stable', 'ecs-deployment'] as const).map((effect) => ({
+      effect,
+      because: 'a secret the task definition references does not exist: ECS stops the tasks with ResourceInitializationError',
+      when: (cause: FailureView) => Array.isArray(cause.facts.missingSecrets),
+    })),
     { effect: 'http', because: 'the running task definition lacks configuration the application needs', when: (_, effect) => httpServerError(effect) },
     { effect: 'ecs-task-running', because: 'tasks without their configuration fail to start or stay unhealthy' },
     { effect: 'ecs-service-stable', because: 'tasks without their configuration keep the rollout from completing' },
   ],
+  // Long on purpose: names, then secrets, then warnings share one result shape and read best in order.
   async run(spec, ctx): Promise<AttemptResult> {
     const { definition, runBy } = await resolve(spec, ctx);
     const label = revisionLabel(definition);
@@ -226,23 +312,53 @@ export const ecsTaskDefinition = defineCheck({
       };
     }
 
+    const warnings = connectionWarnings(spec, containers, ctx);
+    const withWarnings = (result: AttemptResult): AttemptResult => (warnings.length ? { ...result, warnings } : result);
     const checked = requirements(spec, containers);
     const observations = checked.map((r) => observe(r, spec.container));
     const missing = checked.filter((r) => r.holders.length === 0);
-    if (missing.length === 0) {
-      return { outcome: 'pass', message: `task definition ${label}${runBy} declares ${listNames(checked)}`, observations, details, facts };
+    if (missing.length > 0) {
+      const envFiles = containers.some((c) => c.environmentFiles?.length) && missing.some((r) => r.kind === 'environment');
+      return withWarnings({
+        outcome: 'fail',
+        message:
+          `task definition ${label}${runBy} is missing ${listNames(missing)}${spec.container ? ` in container ${spec.container}` : ''}` +
+          (envFiles ? ' (environmentFiles are not inspected: names there do not count)' : ''),
+        observations,
+        details,
+        fix: await fixFor(spec, ctx, definition, missing),
+        nextSteps: [inspectQuery(label)],
+        facts,
+      });
     }
-    const envFiles = containers.some((c) => c.environmentFiles?.length) && missing.some((r) => r.kind === 'environment');
-    return {
+    const declared = checked.length ? `declares ${listNames(checked)}` : '';
+    if (!spec.secretsExist) {
+      return withWarnings({ outcome: 'pass', message: `task definition ${label}${runBy} ${declared || 'names its endpoints as checked'}`, observations, details, facts });
+    }
+    const secrets = await secretsVerdict(ctx, definition);
+    warnings.push(...secrets.warnings);
+    const everything = [...observations, ...secrets.observations];
+    if (secrets.missing.length === 0) {
+      const exist = `references ${secrets.checked} secret${secrets.checked === 1 ? '' : 's'}, all existing`;
+      return withWarnings({ outcome: 'pass', message: `task definition ${label}${runBy} ${[declared, exist].filter(Boolean).join(' and ')}`, observations: everything, details, facts });
+    }
+    const first = secrets.missing[0]!;
+    return withWarnings({
       outcome: 'fail',
       message:
-        `task definition ${label}${runBy} is missing ${listNames(missing)}${spec.container ? ` in container ${spec.container}` : ''}` +
-        (envFiles ? ' (environmentFiles are not inspected: names there do not count)' : ''),
-      observations,
+        `task definition ${label}${runBy} references ${secrets.missing.length === 1 ? 'a secret that does' : 'secrets that do'} not exist: ` +
+        `${secrets.missing.map((m) => `${m.usedAs} → ${secretLabel(m)}`).join('; ')} (tasks stop with ResourceInitializationError)`,
+      observations: everything,
       details,
-      fix: await fixFor(spec, ctx, definition, missing),
-      nextSteps: [inspectQuery(label)],
-      facts,
-    };
+      fix: {
+        summary: `create ${secretLabel(first)} (or point ${first.usedAs} at the one that exists), then redeploy: ECS fetches secrets only when a task starts`,
+        command:
+          first.store === 'secretsmanager'
+            ? `aws secretsmanager list-secrets${first.region ? ` --region ${first.region}` : ''} --query 'SecretList[].Name'`
+            : `aws ssm describe-parameters${first.region ? ` --region ${first.region}` : ''} --query 'Parameters[].Name'`,
+      },
+      nextSteps: [inspectSecretsQuery(label)],
+      facts: { ...facts, missingSecrets: secrets.missing.map((m) => m.id) },
+    });
   },
 });

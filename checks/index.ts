@@ -10,6 +10,7 @@ import { exec } from './exec.js';
 import { http } from './http.js';
 import { logsAbsent } from './logs-absent.js';
 import { logsPresent } from './logs-present.js';
+import { rdsAvailable } from './rds-available.js';
 import { redisPing } from './redis-ping.js';
 import { sgIngress } from './sg-ingress.js';
 import { terraformDrift } from './terraform-drift.js';
@@ -26,6 +27,7 @@ export const checkTypes: readonly CheckType[] = [
   http,
   logsAbsent,
   logsPresent,
+  rdsAvailable,
   redisPing,
   sgIngress,
   terraformDrift,

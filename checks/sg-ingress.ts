@@ -8,6 +8,8 @@ import { AttemptResultError, defineCheck, type AttemptResult, type CheckContext 
 import { describeService, serviceSecurityGroups } from './support/ecs.js';
 import {
   OPEN_CIDRS,
+  cidrCovers,
+  subnetCidrs,
   formatRule,
   formatTraffic,
   isIngress,
@@ -16,6 +18,7 @@ import {
   ruleSource,
   securityGroupRules,
   type RuleProtocol,
+  type SubnetCidr,
 } from './support/ec2.js';
 import { dependencyUnreachableEffects } from './support/relations.js';
 
@@ -44,7 +47,14 @@ const schema = z
       })
       .optional()
       .meta({ description: "An ECS service whose awsvpc security groups are the source. Use this or `fromSecurityGroups`." }),
-    toSecurityGroup: securityGroupId.meta({ description: 'The destination security group (e.g. the Redis one) that needs the ingress rule.' }),
+    toSecurityGroup: securityGroupId
+      .optional()
+      .meta({ description: 'The destination security group (e.g. the Redis one) that needs the ingress rule. Use this or `toSecurityGroups`.' }),
+    toSecurityGroups: z
+      .array(securityGroupId)
+      .min(1)
+      .optional()
+      .meta({ description: 'Destination security groups (e.g. all groups of an RDS instance): traffic counts when any one of them lets it in. Use this or `toSecurityGroup`.' }),
     port: z
       .number()
       .int()
@@ -57,6 +67,9 @@ const schema = z
   .refine((spec) => (spec.fromSecurityGroups === undefined) !== (spec.from === undefined), {
     error: 'set exactly one of fromSecurityGroups or from: { cluster, service }',
   })
+  .refine((spec) => (spec.toSecurityGroup === undefined) !== (spec.toSecurityGroups === undefined), {
+    error: 'set exactly one of toSecurityGroup or toSecurityGroups',
+  })
   .refine((spec) => spec.port !== undefined || !['tcp', 'udp'].includes(spec.protocol), {
     error: 'port is required for tcp and udp',
     path: ['port'],
@@ -68,6 +81,13 @@ interface Source {
   groups: string[];
   /** `ECS service api in cluster dev` when the groups came from a service. */
   label?: string;
+  /** The service's awsvpc subnets (with `from`): a CIDR rule covering all of them lets the tasks in. */
+  subnets?: string[];
+}
+
+/** The destination groups, in the order given. */
+function destinations(spec: Spec): string[] {
+  return spec.toSecurityGroups ?? [spec.toSecurityGroup as string];
 }
 
 export const sgIngress = defineCheck({
@@ -75,15 +95,25 @@ export const sgIngress = defineCheck({
   summary: 'A security group has an ingress rule letting the source groups (or an ECS service) in on a port.',
   schema,
   describe: (spec: Spec) =>
-    `security group ${spec.toSecurityGroup} allows ${traffic(spec)} from ${
+    `security group ${orList(destinations(spec))} allows ${traffic(spec)} from ${
       spec.from ? `ECS service ${spec.from.service} in cluster ${spec.from.cluster}` : orList(spec.fromSecurityGroups ?? [])
     }`,
   explains: dependencyUnreachableEffects('the network path is blocked by a missing security-group rule'),
   async run(spec, ctx) {
     try {
       const source = await resolveSource(spec, ctx);
-      const ingress = (await securityGroupRules(ctx, spec.toSecurityGroup)).filter(isIngress);
-      return evaluate(spec, source, ingress);
+      const failures: AttemptResult[] = [];
+      let subnets: Promise<SubnetCidr[]> | undefined;
+      for (const group of destinations(spec)) {
+        const ingress = (await securityGroupRules(ctx, group)).filter(isIngress);
+        // The subnets are read only when a narrower CIDR rule could be what lets the tasks in.
+        const needSubnets = source.subnets?.length && !matchByGroupOrOpen(spec, source, ingress) && ingress.some((r) => r.CidrIpv4 && ruleCovers(r, spec.protocol, spec.port));
+        const cidrs = needSubnets ? await (subnets ??= subnetCidrs(ctx, source.subnets!)) : undefined;
+        const result = evaluate(spec, group, source, ingress, cidrs);
+        if (result.outcome === 'pass') return result;
+        failures.push(result);
+      }
+      return combineFailures(spec, failures);
     } catch (error) {
       if (error instanceof AttemptResultError) return error.result;
       throw error;
@@ -94,7 +124,8 @@ export const sgIngress = defineCheck({
 async function resolveSource(spec: Spec, ctx: CheckContext): Promise<Source> {
   if (!spec.from) return { groups: spec.fromSecurityGroups ?? [] };
   const { cluster, service } = spec.from;
-  const groups = serviceSecurityGroups(await describeService(ctx, spec.from));
+  const described = await describeService(ctx, spec.from);
+  const groups = serviceSecurityGroups(described);
   const label = `ECS service ${service} in cluster ${cluster}`;
   if (groups.length === 0) {
     throw new AttemptResultError({
@@ -103,39 +134,90 @@ async function resolveSource(spec: Spec, ctx: CheckContext): Promise<Source> {
       nextSteps: [`aws ecs describe-services --cluster ${cluster} --services ${service} --query 'services[0].networkConfiguration'`],
     });
   }
-  return { groups, label };
+  return { groups, label, subnets: described.networkConfiguration?.awsvpcConfiguration?.subnets ?? [] };
 }
 
-function evaluate(spec: Spec, source: Source, ingress: SecurityGroupRule[]): AttemptResult {
+function matchByGroupOrOpen(spec: Spec, source: Source, ingress: SecurityGroupRule[]): SecurityGroupRule | undefined {
+  const covering = ingress.filter((rule) => ruleCovers(rule, spec.protocol, spec.port));
+  return (
+    covering.find((rule) => source.groups.includes(rule.ReferencedGroupInfo?.GroupId ?? '')) ??
+    covering.find((rule) => OPEN_CIDRS.has(rule.CidrIpv4 ?? rule.CidrIpv6 ?? ''))
+  );
+}
+
+interface SubnetCoverage {
+  /** The CIDR rules that cover at least one subnet. */
+  rules: SecurityGroupRule[];
+  covered: SubnetCidr[];
+  uncovered: SubnetCidr[];
+}
+
+/** Which of the service's subnets the port's IPv4 CIDR rules cover (every task address lies in its subnet). */
+function subnetCoverage(spec: Spec, ingress: SecurityGroupRule[], subnets: SubnetCidr[]): SubnetCoverage {
+  const cidrRules = ingress.filter((rule) => rule.CidrIpv4 && ruleCovers(rule, spec.protocol, spec.port));
+  const ruleFor = (subnet: SubnetCidr) => cidrRules.find((rule) => cidrCovers(rule.CidrIpv4!, subnet.cidr));
+  const covered = subnets.filter((s) => ruleFor(s));
+  return {
+    rules: [...new Set(covered.map((s) => ruleFor(s)!))],
+    covered,
+    uncovered: subnets.filter((s) => !ruleFor(s)),
+  };
+}
+
+const subnetList = (subnets: SubnetCidr[]) => subnets.map((s) => `${s.subnetId} ${s.cidr}`).join(', ');
+
+/** One destination group's failure, or all of them joined (traffic needed only one group to let it in). */
+function combineFailures(spec: Spec, failures: AttemptResult[]): AttemptResult {
+  const first = failures[0] as AttemptResult;
+  if (failures.length === 1 || failures.some((f) => f.outcome !== 'fail' || !f.facts?.missingRule)) return failures.find((f) => f.outcome !== 'fail') ?? first;
+  return {
+    ...first,
+    message: failures.map((f) => f.message).join('; '),
+    observations: failures.flatMap((f) => f.observations ?? []),
+    nextSteps: failures.flatMap((f) => f.nextSteps ?? []),
+    facts: { ...first.facts, toSecurityGroups: destinations(spec) },
+  };
+}
+
+/** The verdict for one destination group. Long: it states the pass and the fail with all their parts. */
+function evaluate(spec: Spec, group: string, source: Source, ingress: SecurityGroupRule[], subnets?: SubnetCidr[]): AttemptResult {
   const covering = ingress.filter((rule) => ruleCovers(rule, spec.protocol, spec.port));
   const byGroup = covering.find((rule) => source.groups.includes(rule.ReferencedGroupInfo?.GroupId ?? ''));
   const byOpenCidr = covering.find((rule) => OPEN_CIDRS.has(rule.CidrIpv4 ?? rule.CidrIpv6 ?? ''));
-  const matched = byGroup ?? byOpenCidr;
+  const coverage = subnets?.length ? subnetCoverage(spec, ingress, subnets) : undefined;
+  const bySubnets = coverage && coverage.uncovered.length === 0 ? coverage.rules[0] : undefined;
+  const matched = byGroup ?? byOpenCidr ?? bySubnets;
   const wanted = traffic(spec);
   const from = orList(source.groups);
   const present = ingress.length ? ingress.map(formatRule).join(', ') : 'none';
   const facts = {
-    toSecurityGroup: spec.toSecurityGroup,
+    toSecurityGroup: group,
     port: spec.port,
     protocol: spec.protocol,
     fromSecurityGroups: source.groups,
     missingRule: !matched,
   };
   const details = {
-    toSecurityGroup: spec.toSecurityGroup,
+    toSecurityGroup: group,
     fromSecurityGroups: source.groups,
     ...(source.label ? { source: source.label } : {}),
+    ...(subnets ? { subnets } : {}),
     ingressRules: ingress.map((rule) => ({ id: rule.SecurityGroupRuleId, rule: formatRule(rule), description: rule.Description })),
   };
-  const expected = `a rule for ${wanted} from ${from} (or 0.0.0.0/0)`;
+  const expected = `a rule for ${wanted} from ${from} (or 0.0.0.0/0${source.subnets?.length ? ", or CIDRs covering the service's subnets" : ''})`;
 
   if (matched) {
-    const how = matched === byGroup ? `from ${ruleSource(matched)}` : `from anywhere (${ruleSource(matched)})`;
+    const how =
+      matched === byGroup
+        ? `from ${ruleSource(matched)}`
+        : matched === byOpenCidr
+          ? `from anywhere (${ruleSource(matched)})`
+          : `from ${coverage!.rules.map(ruleSource).join(', ')}, which covers the service's subnets (${subnetList(coverage!.covered)})`;
     const rule = `${matched.SecurityGroupRuleId}: ${formatRule(matched)}`;
     return {
       outcome: 'pass',
-      message: `${spec.toSecurityGroup} allows ${wanted} ${how} (rule ${rule})`,
-      observations: [{ what: `ingress on ${spec.toSecurityGroup}`, expected, actual: `rule ${rule}`, ok: true }],
+      message: `${group} allows ${wanted} ${how} (rule ${rule})`,
+      observations: [{ what: `ingress on ${group}`, expected, actual: `rule ${rule}`, ok: true }],
       details: {
         ...details,
         matchedRule: {
@@ -145,27 +227,31 @@ function evaluate(spec: Spec, source: Source, ingress: SecurityGroupRule[]): Att
           source: ruleSource(matched),
           description: matched.Description,
         },
+        ...(matched === bySubnets ? { coveredSubnets: coverage!.covered } : {}),
       },
       facts,
     };
   }
 
   const sourceGroup = source.groups[0] as string;
+  const partly = coverage?.covered.length
+    ? `; CIDR rules cover ${subnetList(coverage.covered)} but not ${subnetList(coverage.uncovered)}`
+    : '';
   return {
     outcome: 'fail',
-    message: `no ingress rule on ${spec.toSecurityGroup} allows ${wanted} from ${from}${source.label ? ` (${source.label})` : ''} (rules present: ${present})`,
-    observations: [{ what: `ingress on ${spec.toSecurityGroup}`, expected, actual: `no such rule; present: ${present}`, ok: false }],
+    message: `no ingress rule on ${group} allows ${wanted} from ${from}${source.label ? ` (${source.label})` : ''} (rules present: ${present})${partly}`,
+    observations: [{ what: `ingress on ${group}`, expected, actual: `no such rule; present: ${present}`, ok: false }],
     details,
     fix: {
       summary:
-        `Add the missing ingress rule on ${spec.toSecurityGroup} (${wanted} from ${sourceGroup}): apply the Terraform rule that defines it, ` +
+        `Add the missing ingress rule on ${group} (${wanted} from ${sourceGroup}): apply the Terraform rule that defines it, ` +
         `or run the command. With Terraform, target just that rule (terraform apply -target=<its aws_security_group_rule address>) ` +
         `so unrelated errors in the same apply cannot block it again; a rule added by hand drifts from Terraform until imported.`,
-      command: authorizeCommand(spec, sourceGroup),
+      command: authorizeCommand(spec, group, sourceGroup),
     },
     nextSteps: source.groups.map(
-      (group) =>
-        `aws ec2 describe-security-group-rules --filters "Name=group-id,Values=${spec.toSecurityGroup}" --query 'SecurityGroupRules[?ReferencedGroupInfo.GroupId==\`${group}\`]'`,
+      (sourceId) =>
+        `aws ec2 describe-security-group-rules --filters "Name=group-id,Values=${group}" --query 'SecurityGroupRules[?ReferencedGroupInfo.GroupId==\`${sourceId}\`]'`,
     ),
     facts,
   };
@@ -179,9 +265,9 @@ function orList(groups: string[]): string {
   return groups.join(' or ');
 }
 
-function authorizeCommand(spec: Spec, sourceGroup: string): string {
+function authorizeCommand(spec: Spec, group: string, sourceGroup: string): string {
   // The CLI documents `all` for every protocol (it also takes -1).
   const protocol = spec.protocol === '-1' ? 'all' : spec.protocol;
   const port = spec.protocol === '-1' ? '' : ` --port ${spec.port ?? -1}`;
-  return `aws ec2 authorize-security-group-ingress --group-id ${spec.toSecurityGroup} --protocol ${protocol}${port} --source-group ${sourceGroup}`;
+  return `aws ec2 authorize-security-group-ingress --group-id ${group} --protocol ${protocol}${port} --source-group ${sourceGroup}`;
 }

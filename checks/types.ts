@@ -44,6 +44,11 @@ export interface AttemptResult {
   nextSteps?: string[];
   /** Facts other checks' root-cause rules can match on (e.g. `{ port: 6379 }`). */
   facts?: Record<string, unknown>;
+  /**
+   * Things worth fixing that do not make the check fail (a `*_URL` without a scheme, a port that
+   * differs from the resource's): one line each, shown in every report. Never changes the verdict.
+   */
+  warnings?: string[];
 }
 
 /**

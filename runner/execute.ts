@@ -172,6 +172,7 @@ export function toReport(check: PlannedCheck, result: AttemptResult, attempts: n
     ...(result.fix ? { fix: result.fix } : {}),
     ...(result.nextSteps?.length ? { nextSteps: result.nextSteps } : {}),
     ...(result.facts ? { facts: result.facts } : {}),
+    ...(result.warnings?.length ? { warnings: result.warnings } : {}),
     lastOutcome,
     ...(consequenceOf ? { consequenceOf } : {}),
   };

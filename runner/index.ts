@@ -17,7 +17,7 @@ export type { RunReport, CheckReport, CheckStatus, RootCause, CauseReport, SkipI
 export type { RunEvent, RunEventListener } from './events.js';
 export { checkTypes, findCheckType } from '../checks/index.js';
 export type { CheckType, AttemptOutcome, AttemptResult, CheckContext, Observation } from '../checks/types.js';
-export { discover, scenarioText, plannedChain, DiscoveryError, DEFAULT_ERROR_PATTERN, type DiscoverOptions } from './discovery/index.js';
+export { discover, scenarioText, plannedChain, discoveryLines, DiscoveryError, DEFAULT_ERROR_PATTERN, type DiscoverOptions } from './discovery/index.js';
 export type { Discovered, DiscoveryInput, Budget, Chain, ChainCheck } from './discovery/index.js';
 export { parseDeploymentEvent, parseEcsArn, isRollbackInvocation, LIFECYCLE_STAGES, type DeploymentEvent, type LifecycleStage } from './deployment-event.js';
 export {

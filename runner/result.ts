@@ -40,6 +40,8 @@ export interface CheckReport {
   nextSteps?: string[];
   /** Facts the check observed, for root-cause rules (e.g. the port and groups of a missing rule). */
   facts?: Record<string, unknown>;
+  /** The last attempt's warnings (configuration smells): never change `status`; absent when none. */
+  warnings?: string[];
   /** Why a skipped check was skipped, as text ("needs "x", which failed", "interrupted"): JSON contract. */
   skipReason?: string;
   /** Why a skipped check was skipped, as data: what the root-cause analysis reads. */

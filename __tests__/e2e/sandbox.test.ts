@@ -166,6 +166,7 @@ describeSandbox('the incident scenario against the sandbox', () => {
     const run = await runScenario(sandbox, [], file);
     expect({ code: run.code, failed: run.report.checks.filter((c) => c.status !== 'passed').map((c) => c.message) }).toEqual({ code: 0, failed: [] });
     expect(run.report.checks.map((c) => [c.type, c.status])).toEqual([
+      ['ecs-task-definition', 'passed'],
       ['ecs-deployment', 'passed'],
       ['ecs-service-stable', 'passed'],
       ['ecs-task-running', 'passed'],
@@ -180,7 +181,7 @@ describeSandbox('the incident scenario against the sandbox', () => {
     const report = JSON.parse(run.stdout) as RunReport;
     expect({ code: run.code, failed: report.checks.filter((c) => c.status !== 'passed').map((c) => c.message) }).toEqual({ code: 0, failed: [] });
     expect(report.file).toBe('discovered:hokusai-development/hokusai-api-development');
-    expect(report.summary).toEqual({ passed: 6, failed: 0, errored: 0, skipped: 0 });
+    expect(report.summary).toEqual({ passed: 7, failed: 0, errored: 0, skipped: 0 });
   }, 60_000);
 
   it('run --cluster --service on the broken sandbox fails within the bounds it shows, well under a minute', async () => {

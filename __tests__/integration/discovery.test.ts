@@ -12,7 +12,8 @@ import { checkTypes } from '../../checks/index.js';
 import { discover, DiscoveryError, scenarioText, worstCaseMs, plannedChain, type Discovered } from '../../runner/discovery/index.js';
 import { parseScenario } from '../../runner/load.js';
 import { runScenario } from '../../runner/run.js';
-import { createWebService, type WebService, type WebServiceClients } from '../../scripts/fixtures/index.js';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { createSecret, createWebService, type WebService, type WebServiceClients } from '../../scripts/fixtures/index.js';
 import { useMoto } from '../support/moto.js';
 import { startSilentServer } from '../support/redis.js';
 import { requireTool } from '../support/tools.js';
@@ -30,21 +31,26 @@ requireTool('moto', 'discovery integration tests')('discover against moto', () =
   let aws: WebServiceClients;
   let web: WebService;
   let found: Discovered;
+  let secrets: SecretsManagerClient;
 
   beforeAll(async () => {
     aws = { ec2: new EC2Client({}), ecs: new ECSClient({}), elbv2: new ElasticLoadBalancingV2Client({}), logs: new CloudWatchLogsClient({}) };
+    secrets = new SecretsManagerClient({});
+    // The secret exists, as in a healthy account: discovery checks that it does (secretsExist).
+    const stripeKey = await createSecret(secrets, 'checkout/stripe-key');
     web = await createWebService(aws, {
       cluster: CLUSTER,
       service: SERVICE,
       healthCheck: HEALTH_CHECK,
       environment: { REDIS_URL: 'redis.internal:6379' },
-      secrets: ['STRIPE_KEY'],
+      secretsFrom: { STRIPE_KEY: stripeKey },
       logGroup: '/ecs/checkout',
     });
     found = await discover({ cluster: CLUSTER, service: SERVICE });
   });
 
   afterAll(() => {
+    secrets?.destroy();
     for (const client of Object.values(aws ?? {})) client.destroy();
   });
 
@@ -72,6 +78,8 @@ requireTool('moto', 'discovery integration tests')('discover against moto', () =
     const scenario = load(text);
     const budgets = Object.fromEntries(scenario.checks.map((c) => [c.name, { within: c.retry.withinMs, attempts: c.retry.attempts, timeout: c.timeoutMs }]));
     expect(budgets).toEqual({
+      // The task definition's secrets exist and its REDIS_URL has no scheme (a warning): 2 attempts.
+      'task definition': { within: undefined, attempts: 2, timeout: 10_000 },
       // 60 s task start + no grace period (moto keeps none) + the targets' bound; rollout COMPLETED, so no draining.
       'rollout landed': { within: 60_000 + TARGETS_WITHIN_MS, attempts: undefined, timeout: 10_000 },
       'service stable': { within: 60_000 + TARGETS_WITHIN_MS, attempts: undefined, timeout: 10_000 },
@@ -94,7 +102,7 @@ requireTool('moto', 'discovery integration tests')('discover against moto', () =
     const scenario = load(scenarioText({ cluster: CLUSTER, service: SERVICE }, found));
     const report = await runScenario(scenario);
     const statuses = Object.fromEntries(report.checks.map((c) => [c.name, c.status]));
-    expect(statuses).toEqual({ 'rollout landed': 'passed', 'service stable': 'passed', 'tasks running': 'passed', 'targets healthy': 'failed', 'no errors since the deployment': 'passed' });
+    expect(statuses).toEqual({ 'task definition': 'passed', 'rollout landed': 'passed', 'service stable': 'passed', 'tasks running': 'passed', 'targets healthy': 'failed', 'no errors since the deployment': 'passed' });
     expect(report.checks.find((c) => c.name === 'targets healthy')!.message).toContain('Target.Timeout');
     // Retried up to its bound (the last attempt starts one 3 s poll before it), not failed at once, and no longer.
     expect(report.durationMs).toBeGreaterThanOrEqual(TARGETS_WITHIN_MS - 4_000);

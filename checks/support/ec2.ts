@@ -142,3 +142,53 @@ export function formatTraffic(protocol: string, from?: number, to?: number): str
 export function formatRule(rule: SecurityGroupRule): string {
   return `${formatTraffic(rule.IpProtocol ?? '', rule.FromPort, rule.ToPort)} from ${ruleSource(rule)}`;
 }
+
+/** What DescribeSubnets always returns: `Subnets`, each with its id and IPv4 CIDR block. */
+export const DESCRIBE_SUBNETS_SHAPE: ResponseShape = {
+  Subnets: 'array',
+  'Subnets[].SubnetId': 'string',
+  'Subnets[].CidrBlock': 'string',
+};
+
+export interface SubnetCidr {
+  subnetId: string;
+  /** The subnet's IPv4 CIDR block, e.g. `10.0.1.0/24`. */
+  cidr: string;
+}
+
+/**
+ * The IPv4 CIDR block of each subnet (ec2:DescribeSubnets), in the order asked.
+ * @throws AttemptResultError: `error` for an AWS error (an unknown subnet id is InvalidSubnetID.NotFound)
+ *   or an answer that lacks a subnet asked for.
+ */
+export async function subnetCidrs(ctx: CheckContext, subnetIds: readonly string[]): Promise<SubnetCidr[]> {
+  if (subnetIds.length === 0) return [];
+  const { DescribeSubnetsCommand } = await import('@aws-sdk/client-ec2');
+  const client = await ctx.clients.get(ec2Client);
+  const action = 'ec2:DescribeSubnets';
+  const out = await awsCall(ctx, action, (abortSignal) => client.send(new DescribeSubnetsCommand({ SubnetIds: [...subnetIds] }), { abortSignal }), DESCRIBE_SUBNETS_SHAPE);
+  const byId = new Map((out.Subnets ?? []).map((s) => [s.SubnetId!, s.CidrBlock!]));
+  const missing = subnetIds.filter((id) => !byId.has(id));
+  if (missing.length) throw new AttemptResultError(unexpectedResponseResult(action, [`Subnets does not include ${missing.join(', ')}`]));
+  return subnetIds.map((subnetId) => ({ subnetId, cidr: byId.get(subnetId)! }));
+}
+
+/** `10.0.1.0/24` → [network as uint32, prefix length]; undefined for anything that is not an IPv4 CIDR. */
+export function parseIpv4Cidr(cidr: string): [number, number] | undefined {
+  const match = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(cidr.trim());
+  if (!match) return undefined;
+  const octets = match.slice(1, 5).map(Number);
+  const prefix = Number(match[5]);
+  if (octets.some((o) => o > 255) || prefix > 32) return undefined;
+  const address = octets.reduce((sum, o) => sum * 256 + o, 0);
+  return [address, prefix];
+}
+
+/** Whether every address of `inner` lies in `outer` (both IPv4 CIDRs): `10.0.0.0/16` covers `10.0.1.0/24`. Pure. */
+export function cidrCovers(outer: string, inner: string): boolean {
+  const a = parseIpv4Cidr(outer);
+  const b = parseIpv4Cidr(inner);
+  if (!a || !b || a[1] > b[1]) return false;
+  const size = 2 ** (32 - a[1]);
+  return Math.floor(a[0] / size) === Math.floor(b[0] / size);
+}

@@ -8,6 +8,8 @@ import { describeService, findTaskDefinition, primaryDeployment, runningTaskDefi
 import { describeTargetGroup, healthCheckSettings } from '../../checks/support/elbv2.js';
 import { AttemptResultError, type CheckContext } from '../../checks/types.js';
 import { ClientPool } from '../clients.js';
+import { discoverDependencies } from './dependencies.js';
+import { discoverEntryPoint } from './entry-point.js';
 import { DiscoveryError, type Discovered, type DiscoveredContainer, type DiscoveredTargetGroup, type DiscoveryInput } from './types.js';
 import { callContext } from '../call-context.js';
 
@@ -19,6 +21,7 @@ export interface DiscoverOptions {
 }
 
 const DEFAULT_TIMEOUT_MS = 30_000;
+const NO_ENTRY_POINT: Awaited<ReturnType<typeof discoverEntryPoint>> = {};
 
 function label(arn: string | undefined): string | undefined {
   return arn?.split('/').pop();
@@ -62,14 +65,17 @@ async function targetGroupsOf(ctx: CheckContext, service: Service): Promise<Disc
     arn: g.TargetGroupArn ?? '',
     healthCheckPath: g.HealthCheckPath,
     healthCheck: healthCheckSettings(g),
+    loadBalancerArns: g.LoadBalancerArns ?? [],
   }));
 }
 
 /**
  * Reads an ECS service as it runs now: its PRIMARY deployment's task definition (containers, secret
  * names, awslogs groups), target groups with their health-check settings, awsvpc security groups,
- * rollout state and health-check grace period.
- * AWS APIs: ecs:DescribeServices, ecs:DescribeTaskDefinition, elasticloadbalancing:DescribeTargetGroups.
+ * rollout state and health-check grace period; the data stores its configuration points at
+ * (dependencies.ts) and, without --url, the load balancer listener in front of it (entry-point.ts).
+ * AWS APIs: ecs:DescribeServices, ecs:DescribeTaskDefinition, elasticloadbalancing:DescribeTargetGroups,
+ * plus those of discoverDependencies and discoverEntryPoint.
  * @throws DiscoveryError when the service does not exist or is not ACTIVE, when AWS refuses or fails
  *   a call, or when AWS does not answer within `timeoutMs`.
  */
@@ -86,7 +92,12 @@ export async function discover(input: DiscoveryInput, options: DiscoverOptions =
       taskDefinitionArn ? findTaskDefinition(ctx, taskDefinitionArn) : undefined,
       targetGroupsOf(ctx, service),
     ]);
-    const ecs = await pool.get(ecsClient);
+    const [dependencies, entry, ecs] = await Promise.all([
+      discoverDependencies(ctx, definition),
+      // With --url the entry point is given; without a target group there is none to find.
+      input.url || targetGroups.length === 0 ? NO_ENTRY_POINT : discoverEntryPoint(ctx, targetGroups),
+      pool.get(ecsClient),
+    ]);
     return {
       taskDefinition: definition ? `${definition.family}:${definition.revision}` : label(taskDefinitionArn),
       containers: containersOf(definition),
@@ -96,6 +107,10 @@ export async function discover(input: DiscoveryInput, options: DiscoverOptions =
       rolloutState: primary?.rolloutState,
       healthCheckGracePeriodSeconds: service.healthCheckGracePeriodSeconds,
       region: input.region ?? (await ecs.config.region().catch(() => undefined)),
+      subnets: service.networkConfiguration?.awsvpcConfiguration?.subnets ?? [],
+      ...dependencies,
+      ...(entry.entryPoint ? { entryPoint: entry.entryPoint } : {}),
+      ...(entry.missing ? { entryPointMissing: entry.missing } : {}),
     };
   } catch (error) {
     throw discoveryError(input, error, signal, timeoutMs);

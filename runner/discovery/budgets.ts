@@ -127,3 +127,40 @@ export function worstCaseMs(budget: Budget): number {
   for (let i = 0; i < attempts - 1; i++) waits += Math.min(budget.intervalMs * budget.backoff ** i, budget.maxIntervalMs ?? Infinity);
   return attempts * budget.timeoutMs + waits;
 }
+
+/** `ecs-task-definition` (secrets exist, connections): a task definition does not change by waiting. */
+export const TASK_DEFINITION_BUDGET: Budget = {
+  timeoutMs: 10_000,
+  attempts: 2,
+  intervalMs: 2_000,
+  backoff: 1,
+  why: '2 attempts: a task definition and its secrets do not change by waiting; the second covers a transient AWS error',
+};
+
+/** `sg-ingress` on a dependency's path: a missing rule fails at once; only a transient AWS error is retried. */
+export const NETWORK_PATH_BUDGET: Budget = {
+  timeoutMs: 10_000,
+  attempts: 2,
+  intervalMs: 2_000,
+  backoff: 1,
+  why: '2 attempts: a missing rule fails at once (rules do not appear by waiting)',
+};
+
+/** `elasticache-available` / `rds-available`: a store briefly modifying or backing up is waited for, not long. */
+export const DEPENDENCY_HEALTH_BUDGET: Budget = {
+  timeoutMs: 10_000,
+  withinMs: 30_000,
+  intervalMs: 5_000,
+  backoff: 1,
+  why: 'within 30s: a store that is modifying or backing up gets a few polls; stopped or missing fails at once',
+};
+
+/**
+ * `http` on the health-check path: one attempt of 3 samples, each allowed the target group's
+ * health-check timeout (ALB default 5 s), 10-30 s in all.
+ */
+export function httpBudget(settings: HealthCheckSettings | undefined): Budget {
+  const timeout = settings?.timeoutSeconds ?? ALB_DEFAULTS.timeoutSeconds;
+  const timeoutMs = Math.min(Math.max(3 * timeout * 1000, 10_000), 30_000);
+  return { timeoutMs, attempts: 1, intervalMs: 1_000, backoff: 1, why: `one attempt of 3 samples, ${seconds(timeoutMs)} at most (3 × the ${timeout}s health-check timeout, 10-30s)` };
+}

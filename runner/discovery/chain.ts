@@ -2,7 +2,8 @@
  * The standard post-deploy chain for a discovered service, as data: which checks, in which order,
  * what each needs first, and each one's budget. text.ts writes it as YAML.
  */
-import { HTTP_BUDGET, LOGS_BUDGET, TASKS_RUNNING_BUDGET, rolloutBudget, targetsHealthyBudget, type Budget } from './budgets.js';
+import { LOGS_BUDGET, TASKS_RUNNING_BUDGET, rolloutBudget, targetsHealthyBudget, type Budget } from './budgets.js';
+import { dependencyChecks, entryPointCheck, isChainCheck, withDependencies } from './dependency-chain.js';
 import type { Discovered, DiscoveryInput } from './types.js';
 
 /** The default "something went wrong" filter pattern for application logs. */
@@ -46,8 +47,10 @@ export interface RolloutContext {
 const stageRef = (input: RolloutContext) => (input.stage ? { stage: '${vars.stage}' } : {});
 
 /**
- * The chain: rollout landed (ecs-deployment), service stable → tasks running → targets healthy (behind a load balancer with health
- * checks), no error lines since the deployment (awslogs), and the health endpoint (with `url`).
+ * The chain: the dependencies (task definition secrets and endpoints, each data store's health and
+ * network path; dependency-chain.ts), then rollout landed (ecs-deployment), service stable → tasks
+ * running → targets healthy (behind a load balancer with health checks), no error lines since the
+ * deployment (awslogs), and the health endpoint (with `url`, or the load balancer's listener).
  * A check that could not pass on a healthy service (health checks disabled) is left out, never a
  * false alarm.
  */
@@ -80,9 +83,9 @@ export function plannedChain(input: DiscoveryInput & RolloutContext, found: Disc
       budget: LOGS_BUDGET,
     });
   }
-  if (input.url) {
-    const path = found.targetGroups.find((g) => g.healthCheckPath)?.healthCheckPath ?? '/health';
-    checks.push({ name: 'health', type: 'http', spec: { url: `\${vars.baseUrl}${path}`, samples: 3, expect: { status: 200, maxLatency: '1s' } }, budget: HTTP_BUDGET });
-  }
-  return { checks, leftOut };
+  // Issue #10: the health endpoint (--url or the load balancer), and the dependencies first, gating the rest.
+  const health = entryPointCheck(input, found);
+  if (isChainCheck(health)) checks.push(health);
+  else if (found.targetGroups.length > 0 || input.url) leftOut.push(health);
+  return withDependencies({ checks, leftOut }, dependencyChecks(found));
 }

@@ -5,7 +5,8 @@
  * --service` runs the very text `init` prints.
  *
  * Modules: aws.ts (the look-ups), chain.ts (which checks), budgets.ts (how long each may take),
- * text.ts (the YAML). New dependencies to follow (issue #10) add a look-up and a chain step.
+ * text.ts (the YAML); dependencies.ts and entry-point.ts (issue #10: the data stores the configuration
+ * points at, the load balancer in front) with dependency-chain.ts (their checks, run first).
  */
 export { discover, type DiscoverOptions } from './aws.js';
 export { plannedChain, DEFAULT_ERROR_PATTERN, type Chain, type ChainCheck, type LeftOut } from './chain.js';
@@ -15,10 +16,26 @@ export {
   timeToHealthyMs,
   worstCaseMs,
   HTTP_BUDGET,
+  DEPENDENCY_HEALTH_BUDGET,
+  NETWORK_PATH_BUDGET,
+  TASK_DEFINITION_BUDGET,
+  httpBudget,
   LOGS_BUDGET,
   TASKS_RUNNING_BUDGET,
   TARGETS_MARGIN_MS,
   type Budget,
 } from './budgets.js';
 export { scenarioText, budgetKeys, yamlDuration } from './text.js';
-export { DiscoveryError, type Discovered, type DiscoveredContainer, type DiscoveredTargetGroup, type DiscoveryInput } from './types.js';
+export { dependencyChecks, discoveryLines, entryPointCheck, successCodes, withDependencies } from './dependency-chain.js';
+export { discoverDependencies } from './dependencies.js';
+export { discoverEntryPoint, baseUrlOf, forwardsTo } from './entry-point.js';
+export {
+  DiscoveryError,
+  type Discovered,
+  type DiscoveredContainer,
+  type DiscoveredDependency,
+  type DiscoveredEntryPoint,
+  type DiscoveredTargetGroup,
+  type DiscoveryInput,
+  type UnmatchedEndpoint,
+} from './types.js';

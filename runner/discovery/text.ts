@@ -2,6 +2,7 @@
 import { Document, type YAMLMap, type YAMLSeq } from 'yaml';
 import type { Budget } from './budgets.js';
 import { plannedChain, type Chain, type RolloutContext } from './chain.js';
+import { discoveryLines } from './dependency-chain.js';
 import type { Discovered, DiscoveryInput } from './types.js';
 
 /** `90000` → `"90s"`, `600000` → `"10m"`, `1500` → `"1500ms"`: a duration the scenario loader reads back exactly. */
@@ -57,6 +58,7 @@ function header(input: DiscoveryInput, found: Discovered, chain: Chain, now: Dat
     `  log groups:      ${logGroups.join(', ') || 'none (no awslogs driver)'}`,
     `  security groups: ${found.securityGroups.join(', ') || 'none (not awsvpc)'}`,
     `  PRIMARY deployment started: ${found.deploymentStartedAt ?? 'unknown'}`,
+    ...discoveryLines(found).map((line) => `  ${line}`),
     ...chain.leftOut.map((l) => `Left out: ${l.name}: ${l.why}.`),
     'Every check states its budget (timeout: per attempt, retry.within: all attempts), derived from AWS;',
     'raise retry.within on ecs-service-stable if you run this file while a rollout drains old tasks.',
@@ -89,7 +91,8 @@ export function scenarioText(input: DiscoveryInput & RolloutContext, found: Disc
   const vars: Record<string, string> = { cluster: literalText(input.cluster), service: literalText(input.service) };
   if (input.taskDefinition) vars.taskDefinition = literalText(input.taskDefinition);
   if (input.stage) vars.stage = literalText(input.stage);
-  if (input.url) vars.baseUrl = literalText(input.url.replace(/\/+$/, ''));
+  const baseUrl = input.url ?? found.entryPoint?.baseUrl;
+  if (baseUrl) vars.baseUrl = literalText(baseUrl.replace(/\/+$/, ''));
   const doc = new Document({
     name: literalText(input.service),
     description: literalText(`Post-deploy checks for ECS service ${input.service} in cluster ${input.cluster}`),

@@ -1,4 +1,5 @@
 /** What discovery reads from AWS about one ECS service, and the one error it throws. */
+import type { ConnectionExpectation, DataStoreKind } from '../../checks/support/dependencies-match.js';
 import type { HealthCheckSettings } from '../../checks/support/elbv2.js';
 
 export interface DiscoveryInput {
@@ -16,6 +17,50 @@ export interface DiscoveredTargetGroup {
   healthCheckPath?: string;
   /** The target group's health check as DescribeTargetGroups returns it (seconds and counts). */
   healthCheck?: HealthCheckSettings;
+  /** The load balancers that send it traffic (`LoadBalancerArns`). */
+  loadBalancerArns?: string[];
+}
+
+/** A data store the service's configuration points at (issue #10: follow the service to its dependencies). */
+export interface DiscoveredDependency {
+  container: string;
+  /** The environment variable naming it, e.g. REDIS_URL. */
+  variable: string;
+  /** `host:port` as the variable names it (never the value: a URL may carry a password). */
+  endpoint: string;
+  store: {
+    kind: DataStoreKind;
+    id: string;
+    /** `ElastiCache replication group hokusai-redis`. */
+    label: string;
+    status?: string;
+    securityGroups: string[];
+  };
+  /** The port the network path must allow: the store's. */
+  port: number;
+  /** What the variable should look like (port, scheme), written into the scenario's `connections`. */
+  expectation: ConnectionExpectation;
+  /** Configuration smells seen at discovery (no scheme, redis:// against TLS, another port). */
+  warnings: string[];
+}
+
+/** An endpoint in the configuration that no data store discovery can see claims (a TCP reachability note). */
+export interface UnmatchedEndpoint {
+  container: string;
+  variable: string;
+  endpoint: string;
+  /** A `*_URL` / `*_URI` without a scheme: still worth a warning. */
+  noScheme: boolean;
+}
+
+/** The HTTP entry point found from the target group's load balancer (used unless --url is given). */
+export interface DiscoveredEntryPoint {
+  /** `http://api-123.us-east-1.elb.amazonaws.com` (port only when not the protocol's default). */
+  baseUrl: string;
+  loadBalancer: string;
+  /** `HTTP:80`. */
+  listener: string;
+  targetGroup: string;
 }
 
 export interface DiscoveredContainer {
@@ -43,6 +88,20 @@ export interface Discovered {
   /** The service's `healthCheckGracePeriodSeconds` (seconds ECS ignores failing load balancer health checks). */
   healthCheckGracePeriodSeconds?: number;
   region?: string;
+  /** The awsvpc subnets of the service's tasks. */
+  subnets?: string[];
+  /** Data stores the configuration points at (absent: none, or an older discovery). */
+  dependencies?: DiscoveredDependency[];
+  /** Endpoints no data store claims: noted, not checked (the runner is usually outside the VPC). */
+  unmatched?: UnmatchedEndpoint[];
+  /** How many `valueFrom` references (secrets, log secret options, repository credentials) the task definition has. */
+  secretReferences?: number;
+  /** What discovery could not follow and why, one line each (shown in the header and on stderr). */
+  notes?: string[];
+  /** The load balancer's listener for the target group (when no --url is given). */
+  entryPoint?: DiscoveredEntryPoint;
+  /** Why no entry point was found (internal load balancer, no forwarding listener, …). */
+  entryPointMissing?: string;
 }
 
 /** Discovery could not read the service: a missing service, missing permissions, no answer from AWS. */

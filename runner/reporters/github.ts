@@ -80,6 +80,7 @@ function annotations(report: RunReport, options: ReporterOptions): string[] {
   return [
     ...failures.map((check) => failureAnnotation(check, report, options)),
     ...flaky.map((check) => flakyAnnotation(check, options)),
+    ...report.checks.flatMap((check) => (check.warnings ?? []).map((w) => workflowCommand('warning', [['title', `${oneLine(check.name)}: warning`], ...locationProperties(check, options)], w))),
     workflowCommand('notice', [['title', 'verify-deployment']], verdictLine(report)),
   ];
 }

@@ -37,6 +37,7 @@ function checkDocument(check: CheckReport) {
     skipReason: check.skipReason,
     skip: check.skip && { reason: check.skip.reason, because: check.skip.because },
     consequenceOf: check.consequenceOf,
+    warnings: check.warnings?.length ? check.warnings : undefined,
   };
 }
 

@@ -101,6 +101,8 @@ function testCase(check: CheckReport, report: RunReport, options: ReporterOption
         ['flaky', check.flaky ? 'true' : undefined],
       ]),
       ...outcome(check, report, options),
+      // Warnings never fail a test case: JUnit viewers show system-out with it.
+      ...(check.warnings?.length ? [{ name: 'system-out', attributes: {}, text: check.warnings.map((w) => `warning: ${w}`).join('\n') }] : []),
     ],
   };
 }

@@ -121,6 +121,12 @@ function failureBlock(check: CheckReport, report: RunReport, options: ReporterOp
   return ['', heading, ...failureDetail(check, report, paint).map((line) => `    ${line}`)];
 }
 
+/** Every check's warnings (configuration smells), whatever its status: they never change a verdict. */
+function warningBlock(report: RunReport, paint: Paint): string[] {
+  const lines = report.checks.flatMap((check) => (check.warnings ?? []).map((w) => `  ${paint('yellow', '⚠')} ${oneLine(check.name)}: ${oneLine(w)}`));
+  return lines.length ? ['', paint('bold', 'Warnings:'), ...lines] : [];
+}
+
 export function renderPretty(report: RunReport, options: ReporterOptions): ReporterOutput {
   const paint = createPaint(options.color);
   const width = boundedWidth(options.width);
@@ -131,6 +137,7 @@ export function renderPretty(report: RunReport, options: ReporterOptions): Repor
     paint('bold', paint(verdictStyle, verdictLine(report))),
     ...rootCauseBlock(report, paint),
     ...report.checks.filter(isFailure).flatMap((check) => failureBlock(check, report, options, paint)),
+    ...warningBlock(report, paint),
   ];
   return { text: `${lines.join('\n')}\n` };
 }

@@ -85,7 +85,8 @@ export function planRun(args: RunArgs, lib: Library): RunPlan {
 }
 
 /** The scenario from the file, or discovered from --cluster/--service. Throws ScenarioError, UsageError. */
-async function loadRunScenario(args: RunArgs, lib: Library, env: Streams['env'], signal?: AbortSignal): Promise<Scenario> {
+async function loadRunScenario(args: RunArgs, lib: Library, streams: Streams, signal?: AbortSignal): Promise<Scenario> {
+  const { env } = streams;
   const { checkTypes } = lib;
   if (!args.target) return lib.loadScenario(args.file!, { checkTypes, vars: args.vars, optionalVars: args.optionalVars, env });
   const { discover, scenarioText, DiscoveryError } = lib;
@@ -93,6 +94,8 @@ async function loadRunScenario(args: RunArgs, lib: Library, env: Streams['env'],
     if (error instanceof DiscoveryError) throw new UsageError(error.message);
     throw error;
   });
+  // What discovery followed (variable → resource → security groups → port), already neutralised.
+  for (const line of lib.discoveryLines(found)) streams.stderr.write(`verify-deployment: ${line}\n`);
   const displayName = `discovered:${args.target.cluster}/${args.target.service}`;
   return lib.parseScenario(scenarioText({ ...args.target, ...args.rollout }, found), { checkTypes, vars: args.vars, optionalVars: args.optionalVars, env, displayName, dir: process.cwd() });
 }
@@ -189,7 +192,7 @@ export async function runCommand(args: RunArgs, io: RunIo = {}): Promise<number>
   }
   let scenario: Scenario;
   try {
-    scenario = await loadRunScenario(args, lib, streams.env, io.signal);
+    scenario = await loadRunScenario(args, lib, streams, io.signal);
   } catch (error) {
     if (!(error instanceof lib.ScenarioError)) throw error;
     // Excerpts quote the scenario, which may come from someone else's pull request.

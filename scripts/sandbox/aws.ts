@@ -4,6 +4,7 @@ import { EC2Client } from '@aws-sdk/client-ec2';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { ElastiCacheClient } from '@aws-sdk/client-elasticache';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 
 export const SANDBOX_REGION = 'us-east-1';
 
@@ -16,6 +17,7 @@ export interface SandboxClients {
   elbv2: ElasticLoadBalancingV2Client;
   logs: CloudWatchLogsClient;
   elasticache: ElastiCacheClient;
+  secretsmanager: SecretsManagerClient;
   destroy(): void;
 }
 
@@ -27,6 +29,7 @@ export function sandboxClients(endpoint: string): SandboxClients {
     elbv2: new ElasticLoadBalancingV2Client(config),
     logs: new CloudWatchLogsClient(config),
     elasticache: new ElastiCacheClient(config),
+    secretsmanager: new SecretsManagerClient(config),
   };
   return { ...clients, destroy: () => Object.values(clients).forEach((c) => c.destroy()) };
 }

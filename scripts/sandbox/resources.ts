@@ -7,6 +7,7 @@ import {
   createLogGroup,
   createNetwork,
   createReplicationGroup,
+  createSecret,
   createSecurityGroup,
   createTargetGroup,
   registerTaskDefinition,
@@ -91,7 +92,9 @@ export async function createIncidentResources(
     await createLoadBalancer(aws.elbv2, { name: INCIDENT.loadBalancerName, subnetIds, securityGroups: [INCIDENT.apiSecurityGroup], targetGroupArn });
     return targetGroupArn;
   });
-  const [{ vpcId, subnetIds }, targetGroupArn, [taskDefinitionWithoutSecret, taskDefinitionWithSecret]] = await Promise.all([network, loadBalancing, taskDefinitions, cache, cluster]);
+  // The secret the fixed task definition references exists (zero-config checks `secretsExist`).
+  const secret = createSecret(aws.secretsmanager, INCIDENT.secretArn.split(':secret:')[1]!);
+  const [{ vpcId, subnetIds }, targetGroupArn, [taskDefinitionWithoutSecret, taskDefinitionWithSecret]] = await Promise.all([network, loadBalancing, taskDefinitions, cache, cluster, secret]);
   await createEcsService(aws.ecs, {
     createCluster: false,
     cluster: INCIDENT.cluster,
