@@ -16,7 +16,7 @@ type CheckInput = Partial<CheckReport> & Pick<CheckReport, 'name' | 'type' | 'st
 
 function check(overrides: CheckInput): CheckReport {
   if (!checkTypes.some((c) => c.type === overrides.type)) throw new Error(`fixture uses unknown check type ${overrides.type}`);
-  const lastOutcome = { passed: 'pass', failed: 'retry', error: 'error', skipped: undefined }[overrides.status] as CheckReport['lastOutcome'];
+  const lastOutcome = { passed: 'pass', failed: 'retry', error: 'error', skipped: undefined, inconclusive: 'inconclusive' }[overrides.status] as CheckReport['lastOutcome'];
   return {
     attempts: 1,
     durationMs: 120,
