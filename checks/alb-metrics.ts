@@ -197,7 +197,7 @@ function assessTarget(spec: Spec, series: MetricSeries[], i: number, where: stri
     }
     const valueMs = max(found) * 1000;
     const ok = valueMs <= limitMs;
-    const text = `${what} ${formatDuration(valueMs)} ${ok ? '≤' : '>'} ${formatDuration(limitMs)}`;
+    const text = `${stat} response time ${formatDuration(valueMs)}${where} ${ok ? '≤' : '>'} ${formatDuration(limitMs)}`;
     findings.push({ verdict: ok ? 'pass' : 'fail', text, metric, breach: 'latency', observation: { what, expected: `≤ ${formatDuration(limitMs)}`, actual: formatDuration(valueMs), ok } });
   }
   if (spec.maxUnhealthyHosts !== undefined) {

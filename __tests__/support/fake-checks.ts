@@ -9,7 +9,7 @@ import { durationSchema } from '../../runner/duration.js';
 import { parseScenario, type LoadOptions } from '../../runner/load.js';
 import type { Scenario } from '../../runner/scenario.js';
 
-export const FAKE_OUTCOMES = ['pass', 'retry', 'fail', 'error', 'retryable-error', 'hang', 'throw'] as const;
+export const FAKE_OUTCOMES = ['pass', 'retry', 'fail', 'error', 'retryable-error', 'hang', 'throw', 'inconclusive'] as const;
 export type FakeOutcome = (typeof FAKE_OUTCOMES)[number];
 
 /** One call of a fake check's run(), as the test sees it afterwards. */
@@ -51,6 +51,8 @@ const fakeSchema = z.strictObject({
   discoverSecret: z.string().optional(),
   /** A line the check logs through ctx.log.debug on each attempt. */
   debug: z.string().optional(),
+  /** For `inconclusive` outcomes: the check's noData policy. */
+  noData: z.enum(['pass', 'fail', 'inconclusive']).optional(),
 });
 type FakeSpec = z.output<typeof fakeSchema>;
 
@@ -86,6 +88,8 @@ function resultFor(outcome: FakeOutcome, spec: FakeSpec, attempt: number): Attem
       return { outcome: 'error', message, observations };
     case 'retryable-error':
       return { outcome: 'error', retryable: true, message, observations };
+    case 'inconclusive':
+      return { outcome: 'inconclusive', message, observations, ...(spec.noData ? { noData: spec.noData } : {}) };
     default:
       throw new Error(`resultFor(${outcome})`);
   }

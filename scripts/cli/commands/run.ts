@@ -14,7 +14,8 @@ export const run = defineCommand({
       lines: [
         'run <scenario.yaml> [--var key=value]... [--reporter NAME]... [--out NAME=PATH]...',
         '[--only NAME[,NAME]] [--from NAME] [--fail-fast] [--timeout DURATION]',
-        '[--concurrency N] [--watch [--interval DURATION]] [--verbose]',
+        '[--concurrency N] [--watch [--interval DURATION]] [--inconclusive fail|pass]',
+        '[--verbose]',
         '[--color | --no-color]',
       ],
     },
@@ -34,6 +35,7 @@ export const run = defineCommand({
     concurrency: { type: 'string' },
     watch: { type: 'boolean' },
     interval: { type: 'string' },
+    inconclusive: { type: 'string' },
     verbose: { type: 'boolean' },
     color: { type: 'boolean' },
     'no-color': { type: 'boolean' },
@@ -50,6 +52,7 @@ export const run = defineCommand({
     concurrency: { arg: 'N', text: `run up to N checks whose needs are met at once (1-${MAX_CONCURRENCY}, default 1)` },
     watch: { text: 're-run what is not passing every --interval until all pass or --timeout expires' },
     interval: { arg: 'DURATION', text: 'pause between --watch rounds (default 5s)' },
+    inconclusive: { arg: 'fail|pass', text: 'what a check with no data (no datapoints, an alarm in INSUFFICIENT_DATA) makes of the run: fail (default, exit 1) or pass' },
     verbose: { text: "show the checks' debug lines on stderr" },
     color: { text: 'colour the output even when it is not a terminal' },
     'no-color': { text: 'never colour the output (NO_COLOR is respected too)' },
@@ -63,7 +66,10 @@ at that check.
 Progress goes to stderr (live on a terminal, plain lines in CI); stdout carries only the report.
 --reporter json or junit must be the only reporter on stdout.
 
-Exit codes: 0 all checks passed; 1 a check failed or errored, or a report could not be written;
+A check that found no evidence ends "inconclusive": it is counted apart, and the run fails on it
+(exit 1) unless --inconclusive pass.
+
+Exit codes: 0 all checks passed; 1 a check failed, errored or was inconclusive, or a report could not be written;
 2 invalid scenario or usage; 130/143 interrupted by SIGINT/SIGTERM (summary and --out files are
 still written).`,
   interruptible: true,
@@ -73,6 +79,9 @@ still written).`,
     if (!target && positionals.length === 0) throw new UsageError('needs a scenario file (or --cluster and --service to discover one)');
     if (values.from && values.only) throw new UsageError('--from and --only cannot be combined');
     if (values.interval && !values.watch) throw new UsageError('--interval only applies with --watch');
+    if (values.inconclusive !== undefined && values.inconclusive !== 'pass' && values.inconclusive !== 'fail') {
+      throw new UsageError(`--inconclusive expects fail or pass, got "${values.inconclusive}"`);
+    }
     const concurrency = values.concurrency === undefined ? 1 : Number(values.concurrency);
     if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > MAX_CONCURRENCY) {
       throw new UsageError(`--concurrency expects an integer from 1 to ${MAX_CONCURRENCY}, got "${values.concurrency}"`);
@@ -95,6 +104,7 @@ still written).`,
       failFast: values['fail-fast'] ?? false,
       timeout: values.timeout,
       concurrency,
+      ...(values.inconclusive ? { inconclusive: values.inconclusive as 'pass' | 'fail' } : {}),
       color: values['no-color'] ? false : values.color,
       verbose: values.verbose ?? false,
     };
