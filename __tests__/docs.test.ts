@@ -30,7 +30,7 @@ describe('generated documentation stays in step with the schemas', () => {
     const granted = new Set(policy.Statement.flatMap((s) => s.Action));
     for (const action of granted) expect(action).toMatch(/:(Describe|List|Get|FilterLogEvents)/);
     const pages = await Promise.all(checkTypes.map((c) => readFile(path.join(ROOT, 'docs', 'checks', `${c.type}.md`), 'utf8')));
-    const asked = new Set(pages.flatMap((page) => [...page.matchAll(/`((?:ecs|ec2|elasticloadbalancing|logs|elasticache):[A-Z][A-Za-z]+)`/g)].map((m) => m[1]!)));
+    const asked = new Set(pages.flatMap((page) => [...page.matchAll(/`((?:ecs|ec2|elasticloadbalancing|logs|elasticache|cloudwatch):[A-Z][A-Za-z]+)`/g)].map((m) => m[1]!)));
     expect([...asked].filter((action) => !granted.has(action))).toEqual([]);
   });
 });
