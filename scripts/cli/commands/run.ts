@@ -15,8 +15,7 @@ export const run = defineCommand({
         'run <scenario.yaml> [--var key=value]... [--reporter NAME]... [--out NAME=PATH]...',
         '[--only NAME[,NAME]] [--from NAME] [--fail-fast] [--timeout DURATION]',
         '[--concurrency N] [--watch [--interval DURATION]] [--inconclusive fail|pass]',
-        '[--verbose]',
-        '[--color | --no-color]',
+        '[--verbose] [--color | --no-color]',
       ],
     },
     {
