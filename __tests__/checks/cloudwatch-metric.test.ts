@@ -1,6 +1,6 @@
 import { describe, it, expect, beforeEach } from '@jest/globals';
 import { mockClient } from 'aws-sdk-client-mock';
-import { CloudWatchClient, GetMetricDataCommand, type MetricDataResult } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchClient, GetMetricDataCommand, type GetMetricDataCommandOutput, type MetricDataResult } from '@aws-sdk/client-cloudwatch';
 import { DescribeServicesCommand, ECSClient } from '@aws-sdk/client-ecs';
 import { cloudwatchMetric as check } from '../../checks/cloudwatch-metric.js';
 import { fakeContext } from '../support/context.js';
@@ -183,7 +183,7 @@ describe('cloudwatch-metric: GetMetricData pages and answers', () => {
     ['a result without Values', { MetricDataResults: [{ Id: 'verdict', StatusCode: 'Complete', Timestamps: [] }] }],
     ['Timestamps and Values of different lengths', { MetricDataResults: [{ Id: 'verdict', StatusCode: 'Complete', Timestamps: [new Date()], Values: [] }] }],
   ])('%s is an error', async (_label, answer) => {
-    cloudwatch.on(GetMetricDataCommand).resolves(answer);
+    cloudwatch.on(GetMetricDataCommand).resolves(answer as GetMetricDataCommandOutput);
     await expect(run(single)).rejects.toMatchObject({ result: { outcome: 'error', message: expect.stringContaining('unexpected response from cloudwatch:GetMetricData') } });
   });
 
