@@ -37,7 +37,7 @@ describe('generated documentation stays in step with the schemas', () => {
       for (const action of statement.Action) expect(action).toMatch(/:(Describe|List|Get|FilterLogEvents)/);
     }
     const pages = await Promise.all(checkTypes.map((c) => readFile(path.join(ROOT, 'docs', 'checks', `${c.type}.md`), 'utf8')));
-    const asked = new Set(pages.flatMap((page) => [...page.matchAll(/`((?:ecs|ec2|elasticloadbalancing|logs|elasticache|rds|memorydb|secretsmanager|ssm):[A-Z][A-Za-z]+)`/g)].map((m) => m[1]!)));
+    const asked = new Set(pages.flatMap((page) => [...page.matchAll(/`((?:ecs|ec2|elasticloadbalancing|logs|elasticache|rds|memorydb|secretsmanager|ssm|cloudwatch):[A-Z][A-Za-z]+)`/g)].map((m) => m[1]!)));
     expect([...asked].filter((action) => !granted.has(action))).toEqual([]);
   });
 });

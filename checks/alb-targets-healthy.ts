@@ -42,7 +42,7 @@ const schema = z
 
 type Spec = z.output<typeof schema>;
 
-const SEVERITY: Record<AttemptOutcome, number> = { pass: 0, retry: 1, error: 2, fail: 3 };
+const SEVERITY: Record<AttemptOutcome, number> = { pass: 0, retry: 1, inconclusive: 1, error: 2, fail: 3 };
 
 interface GroupAssessment {
   name: string;

@@ -1,6 +1,9 @@
 /** The registry of check types. Adding a type: one file in checks/, one line here, tests, docs. */
 import type { CheckType } from './types.js';
+import { albMetrics } from './alb-metrics.js';
 import { albTargetsHealthy } from './alb-targets-healthy.js';
+import { cloudwatchAlarms } from './cloudwatch-alarms.js';
+import { cloudwatchMetric } from './cloudwatch-metric.js';
 import { ecsDeployment } from './ecs-deployment.js';
 import { ecsServiceStable } from './ecs-service-stable.js';
 import { ecsTaskDefinition } from './ecs-task-definition.js';
@@ -17,7 +20,10 @@ import { terraformDrift } from './terraform-drift.js';
 
 export const checkTypes: readonly CheckType[] = [
   // Each check file registers itself here, alphabetically by type.
+  albMetrics,
   albTargetsHealthy,
+  cloudwatchAlarms,
+  cloudwatchMetric,
   ecsDeployment,
   ecsServiceStable,
   ecsTaskDefinition,

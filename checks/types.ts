@@ -13,8 +13,19 @@ import type { z } from 'zod';
  * - `error`: the check could not be evaluated (AccessDenied, missing credentials, a crash).
  *   With `retryable: true` the runner retries first (an unreachable endpoint, throttling) and the
  *   check ends as `error` when the budget runs out.
+ * - `inconclusive`: the check ran and the evidence is missing (no datapoints in the window, fewer
+ *   requests than asked for, an alarm in INSUFFICIENT_DATA). Retried like `retry` while the budget
+ *   lasts — a metric period may simply not be published yet — and when it runs out the check ends
+ *   as its `noData` policy says: `inconclusive` (the default), `passed` or `failed`.
  */
-export type AttemptOutcome = 'pass' | 'retry' | 'fail' | 'error';
+export type AttemptOutcome = 'pass' | 'retry' | 'fail' | 'error' | 'inconclusive';
+
+/**
+ * What a check whose evidence is missing ends as, once its retry budget is spent: the YAML key
+ * `noData` of the check types that can have no data (cloudwatch-alarms, cloudwatch-metric,
+ * alb-metrics). `inconclusive` (the default) is its own status: a gate does not open on it.
+ */
+export type NoDataPolicy = 'pass' | 'fail' | 'inconclusive';
 
 /** One thing a check looked at, with what it expected and what it saw. */
 export interface Observation {
@@ -37,6 +48,8 @@ export interface AttemptResult {
   message: string;
   /** For `error`: retry while the budget lasts before giving up. */
   retryable?: boolean;
+  /** For `inconclusive`: the check's status when the budget runs out without evidence (default `inconclusive`). */
+  noData?: NoDataPolicy;
   observations?: Observation[];
   details?: Record<string, unknown>;
   fix?: Fix;
@@ -123,7 +136,7 @@ export interface CheckDefaults {
 
 /**
  * What a root-cause rule sees of a failed check. Only checks with status `failed` are seen:
- * an errored check could not be evaluated and is no evidence of a cause or an effect.
+ * an errored or inconclusive check could not be evaluated and is no evidence of a cause or an effect.
  */
 export interface FailureView {
   name: string;

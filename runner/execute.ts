@@ -138,10 +138,21 @@ function emitLog(onEvent: RunEventListener, name: string, message: string): void
   }
 }
 
+/** An `inconclusive` last attempt ends as its `noData` policy says (default `inconclusive`). */
+const NO_DATA_STATUS = { pass: 'passed', fail: 'failed', inconclusive: 'inconclusive' } as const;
+
 function statusOf(result: AttemptResult): CheckReport['status'] {
   if (result.outcome === 'pass') return 'passed';
   if (result.outcome === 'error') return 'error';
+  if (result.outcome === 'inconclusive') return NO_DATA_STATUS[result.noData ?? 'inconclusive'];
   return 'failed';
+}
+
+function gaveUpSuffix(result: AttemptResult, attempts: number): string | undefined {
+  const tries = `${attempts} attempt${attempts === 1 ? '' : 's'}`;
+  if (result.outcome === 'inconclusive') return result.noData && result.noData !== 'inconclusive' ? `no data after ${tries}; noData: ${result.noData}` : `no data after ${tries}`;
+  if (result.outcome === 'retry' || (result.outcome === 'error' && result.retryable)) return `gave up after ${tries}`;
+  return undefined;
 }
 
 /**
@@ -152,11 +163,8 @@ function statusOf(result: AttemptResult): CheckReport['status'] {
  */
 export function toReport(check: PlannedCheck, result: AttemptResult, attempts: number, durationMs: number, lastOutcome = result.outcome, consequenceOf?: string): CheckReport {
   const status = consequenceOf ? 'failed' : statusOf(result);
-  let message = result.message;
-  if (consequenceOf) message = `${message} (not retried: explained by ${consequenceOf})`;
-  else if (result.outcome === 'retry' || (result.outcome === 'error' && result.retryable)) {
-    message = `${message} (gave up after ${attempts} attempt${attempts === 1 ? '' : 's'})`;
-  }
+  const suffix = consequenceOf ? `not retried: explained by ${consequenceOf}` : gaveUpSuffix(result, attempts);
+  const message = suffix ? `${result.message} (${suffix})` : result.message;
   return {
     name: check.name,
     type: check.type,
@@ -166,7 +174,8 @@ export function toReport(check: PlannedCheck, result: AttemptResult, attempts: n
     message,
     observations: result.observations ?? [],
     details: result.details ?? {},
-    flaky: status === 'passed' && attempts > 1,
+    // A pass by the noData policy is no evidence that retries were needed to get through.
+    flaky: status === 'passed' && attempts > 1 && result.outcome === 'pass',
     description: check.description ?? check.checkType.describe(check.spec),
     location: check.location,
     ...(result.fix ? { fix: result.fix } : {}),

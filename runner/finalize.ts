@@ -19,16 +19,44 @@ export interface FinalizeInput {
   checks: CheckReport[];
   /** Set when a signal or the run deadline cut the run short. */
   interrupted?: RunReport['interrupted'];
-}
-
-export function summarize(checks: readonly CheckReport[]): RunReport['summary'] {
-  const count = (status: CheckReport['status']) => checks.filter((c) => c.status === status).length;
-  return { passed: count('passed'), failed: count('failed'), errored: count('error'), skipped: count('skipped') };
+  /** What inconclusive checks make of the run (default `fail`). */
+  inconclusive?: InconclusivePolicy;
 }
 
 /**
- * Counts, verdict (passed only when nothing failed or errored and the run was not cut short) and
- * root cause, then every string masked with the scenario's secrets. Pure apart from the masker.
+ * What inconclusive checks (no evidence) make of a run in which nothing failed or errored:
+ * `fail` (the default: a gate does not open on no evidence) or `pass` (`--inconclusive pass`).
+ */
+export type InconclusivePolicy = 'pass' | 'fail';
+
+/** Counts per status; `inconclusive` only when there is one (see RunReport['summary']). */
+export function summarize(checks: readonly CheckReport[]): RunReport['summary'] {
+  const count = (status: CheckReport['status']) => checks.filter((c) => c.status === status).length;
+  const inconclusive = count('inconclusive');
+  return { passed: count('passed'), failed: count('failed'), errored: count('error'), skipped: count('skipped'), ...(inconclusive ? { inconclusive } : {}) };
+}
+
+/**
+ * The run's verdict: passed only when nothing failed or errored, the run was not cut short, and
+ * no check was inconclusive unless the policy is `pass`.
+ */
+export function runStatus(summary: RunReport['summary'], interrupted: RunReport['interrupted'], policy: InconclusivePolicy = 'fail'): RunReport['status'] {
+  const inconclusiveBlocks = policy === 'fail' && (summary.inconclusive ?? 0) > 0;
+  return summary.failed === 0 && summary.errored === 0 && !interrupted && !inconclusiveBlocks ? 'passed' : 'failed';
+}
+
+/**
+ * The report with its verdict decided again under `policy` (the CLI's `--inconclusive pass`):
+ * only `status` can change; counts, checks and root cause stay as they are.
+ */
+export function withInconclusivePolicy(report: RunReport, policy: InconclusivePolicy): RunReport {
+  const status = runStatus(report.summary, report.interrupted, policy);
+  return status === report.status ? report : { ...report, status };
+}
+
+/**
+ * Counts, verdict (see runStatus) and root cause, then every string masked with the scenario's
+ * secrets. Pure apart from the masker.
  */
 export function finalizeReport(input: FinalizeInput): RunReport {
   const summary = summarize(input.checks);
@@ -36,7 +64,7 @@ export function finalizeReport(input: FinalizeInput): RunReport {
     version: 1,
     scenario: input.scenario.name,
     file: input.scenario.file,
-    status: summary.failed === 0 && summary.errored === 0 && !input.interrupted ? 'passed' : 'failed',
+    status: runStatus(summary, input.interrupted, input.inconclusive),
     startedAt: input.startedAt,
     durationMs: input.durationMs,
     summary,

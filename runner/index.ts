@@ -1,7 +1,7 @@
 /** The library API: load a scenario, run it, render the report. The CLI uses only this module. */
 export { loadScenario, parseScenario, BUILTIN_DEFAULTS } from './load.js';
 export { runScenario, RunTimeout, type RunOptions, type RunStop } from './run.js';
-export { finalizeReport, type FinalizeInput } from './finalize.js';
+export { finalizeReport, withInconclusivePolicy, type FinalizeInput, type InconclusivePolicy } from './finalize.js';
 export { watchScenario, mergeReports, type WatchOptions } from './watch.js';
 export { render, reporterNames, isReporterName, isMachineReporter, shouldUseColor, type ReporterName, type ReporterOptions, type ReporterOutput } from './reporters/index.js';
 export { ScenarioError, formatProblem, didYouMean, type Problem } from './problems.js';

@@ -1,7 +1,12 @@
 /** The run result every reporter renders: JSON report version 1 plus extensions. */
 import type { AttemptOutcome, Fix, Observation } from '../checks/types.js';
 
-export type CheckStatus = 'passed' | 'failed' | 'error' | 'skipped';
+/**
+ * How a check ended. `inconclusive`: it ran and the evidence is missing (no datapoints, no traffic,
+ * an alarm in INSUFFICIENT_DATA); like `error` it is no evidence either way, and the run does not
+ * pass on it unless the caller says so (`--inconclusive pass`).
+ */
+export type CheckStatus = 'passed' | 'failed' | 'error' | 'skipped' | 'inconclusive';
 
 export interface SourceLocation {
   file: string;
@@ -86,10 +91,14 @@ export interface RunReport {
   status: 'passed' | 'failed';
   startedAt: string;
   durationMs: number;
-  summary: { passed: number; failed: number; errored: number; skipped: number };
+  /**
+   * Counts per status. `inconclusive` is present only when a check ended inconclusive (JSON
+   * `summary.inconclusive`; read it as `?? 0`), so reports of runs without one are unchanged.
+   */
+  summary: { passed: number; failed: number; errored: number; skipped: number; inconclusive?: number };
   checks: CheckReport[];
   /** Set when the run was cut short: "SIGINT", "SIGTERM" or "timeout". */
   interrupted?: 'SIGINT' | 'SIGTERM' | 'timeout';
-  /** The cause analysis over `failed` checks (errored ones are not evidence); absent when none failed. */
+  /** The cause analysis over `failed` checks (errored and inconclusive ones are not evidence); absent when none failed. */
   rootCause?: RootCause;
 }

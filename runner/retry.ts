@@ -44,8 +44,9 @@ class RetryableAttempt extends Error {
 /** Smallest slice of time worth starting another attempt with before the deadline. */
 const MIN_ATTEMPT_MS = 100;
 
+/** `retry`, `inconclusive` (data may still be published) and a retryable `error` are tried again. */
 export function isRetryable(result: AttemptResult): boolean {
-  return result.outcome === 'retry' || (result.outcome === 'error' && result.retryable === true);
+  return result.outcome === 'retry' || result.outcome === 'inconclusive' || (result.outcome === 'error' && result.retryable === true);
 }
 
 /** Delay before retry number `retriesConsumed + 1`, as p-retry computes it (no jitter). */

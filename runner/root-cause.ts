@@ -3,9 +3,11 @@
  * graph and the cause→effect relations check types declare. Pure: report in, RootCause out.
  *
  * It reads data only — status, `skip`, `lastOutcome`, facts — never a message's wording:
- * - Evidence is a `failed` check. An errored check could not be evaluated: no relation fires from
- *   or to it, and it is never a cause or a consequence (reporters list errored checks as "could not
- *   be evaluated"). With no failed check there is no root cause.
+ * - Evidence is a `failed` check. An errored check could not be evaluated, an inconclusive one
+ *   found no evidence (no datapoints, an alarm in INSUFFICIENT_DATA): no relation fires from or to
+ *   either, and neither is ever a cause or a consequence (reporters list errored checks as "could
+ *   not be evaluated" and inconclusive ones apart). With no failed check there is no root cause.
+ *   A check that failed by its `noData: fail` policy is a failure, but never a definitive one.
  * - A check skipped because it needed a failed check (`skip.reason: 'needs'`) is that check's
  *   consequence; one skipped by fail-fast, an interruption or the deadline is nobody's.
  * - When two failures explain each other and only one ended on a definitive `fail` (a concrete
@@ -22,7 +24,7 @@ export interface Explanation {
   because: string;
 }
 
-/** Whether a check is evidence for the analysis: it ran and was found broken. */
+/** Whether a check is evidence for the analysis: it ran and was found broken (not errored, not inconclusive). */
 export function isEvidence(report: CheckReport): boolean {
   return report.status === 'failed';
 }
@@ -48,7 +50,7 @@ export function explainingRelation(cause: FailureView, effect: FailureView, rela
   return relations.find((r) => r.effect === effect.type && (!r.when || r.when(cause, effect)));
 }
 
-/** Edges cause → effect between failed checks (errored and skipped checks take no part). */
+/** Edges cause → effect between failed checks (errored, inconclusive and skipped checks take no part). */
 export function explanations(report: RunReport, relationsOf: (type: string) => readonly CauseRelation[]): Explanation[] {
   const failed = report.checks.filter(isEvidence);
   const edges: Explanation[] = [];

@@ -52,7 +52,7 @@ export function skipForStop(stop: RunStop): { skip: SkipInfo; text: string } {
 
 /** The text of a needs-skip ("needs "x", which failed"): the JSON `skipReason` wording. */
 export function needsSkipText(need: string, status: CheckReport['status']): string {
-  const which = status === 'skipped' ? 'was skipped' : status === 'error' ? 'errored' : 'failed';
+  const which = status === 'skipped' ? 'was skipped' : status === 'error' ? 'errored' : status === 'inconclusive' ? 'was inconclusive' : 'failed';
   return `needs "${need}", which ${which}`;
 }
 

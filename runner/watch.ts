@@ -2,7 +2,7 @@
  * Runbook mode: run, then re-run only what is not passing until everything passes or the deadline
  * expires — the incident's "wait for health checks to pass" step, without retyping commands.
  */
-import { checkTypesOf, finalizeReport } from './finalize.js';
+import { checkTypesOf, finalizeReport, withInconclusivePolicy, type InconclusivePolicy } from './finalize.js';
 import type { RunReport } from './result.js';
 import { runScenario, type RunOptions } from './run.js';
 import type { Scenario } from './scenario.js';
@@ -13,12 +13,17 @@ export interface WatchOptions extends RunOptions {
   intervalMs: number;
   /** When to give up, ms from the start. */
   deadlineMs: number;
+  /**
+   * `pass`: an inconclusive check counts as done (it is not re-run and does not fail the merged
+   * report). Default `fail`: it is re-run like a failed one, since its data may still arrive.
+   */
+  inconclusive?: InconclusivePolicy;
   /** After each round, with the merged report and the wait before the next round (none after the last). */
   onRound?(round: number, report: RunReport, nextInMs?: number): void;
 }
 
 /** The earlier report with the re-run checks replaced by their new results, finalized again. */
-export function mergeReports(previous: RunReport, next: RunReport, rerun: ReadonlySet<string>, scenario: Scenario): RunReport {
+export function mergeReports(previous: RunReport, next: RunReport, rerun: ReadonlySet<string>, scenario: Scenario, inconclusive?: InconclusivePolicy): RunReport {
   const checks = previous.checks.map((old) => (rerun.has(old.name) ? next.checks.find((c) => c.name === old.name) ?? old : old));
   return finalizeReport({
     scenario,
@@ -27,6 +32,7 @@ export function mergeReports(previous: RunReport, next: RunReport, rerun: Readon
     durationMs: previous.durationMs + next.durationMs,
     checks,
     interrupted: next.interrupted,
+    inconclusive,
   });
 }
 
@@ -44,13 +50,15 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 export async function watchScenario(scenario: Scenario, options: WatchOptions): Promise<RunReport> {
   const started = Date.now();
   const remaining = () => options.deadlineMs - (Date.now() - started);
-  let report = await runScenario(scenario, { ...options, timeoutMs: Math.max(1, Math.min(options.timeoutMs ?? Infinity, remaining())) });
+  const first = await runScenario(scenario, { ...options, timeoutMs: Math.max(1, Math.min(options.timeoutMs ?? Infinity, remaining())) });
+  let report = withInconclusivePolicy(first, options.inconclusive ?? 'fail');
   const selected = new Set(options.only ?? scenario.checks.map((c) => c.name));
   for (let round = 1; ; round++) {
-    const pending = report.checks.filter((c) => selected.has(c.name) && c.status !== 'passed').map((c) => c.name);
-    const done = pending.length === 0 || report.interrupted === 'SIGINT' || report.interrupted === 'SIGTERM' || options.signal?.aborted;
+    const done = (status: string) => status === 'passed' || (status === 'inconclusive' && options.inconclusive === 'pass');
+    const pending = report.checks.filter((c) => selected.has(c.name) && !done(c.status)).map((c) => c.name);
+    const finished = pending.length === 0 || report.interrupted === 'SIGINT' || report.interrupted === 'SIGTERM' || options.signal?.aborted;
     const wait = Math.min(options.intervalMs, remaining());
-    if (done || remaining() - wait < 1000) {
+    if (finished || remaining() - wait < 1000) {
       options.onRound?.(round, report);
       return report;
     }
@@ -60,6 +68,6 @@ export async function watchScenario(scenario: Scenario, options: WatchOptions): 
       return { ...report, interrupted: interruptedField(stopFromReason(options.signal.reason)) ?? 'SIGINT', status: 'failed' };
     }
     const next = await runScenario(scenario, { ...options, only: pending, timeoutMs: Math.max(1, remaining()) });
-    report = mergeReports(report, next, new Set(pending), scenario);
+    report = mergeReports(report, next, new Set(pending), scenario, options.inconclusive);
   }
 }

@@ -126,7 +126,8 @@ requireTool('moto', 'discovery integration tests')('discover against moto', () =
       const error = await discover({ cluster: CLUSTER, service: SERVICE }, { timeoutMs: 1_000 }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(DiscoveryError);
       expect((error as Error).message).toBe(`cannot discover ${SERVICE}: AWS did not answer within 1s`);
-      expect(Date.now() - started).toBeLessThan(5_000);
+      // Loose on purpose (a loaded CI machine): the point is that it ends, well before the 30 s default.
+      expect(Date.now() - started).toBeLessThan(20_000);
     } finally {
       process.env.AWS_ENDPOINT_URL = saved;
       await silent.stop();

@@ -10,7 +10,7 @@ type Status = CheckReport['status'];
 
 /** A check as the runner reports it; failed checks gave up on `retry` unless `lastOutcome` says otherwise. */
 function check(name: string, type: string, status: Status, facts: Record<string, unknown> = {}, extra: Partial<CheckReport> = {}): CheckReport {
-  const lastOutcome = ({ passed: 'pass', failed: 'retry', error: 'error', skipped: undefined } as const)[status];
+  const lastOutcome = ({ passed: 'pass', failed: 'retry', error: 'error', skipped: undefined, inconclusive: 'inconclusive' } as const)[status];
   return { name, type, status, attempts: 1, durationMs: 1, message: `${name} ${status}`, observations: [], details: {}, flaky: false, description: name, facts, lastOutcome, ...extra };
 }
 

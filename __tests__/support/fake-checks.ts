@@ -10,7 +10,7 @@ import { durationSchema } from '../../runner/duration.js';
 import { parseScenario, type LoadOptions } from '../../runner/load.js';
 import type { Scenario } from '../../runner/scenario.js';
 
-export const FAKE_OUTCOMES = ['pass', 'retry', 'fail', 'error', 'retryable-error', 'hang', 'throw'] as const;
+export const FAKE_OUTCOMES = ['pass', 'retry', 'fail', 'error', 'retryable-error', 'hang', 'throw', 'inconclusive'] as const;
 export type FakeOutcome = (typeof FAKE_OUTCOMES)[number];
 
 /** One call of a fake check's run(), as the test sees it afterwards. */
@@ -54,6 +54,8 @@ const fakeSchema = z.strictObject({
   debug: z.string().optional(),
   /** Facts every attempt reports (what the fake cause→effect relations look at). */
   facts: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
+  /** For `inconclusive` outcomes: the check's noData policy. */
+  noData: z.enum(['pass', 'fail', 'inconclusive']).optional(),
 });
 type FakeSpec = z.output<typeof fakeSchema>;
 
@@ -90,6 +92,8 @@ function resultFor(outcome: FakeOutcome, spec: FakeSpec, attempt: number): Attem
       return { outcome: 'error', message, observations, ...facts };
     case 'retryable-error':
       return { outcome: 'error', retryable: true, message, observations, ...facts };
+    case 'inconclusive':
+      return { outcome: 'inconclusive', message, observations, ...facts, ...(spec.noData ? { noData: spec.noData } : {}) };
     default:
       throw new Error(`resultFor(${outcome})`);
   }

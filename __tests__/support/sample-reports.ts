@@ -16,7 +16,7 @@ type CheckInput = Partial<CheckReport> & Pick<CheckReport, 'name' | 'type' | 'st
 
 function check(overrides: CheckInput): CheckReport {
   if (!checkTypes.some((c) => c.type === overrides.type)) throw new Error(`fixture uses unknown check type ${overrides.type}`);
-  const lastOutcome = { passed: 'pass', failed: 'retry', error: 'error', skipped: undefined }[overrides.status] as CheckReport['lastOutcome'];
+  const lastOutcome = { passed: 'pass', failed: 'retry', error: 'error', skipped: undefined, inconclusive: 'inconclusive' }[overrides.status] as CheckReport['lastOutcome'];
   return {
     attempts: 1,
     durationMs: 120,
@@ -307,5 +307,49 @@ export const nasty: RunReport = report(
   { durationMs: 2_500, scenario: 'nasty <scenario> & "quotes"' },
 );
 
-export const sampleReports = { allPassed, mixed, withRootCause, independent, interrupted, nasty } as const;
+/**
+ * Nothing failed, but the evidence is missing: no traffic reached the ALB in the window and a
+ * deployment alarm has INSUFFICIENT_DATA. The run is inconclusive (it fails unless
+ * `--inconclusive pass`); a metric with data passes next to them.
+ */
+export const inconclusive: RunReport = report(
+  [
+    steadyService,
+    check({
+      name: 'alb 5xx rate',
+      type: 'alb-metrics',
+      status: 'inconclusive',
+      attempts: 5,
+      durationMs: 120_300,
+      message: 'no 5xx rate: 3 requests over 5m (minRequests 20); p95 response time 120ms over 5m ≤ 1s (no data after 5 attempts)',
+      location: { file: FILE, line: 14, column: 5 },
+      observations: [
+        { what: '5xx rate over 5m', expected: '≤ 1 %', actual: '3 requests over 5m (minRequests 20)', ok: false },
+        { what: 'p95 response time over 5m', expected: '≤ 1s', actual: '120ms', ok: true },
+      ],
+    }),
+    check({
+      name: 'deployment alarms quiet',
+      type: 'cloudwatch-alarms',
+      status: 'inconclusive',
+      attempts: 7,
+      durationMs: 120_100,
+      message: 'no evidence: alarm hokusai-api-5xx in INSUFFICIENT_DATA since 2025-06-12T14:08:00Z (2m41s ago): Insufficient Data: 1 datapoint was unknown. (no data after 7 attempts)',
+      location: { file: FILE, line: 22, column: 5 },
+      observations: [{ what: 'alarm hokusai-api-5xx', expected: 'OK', actual: 'INSUFFICIENT_DATA since 2025-06-12T14:08:00Z (2m41s ago)', ok: false }],
+      nextSteps: ['aws cloudwatch describe-alarm-history --alarm-name hokusai-api-5xx --history-item-type StateUpdate --max-items 5 --region us-east-1'],
+    }),
+    check({
+      name: 'cpu below 80%',
+      type: 'cloudwatch-metric',
+      status: 'passed',
+      durationMs: 410,
+      message: 'Maximum CPUUtilization ≤ 80 over 5m: highest 41.5 of 5 datapoints',
+      location: { file: FILE, line: 28, column: 5 },
+    }),
+  ],
+  { durationMs: 241_000 },
+);
+
+export const sampleReports = { allPassed, mixed, withRootCause, independent, interrupted, nasty, inconclusive } as const;
 export type SampleName = keyof typeof sampleReports;

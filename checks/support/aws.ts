@@ -7,6 +7,7 @@ import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-
 import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { ElastiCacheClient } from '@aws-sdk/client-elasticache';
+import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { neutralize } from './untrusted.js';
 import { AttemptResultError, type AttemptResult, type CheckContext, type ClientFactory, type ClientSettings } from '../types.js';
 
@@ -86,6 +87,10 @@ export const ec2Client: ClientFactory<EC2Client> = {
 export const elasticacheClient: ClientFactory<ElastiCacheClient> = {
   id: 'elasticache',
   create: async (s) => surfaceThrottling(new (await import('@aws-sdk/client-elasticache')).ElastiCacheClient(sdkConfig(s))),
+};
+export const cloudwatchClient: ClientFactory<CloudWatchClient> = {
+  id: 'cloudwatch',
+  create: async (s) => surfaceThrottling(new (await import('@aws-sdk/client-cloudwatch')).CloudWatchClient(sdkConfig(s))),
 };
 
 /**

@@ -25,5 +25,11 @@ export function dependencyUnreachableEffects(what: string): CauseRelation[] {
     { effect: 'logs-absent', because: `${what}: the service logs connection errors` },
     { effect: 'http', because: `${what}: requests wait on the dependency until it times out`, when: (_, effect) => httpTimedOutOrSlow(effect) },
     { effect: 'alb-targets-healthy', because: `${what}: slow health checks make the load balancer mark targets unhealthy` },
+    {
+      effect: 'alb-metrics',
+      because: `${what}: requests fail or wait on the dependency, so the load balancer sees 5xx and slow answers`,
+      when: (_, effect) => ((effect.facts.breached as string[] | undefined) ?? []).some((b) => b === '5xx' || b === 'latency'),
+    },
+    { effect: 'cloudwatch-alarms', because: `${what}: the service's alarms fire on its errors and latency`, when: (_, effect) => ((effect.facts.inAlarm as string[] | undefined) ?? []).length > 0 },
   ];
 }

@@ -13,7 +13,18 @@ import { formatDuration } from '../duration.js';
 import type { CauseReport, CheckReport, RunReport } from '../result.js';
 import { oneLine, printable } from './text.js';
 import type { ReporterOptions, ReporterOutput } from './types.js';
-import { causeRole, displayPath, failureDetail, isFailure, STATUS_LOOK, summaryMessage, unevaluatedLine, verdictLine } from './wording.js';
+import {
+  causeRole,
+  displayPath,
+  failureDetail,
+  inconclusiveLine,
+  isFailure,
+  isInconclusive,
+  STATUS_LOOK,
+  summaryMessage,
+  unevaluatedLine,
+  verdictLine,
+} from './wording.js';
 
 // Escaping rules of @actions/core (toolkit/packages/core/src/command.ts): data `%` `\r` `\n`;
 // properties also `:` and `,`. printable() first: no raw CR is left, a bare one shows as `\r`.
@@ -69,6 +80,15 @@ function flakyAnnotation(check: CheckReport, options: ReporterOptions): string {
   return workflowCommand('warning', properties, summaryMessage(check));
 }
 
+/** No evidence is not a failure but must not pass unnoticed: a warning with what the check saw. */
+function inconclusiveAnnotation(check: CheckReport, report: RunReport, options: ReporterOptions): string {
+  const properties: [string, string | number | undefined][] = [
+    ['title', `${oneLine(check.name)} is inconclusive (no data)`],
+    ...locationProperties(check, options),
+  ];
+  return workflowCommand('warning', properties, failureDetail(check, report).join('\n'));
+}
+
 function annotations(report: RunReport, options: ReporterOptions): string[] {
   // Causes go first: GitHub shows only the first 10 errors of a step.
   const isCause = (check: CheckReport) => {
@@ -79,6 +99,7 @@ function annotations(report: RunReport, options: ReporterOptions): string[] {
   const flaky = report.checks.filter((check) => check.status === 'passed' && check.flaky);
   return [
     ...failures.map((check) => failureAnnotation(check, report, options)),
+    ...report.checks.filter(isInconclusive).map((check) => inconclusiveAnnotation(check, report, options)),
     ...flaky.map((check) => flakyAnnotation(check, options)),
     ...report.checks.flatMap((check) => (check.warnings ?? []).map((w) => workflowCommand('warning', [['title', `${oneLine(check.name)}: warning`], ...locationProperties(check, options)], w))),
     workflowCommand('notice', [['title', 'verify-deployment']], verdictLine(report)),
@@ -108,6 +129,7 @@ const STATUS_EMOJI: { readonly [K in CheckReport['status']]: string } = {
   failed: '❌',
   error: '⛔',
   skipped: '⏭️',
+  inconclusive: '❔',
 };
 
 function summaryRow(check: CheckReport): string {
@@ -134,7 +156,8 @@ function causeParagraph(heading: string, cause: CauseReport): string[] {
 function rootCauseSection(report: RunReport): string[] {
   const cause = report.rootCause;
   const unevaluated = unevaluatedLine(report);
-  const evaluated = unevaluated ? ['', `**${markdownText(unevaluated)}**`] : [];
+  const inconclusive = inconclusiveLine(report);
+  const evaluated = [unevaluated, inconclusive].flatMap((line) => (line ? ['', `**${markdownText(line)}**`] : []));
   if (!cause) return evaluated;
   if (!cause.independent) return [...causeParagraph('Root cause', cause), ...evaluated];
   return [...[cause, ...(cause.otherCauses ?? [])].flatMap((each) => causeParagraph('Independent failure', each)), ...evaluated];

@@ -51,7 +51,7 @@ function causeDocument(cause: CauseReport) {
 }
 
 function runDocument(report: RunReport) {
-  const { passed, failed, errored, skipped } = report.summary;
+  const { passed, failed, errored, skipped, inconclusive } = report.summary;
   return {
     // contract
     version: report.version,
@@ -59,7 +59,8 @@ function runDocument(report: RunReport) {
     status: report.status,
     startedAt: report.startedAt,
     durationMs: report.durationMs,
-    summary: { passed, failed, errored, skipped },
+    // `inconclusive` only when a check was (an extension after the contract's four counts).
+    summary: { passed, failed, errored, skipped, inconclusive },
     checks: report.checks.map(checkDocument),
     // extensions
     file: report.file,

@@ -74,6 +74,9 @@ function outcome(check: CheckReport, report: RunReport, options: ReporterOptions
       return [];
     case 'skipped':
       return [{ name: 'skipped', attributes: { message: check.skipReason ?? check.message } }];
+    // No evidence is neither a pass nor a failure; test viewers show <skipped> with its message.
+    case 'inconclusive':
+      return [{ name: 'skipped', attributes: { message: `inconclusive: ${check.message}` }, text: failureBody(check, report, options) }];
     case 'failed':
     case 'error':
       return [
@@ -113,7 +116,8 @@ function counts(report: RunReport) {
     tests: report.checks.length,
     failures: count('failed'),
     errors: count('error'),
-    skipped: count('skipped'),
+    // Inconclusive checks are written as <skipped>, so they are counted with them.
+    skipped: count('skipped') + count('inconclusive'),
     time: seconds(report.durationMs),
   };
 }

@@ -6,7 +6,18 @@ import { formatDuration } from '../duration.js';
 import type { CauseReport, CheckReport, RunReport } from '../result.js';
 import { createPaint, displayWidth, oneLine, padEnd, truncate, wrap, type Paint, type Style } from './text.js';
 import type { ReporterOptions, ReporterOutput } from './types.js';
-import { failureDetail, formatLocation, isFailure, STATUS_LOOK, summaryMessage, unevaluatedLine, verdictLine } from './wording.js';
+import {
+  failureDetail,
+  formatLocation,
+  inconclusiveLine,
+  isFailure,
+  isInconclusive,
+  isInconclusiveRun,
+  STATUS_LOOK,
+  summaryMessage,
+  unevaluatedLine,
+  verdictLine,
+} from './wording.js';
 
 // ---------------------------------------------------------------------------------------------
 // The pretty report
@@ -82,7 +93,7 @@ function summaryTable(report: RunReport, width: number | undefined, paint: Paint
     if (!check) return [[...cells, ...(underRow ? [] : [paintCell(message, message.text)])].join(GAP).trimEnd()];
     if (!message.text) return [cells.join(GAP).trimEnd()];
     const max = underRow ? width! - underRowIndent.length : inlineWidth;
-    const lines = Number.isFinite(max) ? messageLines(message.text, max, isFailure(check)) : [message.text];
+    const lines = Number.isFinite(max) ? messageLines(message.text, max, isFailure(check) || isInconclusive(check)) : [message.text];
     const painted = lines.map((line) => paintCell(message, line));
     if (underRow) return [cells.join(GAP).trimEnd(), ...painted.map((line) => `${underRowIndent}${line}`)];
     const continuation = ' '.repeat(messageColumn);
@@ -111,6 +122,8 @@ function rootCauseBlock(report: RunReport, paint: Paint): string[] {
   }
   const unevaluated = unevaluatedLine(report);
   if (unevaluated) lines.push(...(lines.length ? [''] : []), paint('bold', unevaluated));
+  const inconclusive = inconclusiveLine(report);
+  if (inconclusive) lines.push(...(lines.length ? [''] : []), paint('bold', paint('yellow', inconclusive)));
   return lines.length ? ['', ...lines] : [];
 }
 
@@ -130,13 +143,13 @@ function warningBlock(report: RunReport, paint: Paint): string[] {
 export function renderPretty(report: RunReport, options: ReporterOptions): ReporterOutput {
   const paint = createPaint(options.color);
   const width = boundedWidth(options.width);
-  const verdictStyle: Style = report.status === 'passed' ? 'green' : 'red';
+  const verdictStyle: Style = report.status === 'passed' ? 'green' : isInconclusiveRun(report) ? 'yellow' : 'red';
   const lines = [
     ...summaryTable(report, width, paint),
     '',
     paint('bold', paint(verdictStyle, verdictLine(report))),
     ...rootCauseBlock(report, paint),
-    ...report.checks.filter(isFailure).flatMap((check) => failureBlock(check, report, options, paint)),
+    ...report.checks.filter((check) => isFailure(check) || isInconclusive(check)).flatMap((check) => failureBlock(check, report, options, paint)),
     ...warningBlock(report, paint),
   ];
   return { text: `${lines.join('\n')}\n` };

@@ -12,6 +12,7 @@ export const STATUS_LOOK: { readonly [K in CheckStatus]: { symbol: string; word:
   failed: { symbol: '✗', word: 'failed', style: 'red' },
   error: { symbol: '!', word: 'error', style: 'red' },
   skipped: { symbol: '-', word: 'skipped', style: 'dim' },
+  inconclusive: { symbol: '?', word: 'inconclusive', style: 'yellow' },
 };
 
 const INTERRUPTION: { readonly [K in NonNullable<RunReport['interrupted']>]: string } = {
@@ -20,12 +21,25 @@ const INTERRUPTION: { readonly [K in NonNullable<RunReport['interrupted']>]: str
   timeout: 'interrupted: run timed out',
 };
 
-/** `✗ FAILED name (interrupted by SIGINT): 2 passed, 4 failed, 0 errored, 2 skipped in 48.2s` */
+/**
+ * Whether the run failed on missing evidence alone: nothing failed or errored, it was not cut
+ * short, and some check was inconclusive. Its verdict reads `? INCONCLUSIVE`, in yellow.
+ */
+export function isInconclusiveRun(report: RunReport): boolean {
+  const { failed, errored, inconclusive } = report.summary;
+  return report.status === 'failed' && failed === 0 && errored === 0 && (inconclusive ?? 0) > 0 && !report.interrupted;
+}
+
+/**
+ * `✗ FAILED name (interrupted by SIGINT): 2 passed, 4 failed, 0 errored, 2 skipped in 48.2s`;
+ * `, 1 inconclusive` joins the counts when a check was, and `? INCONCLUSIVE` heads a run that
+ * failed only for want of evidence.
+ */
 export function verdictLine(report: RunReport): string {
-  const { passed, failed, errored, skipped } = report.summary;
-  const symbol = report.status === 'passed' ? '✓ PASSED' : '✗ FAILED';
+  const { passed, failed, errored, skipped, inconclusive } = report.summary;
+  const symbol = report.status === 'passed' ? '✓ PASSED' : isInconclusiveRun(report) ? '? INCONCLUSIVE' : '✗ FAILED';
   const interruption = report.interrupted ? ` (${INTERRUPTION[report.interrupted]})` : '';
-  const counts = `${passed} passed, ${failed} failed, ${errored} errored, ${skipped} skipped`;
+  const counts = `${passed} passed, ${failed} failed, ${errored} errored, ${skipped} skipped${inconclusive ? `, ${inconclusive} inconclusive` : ''}`;
   return `${symbol} ${oneLine(report.scenario)}${interruption}: ${counts} in ${formatDuration(report.durationMs)}`;
 }
 
@@ -49,6 +63,11 @@ export function formatLocation(location: SourceLocation, cwd: string | undefined
 
 export function isFailure(check: CheckReport): boolean {
   return check.status === 'failed' || check.status === 'error';
+}
+
+/** A check that found no evidence: shown apart from failures (a warning, not an error). */
+export function isInconclusive(check: CheckReport): boolean {
+  return check.status === 'inconclusive';
 }
 
 /** Every cause the report names: the root cause, then the failures it does not explain. */
@@ -77,7 +96,17 @@ export function unevaluatedLine(report: RunReport): string | undefined {
 }
 
 /**
- * What a failed or errored check saw, as plain lines: message, observations, root-cause links,
+ * "1 check was inconclusive (no data): a" for checks that found no evidence (no datapoints, an
+ * alarm in INSUFFICIENT_DATA): like errored ones they are left out of the root-cause analysis.
+ */
+export function inconclusiveLine(report: RunReport): string | undefined {
+  const names = report.checks.filter(isInconclusive).map((c) => oneLine(c.name));
+  if (names.length === 0) return undefined;
+  return `${names.length} ${names.length === 1 ? 'check was' : 'checks were'} inconclusive (no data): ${names.join(', ')}`;
+}
+
+/**
+ * What a failed, errored or inconclusive check saw, as plain lines: message, observations, root-cause links,
  * fix and next steps. Pretty indents it, JUnit puts it in the failure body, GitHub in the annotation.
  */
 export function failureDetail(check: CheckReport, report: RunReport, paint: Paint = createPaint(false)): string[] {

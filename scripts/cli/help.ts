@@ -41,7 +41,7 @@ ${usage}
 Reporters: pretty (default), json, junit, github. --reporter writes to stdout;
 --out NAME=PATH writes that reporter to a file (repeatable).
 
-Exit codes: 0 all checks passed; 1 a check failed or errored; 2 invalid scenario or usage;
+Exit codes: 0 all checks passed; 1 a check failed, errored or was inconclusive (unless --inconclusive pass); 2 invalid scenario or usage;
 130/143 interrupted by SIGINT/SIGTERM (summary and --out files are still written).
 
 Run "${PROGRAM} help COMMAND" (or "${PROGRAM} COMMAND --help") for a command's options.

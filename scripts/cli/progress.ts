@@ -71,6 +71,7 @@ const ATTEMPT_OUTCOME: { readonly [K in AttemptOutcome]: string } = {
   retry: 'not ready',
   fail: 'failed definitively',
   error: 'error',
+  inconclusive: 'no data',
 };
 
 const CHECK_VERB: { readonly [K in CheckStatus]: string } = {
@@ -78,6 +79,7 @@ const CHECK_VERB: { readonly [K in CheckStatus]: string } = {
   failed: 'failed',
   error: 'errored',
   skipped: 'skipped',
+  inconclusive: 'inconclusive',
 };
 
 function attemptLabel(attempt: number, maxAttempts: number | undefined): string {

@@ -32,6 +32,8 @@ export interface RunArgs {
   timeout?: string;
   /** --concurrency: checks at once (unset: the scenario's `concurrency:`, else the runner's default); with `fleet`, services at once. */
   concurrency?: number;
+  /** What inconclusive checks make of the run: `fail` (default, exit 1) or `pass`. */
+  inconclusive?: 'pass' | 'fail';
   color?: boolean;
   /** Show the checks' debug lines on stderr. */
   verbose?: boolean;
@@ -124,9 +126,11 @@ async function execute(args: RunArgs, lib: Library, scenario: Scenario, plan: Ru
   const progress = createProgress({ stream: stderr, tty, color, verbose: args.verbose });
   const runOptions = { signal: io.signal, concurrency: args.concurrency, failFast: args.failFast, timeoutMs: plan.timeoutMs, only, onEvent: progress.listener };
   try {
-    if (!args.watch) return await lib.runScenario(scenario, runOptions);
+    const inconclusive = args.inconclusive ?? 'fail';
+    if (!args.watch) return lib.withInconclusivePolicy(await lib.runScenario(scenario, runOptions), inconclusive);
     const onRound = watchDisplay({ stream: stderr, tty, color });
-    return await lib.watchScenario(scenario, { ...runOptions, timeoutMs: undefined, intervalMs: plan.intervalMs, deadlineMs: plan.timeoutMs ?? 15 * 60_000, onRound });
+    const watchOptions = { ...runOptions, timeoutMs: undefined, intervalMs: plan.intervalMs, deadlineMs: plan.timeoutMs ?? 15 * 60_000, onRound, inconclusive };
+    return await lib.watchScenario(scenario, watchOptions);
   } finally {
     progress.stop();
   }

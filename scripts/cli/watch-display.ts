@@ -8,7 +8,7 @@ import { formatDuration, oneLine, render, type RunReport } from '../../runner/in
  */
 export function watchDisplay(options: { stream: NodeJS.WritableStream; tty: boolean; color: boolean; columns?: number }) {
   return (round: number, report: RunReport, nextInMs?: number): void => {
-    const failing = report.checks.filter((c) => c.status === 'failed' || c.status === 'error').map((c) => oneLine(c.name));
+    const failing = report.checks.filter((c) => c.status === 'failed' || c.status === 'error' || c.status === 'inconclusive').map((c) => oneLine(c.name));
     const status = failing.length === 0 ? 'all passing' : `${failing.length} not passing: ${failing.join(', ')}`;
     const next = nextInMs === undefined ? 'done' : `next round in ${formatDuration(nextInMs)}`;
     if (options.tty) {

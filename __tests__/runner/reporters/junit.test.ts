@@ -105,19 +105,28 @@ describe('junit reporter', () => {
 
   it.each(Object.entries(sampleReports))('%s: counts agree with the report', (_name, report) => {
     const suite = child(parseXml(junit(report)), 'testsuite')!;
+    // Inconclusive checks are written as <skipped message="inconclusive: …">, and counted with them.
+    const skipped = report.summary.skipped + (report.summary.inconclusive ?? 0);
     expect(suite.attributes).toMatchObject({
       name: report.scenario,
       tests: String(report.checks.length),
       failures: String(report.summary.failed),
       errors: String(report.summary.errored),
-      skipped: String(report.summary.skipped),
+      skipped: String(skipped),
       time: (report.durationMs / 1000).toFixed(3),
       timestamp: report.startedAt,
     });
     const cases = all(suite, 'testcase');
     expect(cases.filter((c) => child(c, 'failure'))).toHaveLength(report.summary.failed);
     expect(cases.filter((c) => child(c, 'error'))).toHaveLength(report.summary.errored);
-    expect(cases.filter((c) => child(c, 'skipped'))).toHaveLength(report.summary.skipped);
+    expect(cases.filter((c) => child(c, 'skipped'))).toHaveLength(skipped);
+  });
+
+  it('writes an inconclusive check as <skipped> whose message starts "inconclusive: ", with what it saw in the body', () => {
+    const cases = all(child(parseXml(junit(sampleReports.inconclusive)), 'testsuite')!, 'testcase');
+    const alarm = child(cases.find((c) => c.attributes.name === 'deployment alarms quiet')!, 'skipped')!;
+    expect(alarm.attributes.message).toMatch(/^inconclusive: no evidence: alarm hokusai-api-5xx in INSUFFICIENT_DATA/);
+    expect(alarm.text).toContain('✗ alarm hokusai-api-5xx: expected OK, got INSUFFICIENT_DATA');
   });
 
   it('describes each testcase: classname, name, time, attempts and the failure with its observations', () => {

@@ -20,6 +20,7 @@ const RUN_FLAGS = {
   concurrency: { type: 'string' },
   watch: { type: 'boolean' },
   interval: { type: 'string' },
+  inconclusive: { type: 'string' },
   verbose: { type: 'boolean' },
   color: { type: 'boolean' },
   'no-color': { type: 'boolean' },
@@ -70,8 +71,8 @@ export const run = defineCommand({
       lines: [
         'run <scenario.yaml> [--var key=value]... [--reporter NAME]... [--out NAME=PATH]...',
         '[--only NAME[,NAME]] [--from NAME] [--fail-fast] [--timeout DURATION]',
-        '[--concurrency N] [--watch [--interval DURATION]] [--verbose]',
-        '[--color | --no-color]',
+        '[--concurrency N] [--watch [--interval DURATION]] [--inconclusive fail|pass]',
+        '[--verbose] [--color | --no-color]',
       ],
     },
     {
@@ -106,6 +107,7 @@ export const run = defineCommand({
     },
     watch: { text: 're-run what is not passing every --interval until all pass or --timeout expires' },
     interval: { arg: 'DURATION', text: 'pause between --watch rounds (default 5s)' },
+    inconclusive: { arg: 'fail|pass', text: 'what a check with no data (no datapoints, an alarm in INSUFFICIENT_DATA) makes of the run: fail (default, exit 1) or pass' },
     verbose: { text: "show the checks' debug lines on stderr" },
     color: { text: 'colour the output even when it is not a terminal' },
     'no-color': { text: 'never colour the output (NO_COLOR is respected too)' },
@@ -132,7 +134,10 @@ AWS clients shared so each Describe call covers a resource once a round): a line
 failing ones in full, and the fleet's totals. JSON: {version, cluster, status, totals, services:
 [{service, verdict, report}]}; JUnit: one <testsuite> per service. See docs/scale.md.
 
-Exit codes: 0 all checks passed; 1 a check failed or errored, or a report could not be written;
+A check that found no evidence ends "inconclusive": it is counted apart, and the run fails on it
+(exit 1) unless --inconclusive pass.
+
+Exit codes: 0 all checks passed; 1 a check failed, errored or was inconclusive, or a report could not be written;
 2 invalid scenario, usage or a malformed --event; 130/143 interrupted by SIGINT/SIGTERM (summary and --out files are
 still written).`,
   interruptible: true,
@@ -145,6 +150,9 @@ still written).`,
     if (!target && positionals.length === 0 && values.event === undefined) throw new UsageError('needs a scenario file (or --cluster and --service to discover one)');
     if (values.from && values.only) throw new UsageError('--from and --only cannot be combined');
     if (values.interval && !values.watch) throw new UsageError('--interval only applies with --watch');
+    if (values.inconclusive !== undefined && values.inconclusive !== 'pass' && values.inconclusive !== 'fail') {
+      throw new UsageError(`--inconclusive expects fail or pass, got "${values.inconclusive}"`);
+    }
     const only = values.only?.flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
     return {
       ...commonRunArgs(values, undefined),
@@ -155,6 +163,7 @@ still written).`,
       interval: values.interval,
       only: only && only.length > 0 ? only : undefined,
       ...(values.event !== undefined ? { event: values.event } : {}),
+      ...(values.inconclusive ? { inconclusive: values.inconclusive as 'pass' | 'fail' } : {}),
     };
   },
   async run(args, context) {
