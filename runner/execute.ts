@@ -48,7 +48,8 @@ export async function attemptOnce(check: PlannedCheck, context: CheckContext, ru
   } catch (error) {
     if (runSignal.aborted) throw error;
     if (context.signal.aborted) {
-      return { outcome: 'retry', message: `no answer within the ${formatDuration(timeoutMs)} attempt timeout` };
+      // A fact, not only a sentence: root-cause relations read `attemptTimedOut`, never the message.
+      return { outcome: 'retry', message: `no answer within the ${formatDuration(timeoutMs)} attempt timeout`, facts: { attemptTimedOut: true } };
     }
     if (error instanceof AttemptResultError) return error.result;
     const message = error instanceof Error ? `${error.name === 'Error' ? '' : `${error.name}: `}${error.message}` : String(error);

@@ -288,7 +288,9 @@ describe('explainingRelation: one evaluation for finished reports and running ch
   it.each<{ label: string; effect: ReturnType<typeof view>; because: RegExp | undefined }>([
     { label: 'targets not healthy (no condition)', effect: view('targets', 'alb-targets-healthy'), because: /load balancer/ },
     { label: 'a slow /health (latency over the limit)', effect: view('health', 'http', { latencyMs: 2000, maxLatencyMs: 1000 }), because: /times out/ },
-    { label: 'an HTTP attempt timeout (seen in the message)', effect: view('health', 'http', {}, 'no answer within the 8s attempt timeout'), because: /times out/ },
+    { label: 'an HTTP attempt the runner cut at its timeout (the attemptTimedOut fact)', effect: view('health', 'http', { attemptTimedOut: true }, 'no answer within the 8s attempt timeout'), because: /times out/ },
+    { label: 'an HTTP check that timed out in a phase (the networkError fact)', effect: view('health', 'http', { networkError: 'UND_ERR_HEADERS_TIMEOUT' }), because: /times out/ },
+    { label: 'not a message that merely says "timed out" (facts decide, never text)', effect: view('health', 'http', {}, 'no answer within the 8s attempt timeout'), because: undefined },
     { label: 'not a fast 500 (the `when` is false)', effect: view('predict', 'http', { status: 500, latencyMs: 12, maxLatencyMs: 1000 }), because: undefined },
     { label: 'not a type it has no relation to', effect: view('stable', 'ecs-service-stable'), because: undefined },
     { label: 'not a check of its own type', effect: view('other rule', 'sg-ingress'), because: undefined },

@@ -6,10 +6,11 @@ import type { CauseRelation, FailureView } from '../types.js';
 
 /** An HTTP check that saw the service hang or answer slowly (not one that got a wrong answer). */
 export function httpTimedOutOrSlow(effect: FailureView): boolean {
-  const { latencyMs, maxLatencyMs, networkError } = effect.facts as { latencyMs?: number; maxLatencyMs?: number; networkError?: string };
-  if (networkError !== undefined) return true;
-  if (typeof latencyMs === 'number' && typeof maxLatencyMs === 'number' && latencyMs > maxLatencyMs) return true;
-  return /attempt timeout|timed out|no answer/i.test(effect.message);
+  const { latencyMs, maxLatencyMs, networkError, attemptTimedOut } = effect.facts as { latencyMs?: number; maxLatencyMs?: number; networkError?: string; attemptTimedOut?: boolean };
+  // No answer came (refused, reset, timed out in a phase: the http check's networkError), or the
+  // runner cut the attempt at its timeout before the check could say which phase hung.
+  if (networkError !== undefined || attemptTimedOut === true) return true;
+  return typeof latencyMs === 'number' && typeof maxLatencyMs === 'number' && latencyMs > maxLatencyMs;
 }
 
 /** An HTTP check that got a server error back. */
