@@ -128,7 +128,12 @@ async function execute(args: RunArgs, lib: Library, scenario: Scenario, plan: Ru
   try {
     const inconclusive = args.inconclusive ?? 'fail';
     if (!args.watch) return lib.withInconclusivePolicy(await lib.runScenario(scenario, runOptions), inconclusive);
-    const onRound = watchDisplay({ stream: stderr, tty, color });
+    // Round 1's progress is shown in full; the later rounds are one line (or one redrawn table) each.
+    const display = watchDisplay({ stream: stderr, tty, color });
+    const onRound: typeof display = (round, report, nextInMs) => {
+      progress.quiet();
+      display(round, report, nextInMs);
+    };
     const watchOptions = { ...runOptions, timeoutMs: undefined, intervalMs: plan.intervalMs, deadlineMs: plan.timeoutMs ?? 15 * 60_000, onRound, inconclusive };
     return await lib.watchScenario(scenario, watchOptions);
   } finally {
