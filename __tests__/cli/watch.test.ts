@@ -78,3 +78,29 @@ describe('watchDisplay on a terminal', () => {
     expect(out.slice(out.lastIndexOf('\x1b[J') + 3)).toMatch(/^--watch round 3: all passing; done after [^\n]*\n$/);
   });
 });
+
+describe('run --from', () => {
+  function scenario(): string {
+    const file = path.join(dir, `from-${Math.random().toString(36).slice(2)}.yaml`);
+    writeFileSync(file, ['name: from-cli', 'checks:', '  - { name: sg rule, type: exec, command: ["true"] }', '  - { name: api up, type: exec, command: ["false"] }', ''].join('\n'));
+    return file;
+  }
+
+  it('reports the checks before the --from point as not evaluated because of --from, and hints they may explain the root cause', async () => {
+    const result = await runCli(['run', scenario(), '--from', 'api up', '--no-color'], { env: { CI: 'true', COLUMNS: '200' } });
+    expect(result.code).toBe(1);
+    expect(result.stdout + result.stderr).not.toContain('not selected (--only)');
+    expect(result.stderr).toContain('sg rule skipped: not evaluated (--from)');
+    expect(result.stdout).toMatch(/Root cause: api up/);
+    expect(result.stdout).toContain('1 check before --from was not evaluated and may explain it: sg rule');
+  }, 30_000);
+
+  it('gives the JSON skip data because "--from" (and keeps --only as it was)', async () => {
+    const from = parseStdoutJson(await runCli(['run', scenario(), '--from', 'api up', '--reporter', 'json'], { env: { CI: 'true' } }));
+    const only = parseStdoutJson(await runCli(['run', scenario(), '--only', 'api up', '--reporter', 'json'], { env: { CI: 'true' } }));
+    const skipped = (report: { checks: { name: string; skip?: unknown; skipReason?: string }[] }) => report.checks.find((c) => c.name === 'sg rule');
+    expect(skipped(from)).toMatchObject({ skip: { reason: 'not-selected', because: '--from' }, skipReason: 'not evaluated (--from)' });
+    expect(skipped(only)).toMatchObject({ skip: { reason: 'not-selected' }, skipReason: 'not selected (--only)' });
+    expect((skipped(only) as { skip: { because?: string } }).skip.because).toBeUndefined();
+  }, 30_000);
+});

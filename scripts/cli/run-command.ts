@@ -124,7 +124,7 @@ async function execute(args: RunArgs, lib: Library, scenario: Scenario, plan: Ru
   const tty = Boolean(stderr.isTTY) && !env.CI;
   const color = lib.shouldUseColor({ env, isTTY: Boolean(stderr.isTTY), flag: args.color });
   const progress = createProgress({ stream: stderr, tty, color, verbose: args.verbose });
-  const runOptions = { signal: io.signal, concurrency: args.concurrency, failFast: args.failFast, timeoutMs: plan.timeoutMs, only, onEvent: progress.listener };
+  const runOptions = { signal: io.signal, concurrency: args.concurrency, failFast: args.failFast, timeoutMs: plan.timeoutMs, only, from: args.from, onEvent: progress.listener };
   try {
     const inconclusive = args.inconclusive ?? 'fail';
     if (!args.watch) return lib.withInconclusivePolicy(await lib.runScenario(scenario, runOptions), inconclusive);
