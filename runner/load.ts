@@ -121,7 +121,7 @@ export async function loadScenario(file: string, options: LoadOptions): Promise<
   let text: string;
   try {
     const info = await stat(file);
-    if (!info.isFile()) throw new ScenarioError([{ file: displayName, line: 1, column: 1, path: '', message: 'is not a file' }]);
+    if (!info.isFile()) throw new ScenarioError([{ file: displayName, line: 0, column: 0, path: '', message: 'is not a file' }]);
     if (info.size > MAX_SCENARIO_BYTES) {
       throw new ScenarioError([
         { file: displayName, line: 1, column: 1, path: '', message: `scenario file is ${info.size} bytes; the limit is ${MAX_SCENARIO_BYTES} (1 MiB): split it` },
@@ -132,7 +132,8 @@ export async function loadScenario(file: string, options: LoadOptions): Promise<
     if (error instanceof ScenarioError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
     const message = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : `cannot read: ${(error as Error).message}`;
-    throw new ScenarioError([{ file: displayName, line: 1, column: 1, path: '', message }]);
+    // The file itself cannot be read: no position in it (line 0), "nothere.yaml: no such file".
+    throw new ScenarioError([{ file: displayName, line: 0, column: 0, path: '', message }]);
   }
   return parseScenario(text, { ...options, displayName, dir: path.dirname(path.resolve(file)) });
 }

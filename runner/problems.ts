@@ -3,6 +3,7 @@ import type { z } from 'zod';
 
 export interface Problem {
   file: string;
+  /** 1-based; 0 when the problem is the file as a whole (it cannot be read): no position is shown. */
   line: number;
   column: number;
   /** Human path: `checks[2] (http).expect.maxLatency`. */
@@ -18,7 +19,7 @@ export class ScenarioError extends Error {
 }
 
 export function formatProblem(problem: Problem): string {
-  const where = `${problem.file}:${problem.line}:${problem.column}`;
+  const where = problem.line > 0 ? `${problem.file}:${problem.line}:${problem.column}` : `${problem.file}:`;
   return problem.path ? `${where} ${problem.path}: ${problem.message}` : `${where} ${problem.message}`;
 }
 

@@ -20,7 +20,7 @@ export interface SourceLocation {
  * - `fail-fast`: `--fail-fast` stopped the run; `because` names the check that failed or errored.
  * - `interrupted`: SIGINT/SIGTERM stopped the run.
  * - `deadline`: the run's `--timeout` expired before the check could start.
- * - `not-selected`: left out by `--only`/`--from`.
+ * - `not-selected`: left out by `--only`, or by `--from` (then `because` is `"--from"`).
  */
 export interface SkipInfo {
   reason: 'needs' | 'fail-fast' | 'interrupted' | 'deadline' | 'not-selected';

@@ -43,6 +43,11 @@ export interface RunOptions {
   timeoutMs?: number;
   /** Run only these checks; the others are reported as skipped ("not selected"). */
   only?: string[];
+  /**
+   * Set when `only` comes from `--from NAME` (the check it starts at): the checks left out are then
+   * skipped with `{ reason: 'not-selected', because: '--from' }`, "not evaluated (--from)".
+   */
+  from?: string;
   onEvent?: RunEventListener;
   /** Inject clients (tests); by default one pool per run, destroyed at the end. */
   clients?: ClientProvider;
@@ -93,7 +98,9 @@ class ScenarioRun {
   }
 
   private readiness(check: PlannedCheck): Readiness {
-    if (this.only && !this.only.has(check.name)) return { skip: { reason: 'not-selected' }, text: 'not selected (--only)' };
+    if (this.only && !this.only.has(check.name)) {
+      return this.options.from === undefined ? { skip: { reason: 'not-selected' }, text: 'not selected (--only)' } : { skip: { reason: 'not-selected', because: '--from' }, text: 'not evaluated (--from)' };
+    }
     for (const need of check.needs) {
       if (this.only && !this.only.has(need)) continue;
       const report = this.reports.get(need);

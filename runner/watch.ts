@@ -1,6 +1,9 @@
 /**
  * Runbook mode: run, then re-run only what is not passing until everything passes or the deadline
  * expires — the incident's "wait for health checks to pass" step, without retyping commands.
+ * A check that passed is carried, with its report from the round it passed in, and is NOT re-run:
+ * if it breaks later the watch does not notice (run again, or watch with `--only`, to re-check it).
+ * The reports' `durationMs` is the whole watch's wall time, from the first round to the last.
  */
 import { checkTypesOf, finalizeReport, withInconclusivePolicy, type InconclusivePolicy } from './finalize.js';
 import type { RunReport } from './result.js';
@@ -51,7 +54,9 @@ export async function watchScenario(scenario: Scenario, options: WatchOptions): 
   const started = Date.now();
   const remaining = () => options.deadlineMs - (Date.now() - started);
   const first = await runScenario(scenario, { ...options, timeoutMs: Math.max(1, Math.min(options.timeoutMs ?? Infinity, remaining())) });
-  let report = withInconclusivePolicy(first, options.inconclusive ?? 'fail');
+  // The whole watch's duration, pauses included, not the sum (or the last) of the rounds'.
+  const whole = (r: RunReport): RunReport => ({ ...r, durationMs: Math.round(Date.now() - started) });
+  let report = whole(withInconclusivePolicy(first, options.inconclusive ?? 'fail'));
   const selected = new Set(options.only ?? scenario.checks.map((c) => c.name));
   for (let round = 1; ; round++) {
     const done = (status: string) => status === 'passed' || (status === 'inconclusive' && options.inconclusive === 'pass');
@@ -65,9 +70,9 @@ export async function watchScenario(scenario: Scenario, options: WatchOptions): 
     options.onRound?.(round, report, wait);
     await sleep(wait, options.signal);
     if (options.signal?.aborted) {
-      return { ...report, interrupted: interruptedField(stopFromReason(options.signal.reason)) ?? 'SIGINT', status: 'failed' };
+      return whole({ ...report, interrupted: interruptedField(stopFromReason(options.signal.reason)) ?? 'SIGINT', status: 'failed' });
     }
     const next = await runScenario(scenario, { ...options, only: pending, timeoutMs: Math.max(1, remaining()) });
-    report = mergeReports(report, next, new Set(pending), scenario, options.inconclusive);
+    report = whole(mergeReports(report, next, new Set(pending), scenario, options.inconclusive));
   }
 }

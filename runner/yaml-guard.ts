@@ -3,7 +3,7 @@
  * the parser or every walk after it: NUL bytes, absurd nesting, alias bombs, self-containing
  * aliases. Every refusal is a ScenarioError with a position, never a stack overflow.
  */
-import { isNode, LineCounter, parseDocument, visit, type Document } from 'yaml';
+import { isCollection, isNode, isSeq, LineCounter, parseDocument, visit, type Document } from 'yaml';
 import { ScenarioError, sortProblems } from './problems.js';
 
 export const MAX_ALIAS_COUNT = 100;
@@ -159,6 +159,7 @@ export function readYaml(text: string, file: string): ParsedYaml {
   }
   const lines = new LineCounter();
   const doc = parse(text, file, lines, fail);
+  failOnCollectionKey(doc, lines, fail);
   const raw = toPlain(doc, lines, fail);
   if (isCircular(raw)) failOnSelfContainingAlias(doc, lines, fail);
   return { doc, lines, raw };
@@ -167,7 +168,9 @@ export function readYaml(text: string, file: string): ParsedYaml {
 function parse(text: string, file: string, lines: LineCounter, fail: Fail): Document {
   let doc: Document;
   try {
-    doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, merge: true });
+    // logLevel 'error': the library would print its warnings (a mapping key stringified) with
+    // process.emitWarning, before and apart from the problem list; failOnCollectionKey reports them.
+    doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, merge: true, logLevel: 'error' });
   } catch (error) {
     return fail(`cannot parse YAML: ${(error as Error).message}`);
   }
@@ -206,6 +209,21 @@ function toPlain(doc: Document, lines: LineCounter, fail: Fail): unknown {
     }
     return fail(`cannot read YAML: ${message}`, where.line, where.col);
   }
+}
+
+/**
+ * A mapping or a list used as a key (`{a: 1}: x`, `? [a, b]`): no scenario key is one, and toJS
+ * would stringify it ("{ a: 1 }") with a library warning. Points at the key.
+ */
+function failOnCollectionKey(doc: Document, lines: LineCounter, fail: Fail): void {
+  visit(doc, {
+    Pair(_, pair) {
+      if (!isCollection(pair.key)) return undefined;
+      const where = pair.key.range ? lines.linePos(pair.key.range[0]) : { line: 1, col: 1 };
+      const kind = isSeq(pair.key) ? 'a list' : 'a mapping';
+      return fail(`${kind} is used as a key: keys are plain names (quote it if it is one)`, where.line, where.col);
+    },
+  });
 }
 
 /**

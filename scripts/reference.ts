@@ -44,13 +44,29 @@ function cell(text: string): string {
   return text.replace(/\|/g, '\\|').replace(/\n+/g, ' ');
 }
 
+/** The mapping a key holds (itself, or the one mapping among its variants), to list its own keys. */
+function mappingOf(node: JsonSchemaNode): JsonSchemaNode | undefined {
+  if (node.type === 'object' && node.properties && Object.keys(node.properties).length > 0) return node;
+  const mappings = (node.anyOf ?? node.oneOf ?? []).map(mappingOf).filter((m): m is JsonSchemaNode => m !== undefined);
+  return mappings.length === 1 ? mappings[0] : undefined;
+}
+
+/**
+ * One row per key; a key holding a mapping is followed by a row per nested key, named with its
+ * path (`expect.status`, `expect.bodyContains`), "required" meaning required within that mapping.
+ */
+function rows(properties: Record<string, JsonSchemaNode>, required: ReadonlySet<string>, prefix: string): string[] {
+  return Object.entries(properties).flatMap(([key, node]) => {
+    const name = `${prefix}${key}`;
+    const row = `| \`${name}\` | ${cell(typeName(node))} | ${required.has(key) ? 'yes' : ''} | ${cell(node.description ?? '')} |`;
+    const nested = mappingOf(node);
+    return nested ? [row, ...rows(nested.properties!, new Set(nested.required ?? []), `${name}.`)] : [row];
+  });
+}
+
 function table(shape: Record<string, z.ZodType>): string[] {
   const schema = z.toJSONSchema(z.object(shape), { io: 'input', unrepresentable: 'any' }) as JsonSchemaNode;
-  const required = new Set(schema.required ?? []);
-  const rows = Object.entries(schema.properties ?? {}).map(
-    ([key, node]) => `| \`${key}\` | ${cell(typeName(node))} | ${required.has(key) ? 'yes' : ''} | ${cell(node.description ?? '')} |`,
-  );
-  return ['| key | type | required | meaning |', '|---|---|---|---|', ...rows];
+  return ['| key | type | required | meaning |', '|---|---|---|---|', ...rows(schema.properties ?? {}, new Set(schema.required ?? []), '')];
 }
 
 function checkSection(check: CheckType): string[] {

@@ -211,7 +211,7 @@ describe('the verify step, against a local scenario', () => {
   it('an invalid scenario: the CLI says why, verdict errored, exit 2', async () => {
     const result = await verify({ scenario: 'no-such.yaml' });
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain('no-such.yaml:1:1 no such file');
+    expect(result.stderr).toContain('no-such.yaml: no such file');
     expect(result.outputs.verdict).toBe('errored');
   });
 

@@ -16,6 +16,7 @@ import {
   STATUS_LOOK,
   summaryMessage,
   unevaluatedLine,
+  fromSkippedLine,
   verdictLine,
 } from './wording.js';
 
@@ -120,6 +121,8 @@ function rootCauseBlock(report: RunReport, paint: Paint): string[] {
     lines.push(paint('bold', 'Independent failures:'));
     for (const each of [cause, ...(cause.otherCauses ?? [])]) lines.push(`  ${paint('red', oneLine(each.check))}`, ...causeLines(each, paint).map((line) => `  ${line}`));
   }
+  const fromSkipped = fromSkippedLine(report);
+  if (fromSkipped) lines.push(`  ${paint('yellow', fromSkipped)}`);
   const unevaluated = unevaluatedLine(report);
   if (unevaluated) lines.push(...(lines.length ? [''] : []), paint('bold', unevaluated));
   const inconclusive = inconclusiveLine(report);

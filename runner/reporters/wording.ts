@@ -96,6 +96,18 @@ export function unevaluatedLine(report: RunReport): string | undefined {
 }
 
 /**
+ * When a root cause is named but `--from` left earlier checks unevaluated, the hint that one of
+ * them (a security-group rule, a secret) may be the real cause: "2 checks before --from were not
+ * evaluated and may explain it: sg rule, secret exists".
+ */
+export function fromSkippedLine(report: RunReport): string | undefined {
+  if (!report.rootCause) return undefined;
+  const names = report.checks.filter((c) => c.skip?.reason === 'not-selected' && c.skip.because === '--from').map((c) => oneLine(c.name));
+  if (names.length === 0) return undefined;
+  return `${names.length} ${names.length === 1 ? 'check' : 'checks'} before --from ${names.length === 1 ? 'was' : 'were'} not evaluated and may explain it: ${names.join(', ')}`;
+}
+
+/**
  * "1 check was inconclusive (no data): a" for checks that found no evidence (no datapoints, an
  * alarm in INSUFFICIENT_DATA): like errored ones they are left out of the root-cause analysis.
  */

@@ -39,6 +39,11 @@ export interface Progress {
   listener: RunEventListener;
   /** Clears the live line and the spinner timer. Idempotent; later events are ignored. */
   stop(): void;
+  /**
+   * From now on print no lines, only the live line on a terminal (cleared when idle): --watch's
+   * later rounds, whose display is one line per round (or a table redrawn in place).
+   */
+  quiet(): void;
 }
 
 /** How a finished attempt ended, as the display tells it. */
@@ -153,6 +158,7 @@ export function createProgress(options: ProgressOptions): Progress {
   let liveShown = '';
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
+  let quiet = false;
 
   function write(text: string): void {
     try {
@@ -205,6 +211,7 @@ export function createProgress(options: ProgressOptions): Progress {
   }
 
   function print(line: string): void {
+    if (quiet) return;
     clearLive();
     write(`${line}\n`);
     drawLive();
@@ -264,5 +271,5 @@ export function createProgress(options: ProgressOptions): Progress {
     timer = undefined;
   }
 
-  return { listener, stop };
+  return { listener, stop, quiet: () => void (quiet = true) };
 }

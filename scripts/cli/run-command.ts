@@ -124,11 +124,16 @@ async function execute(args: RunArgs, lib: Library, scenario: Scenario, plan: Ru
   const tty = Boolean(stderr.isTTY) && !env.CI;
   const color = lib.shouldUseColor({ env, isTTY: Boolean(stderr.isTTY), flag: args.color });
   const progress = createProgress({ stream: stderr, tty, color, verbose: args.verbose });
-  const runOptions = { signal: io.signal, concurrency: args.concurrency, failFast: args.failFast, timeoutMs: plan.timeoutMs, only, onEvent: progress.listener };
+  const runOptions = { signal: io.signal, concurrency: args.concurrency, failFast: args.failFast, timeoutMs: plan.timeoutMs, only, from: args.from, onEvent: progress.listener };
   try {
     const inconclusive = args.inconclusive ?? 'fail';
     if (!args.watch) return lib.withInconclusivePolicy(await lib.runScenario(scenario, runOptions), inconclusive);
-    const onRound = watchDisplay({ stream: stderr, tty, color });
+    // Round 1's progress is shown in full; the later rounds are one line (or one redrawn table) each.
+    const display = watchDisplay({ stream: stderr, tty, color });
+    const onRound: typeof display = (round, report, nextInMs) => {
+      progress.quiet();
+      display(round, report, nextInMs);
+    };
     const watchOptions = { ...runOptions, timeoutMs: undefined, intervalMs: plan.intervalMs, deadlineMs: plan.timeoutMs ?? 15 * 60_000, onRound, inconclusive };
     return await lib.watchScenario(scenario, watchOptions);
   } finally {

@@ -118,8 +118,11 @@ export const run = defineCommand({
   },
   positionals: { min: 0, max: 1, extra: (count) => `takes one scenario file, got ${count}` },
   details: `--watch re-runs what is not passing every --interval (default 5s) until all pass or --timeout
-(default 15m) expires: the runbook's "wait for health checks to pass" step. --from NAME resumes
-at that check.
+(default 15m) expires: the runbook's "wait for health checks to pass" step. A check that passed
+is not re-run: if it breaks later, the watch does not notice (run again to re-check everything).
+The first round shows its progress; then one line per round (a table redrawn in place on a
+terminal). The report's durationMs is the whole watch's. --from NAME resumes at that check: the
+checks before it are reported skipped, not evaluated because of --from.
 
 --event reads a deployment event (the JSON an ECS lifecycle hook, a CodeDeploy hook or EventBridge
 gives) and sets the vars cluster, service, taskDefinition (the target revision's, from

@@ -1,0 +1,60 @@
+/**
+ * Errors that name the problem (issue 16 item 6): a missing cluster or a wrong region says so with
+ * the cluster and the region; a missing scenario file has no stray position; a YAML mapping used
+ * as a key is one proper problem with no raw library warning.
+ */
+import { afterAll, describe, expect, it } from '@jest/globals';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { killAllCli, runCli } from '../support/cli.js';
+import { useMoto } from '../support/moto.js';
+import { requireTool } from '../support/tools.js';
+
+const dir = mkdtempSync(path.join(tmpdir(), 'vd-errors-'));
+afterAll(() => {
+  killAllCli();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('scenario file errors', () => {
+  it('a missing file is "FILE: no such file", with no position', async () => {
+    const result = await runCli(['validate', 'nothere.yaml'], { cwd: dir });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('nothere.yaml: no such file');
+    expect(result.stderr).not.toMatch(/nothere\.yaml:\d+:\d+/);
+  }, 30_000);
+
+  it.each([
+    ['a flow mapping as a key', '{a: 1}: x\nname: y\nchecks: []\n', 1],
+    ['an explicit mapping key', 'name: y\n? {a: 1}\n: x\nchecks: []\n', 2],
+    ['a sequence as a key', 'name: y\n[a, b]: x\nchecks: []\n', 2],
+  ])('%s is reported as a problem at its line, with no raw YAML library warning', async (_, text, line) => {
+    const file = path.join(dir, `key-${line}-${Math.random().toString(36).slice(2)}.yaml`);
+    writeFileSync(file, text);
+    const result = await runCli(['validate', file]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).not.toMatch(/Warning|mapAsMap|trace-warnings/);
+    expect(result.stderr).toMatch(new RegExp(`${path.basename(file)}:${line}:\\d+ .*used as a key`));
+  }, 30_000);
+});
+
+requireTool('moto', 'ECS cluster and region errors')('a cluster that does not exist', () => {
+  const moto = useMoto();
+
+  it.each([
+    ['init', ['init', '--cluster', 'nope', '--service', 'x']],
+    ['run', ['run', '--cluster', 'nope', '--service', 'x']],
+  ])('%s names the cluster and the region, not a bare ClusterNotFoundException', async (_, args) => {
+    const result = await runCli(args, { env: moto.env });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/cluster nope not found in region us-east-1/);
+    expect(result.stderr).not.toMatch(/^[^\n]*: ClusterNotFoundException\s*$/m);
+  }, 60_000);
+
+  it('--region names the region searched', async () => {
+    const result = await runCli(['init', '--cluster', 'nope', '--service', 'x', '--region', 'eu-west-3'], { env: moto.env });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/cluster nope not found in region eu-west-3/);
+  }, 60_000);
+});
