@@ -74,7 +74,7 @@ function resolve(expression: string, sources: InterpolationSources): Resolved {
   return {
     value: '',
     text: '',
-    problem: `variable "${name}" is not defined: add it under vars: or pass --var ${name}=VALUE${known.length ? ` (defined: ${known.join(', ')})` : ''}`,
+    problem: `variable "${name}" is not defined: declare it under vars: (then --var ${name}=VALUE can set it)${known.length ? ` (defined: ${known.join(', ')})` : ''}`,
   };
 }
 

@@ -12,7 +12,7 @@ import { EXIT } from './cli/exit-codes.js';
 import { fsReason } from './cli/outputs.js';
 import { parseCliArgs, type Invocation } from './cli/parse.js';
 import { guardStreams } from './cli/streams.js';
-import { formatUsageError, UsageError } from './cli/usage-error.js';
+import { CommandFailure, formatUsageError, UsageError } from './cli/usage-error.js';
 import { packageRoot } from './package-root.js';
 
 async function printVersion(): Promise<number> {
@@ -57,6 +57,10 @@ export async function main(argv: string[]): Promise<number> {
     process.exitCode = EXIT.failed;
     return await invoke(invocation);
   } catch (error) {
+    if (error instanceof CommandFailure) {
+      process.stderr.write(`verify-deployment${invocation ? ` ${invocation.name}` : ''}: ${error.message}\n`);
+      return EXIT.failed;
+    }
     if (!(error instanceof UsageError)) throw error;
     error.command ??= invocation?.name;
     process.stderr.write(await formatUsageError(error));

@@ -58,3 +58,35 @@ requireTool('moto', 'ECS cluster and region errors')('a cluster that does not ex
     expect(result.stderr).toMatch(/cluster nope not found in region eu-west-3/);
   }, 60_000);
 });
+
+describe('output paths and AWS reachability (a new user tried these)', () => {
+  const scenario = path.join(dir, 'one.yaml');
+  writeFileSync(scenario, 'name: one\nchecks:\n  - name: fails fast\n    type: exec\n    command: ["false"]\n    retry: { attempts: 1 }\n');
+
+  it('an empty --out path is a usage error before anything runs', async () => {
+    const result = await runCli(['run', scenario, '--out', 'json='], { cwd: dir });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/--out expects NAME=PATH with a file path, got "json="/);
+    expect(result.stderr).not.toMatch(/fails fast/);
+  }, 30_000);
+
+  it('an --out in a directory that exists but takes no files (/proc) is refused before the checks start', async () => {
+    const result = await runCli(['run', scenario, '--out', 'json=/proc/vd-cannot.json'], { cwd: dir });
+    expect(result.code).toBe(1);
+    const refused = result.stderr.indexOf('cannot create a file in /proc');
+    expect(refused).toBeGreaterThanOrEqual(0);
+    // Said before the first check's progress, and the internal temporary name is never shown.
+    expect(refused).toBeLessThan(result.stderr.indexOf('fails fast'));
+    expect(result.stderr).not.toMatch(/\.tmp/);
+  }, 30_000);
+
+  it('an AWS endpoint that refuses connections is exit 1 with the reason, not a usage error', async () => {
+    const result = await runCli(['run', '--cluster', 'c', '--service', 's'], {
+      cwd: dir,
+      env: { ...process.env, AWS_ENDPOINT_URL: 'http://127.0.0.1:1', AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'y', AWS_MAX_ATTEMPTS: '1' },
+    });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/verify-deployment run: cannot discover s: .*(ECONNREFUSED|reach)/);
+    expect(result.stderr).not.toMatch(/for usage/);
+  }, 60_000);
+});

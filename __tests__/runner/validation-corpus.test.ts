@@ -93,7 +93,7 @@ const CORPUS: Case[] = [
   { file: 'needs-cycle.yaml', line: 6, column: 12, message: 'needs form a cycle: a → c → b → a', path: 'checks[0] (fake).needs' },
   // Interpolation
   { file: 'missing-env.yaml', line: 5, column: 10, message: 'environment variable API_HOST is not set', path: 'checks[0] (fake-http).url' },
-  { file: 'missing-var.yaml', line: 7, column: 10, message: 'variable "host" is not defined: add it under vars: or pass --var host=VALUE', path: 'checks[0] (fake-http).url' },
+  { file: 'missing-var.yaml', line: 7, column: 10, message: 'variable "host" is not defined: declare it under vars: (then --var host=VALUE can set it)', path: 'checks[0] (fake-http).url' },
   { file: 'unterminated-interpolation.yaml', line: 5, column: 10, message: 'unterminated "${"', path: 'checks[0] (fake-http).url' },
   { file: 'unknown-namespace.yaml', line: 5, column: 10, message: 'cannot interpolate "${foo.bar}"', path: 'checks[0] (fake-http).url' },
   { file: 'vars-not-scalar.yaml', line: 4, column: 10, message: 'expected a string, a number or true or false, got a list', path: 'vars.ports' },

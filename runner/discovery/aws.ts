@@ -44,7 +44,7 @@ function discoveryError(input: DiscoveryInput, error: unknown, signal: AbortSign
   if (!(error instanceof AttemptResultError)) return error;
   const { outcome, message, nextSteps } = error.result;
   // A `fail` is a verdict about the names given (no such service); anything else is about reaching AWS.
-  if (outcome === 'fail') return new DiscoveryError(`${message}; check the names and the region${nextSteps?.[0] ? ` (${nextSteps[0]})` : ''}`);
+  if (outcome === 'fail') return new DiscoveryError(`${message}; check the names and the region${nextSteps?.[0] ? ` (${nextSteps[0]})` : ''}`, true);
   return new DiscoveryError(`cannot discover ${input.service}: ${message}`);
 }
 

@@ -106,7 +106,11 @@ export interface Discovered {
 
 /** Discovery could not read the service: a missing service, missing permissions, no answer from AWS. */
 export class DiscoveryError extends Error {
-  constructor(message: string) {
+  /**
+   * @param notFound true when AWS answered that a name given does not exist (a mistake in how the
+   *   tool was called); false when AWS could not be asked (unreachable, credentials, throttled).
+   */
+  constructor(message: string, readonly notFound = false) {
     super(message);
     this.name = 'DiscoveryError';
   }

@@ -83,6 +83,20 @@ export async function prepareOutputPath(file: string): Promise<void> {
   await ensureDirectory(path.dirname(target));
   const existing = await stat(target).catch(() => undefined);
   if (existing?.isDirectory()) throw new OutputPathError(`${target} is a directory`);
+  // The directory exists, but can a file be made in it (/proc, a read-only mount)? Find out before
+  // the checks run, with the same kind of temporary file the write will use.
+  const probe = tempPathFor(target);
+  try {
+    await (await open(probe, 'wx')).close();
+  } catch (error) {
+    throw new OutputPathError(`cannot create a file in ${path.dirname(target)} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+  }
+  await rm(probe, { force: true }).catch(() => undefined);
+}
+
+/** A unique hidden name next to `target`, for a temporary file. */
+function tempPathFor(target: string): string {
+  return path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
 }
 
 export interface AtomicWriteOptions {
@@ -98,7 +112,7 @@ export interface AtomicWriteOptions {
 export async function writeFileAtomic(file: string, text: string, options: AtomicWriteOptions = {}): Promise<void> {
   const target = path.resolve(file);
   await ensureDirectory(path.dirname(target));
-  const temp = options.tempPath?.(target) ?? path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  const temp = options.tempPath?.(target) ?? tempPathFor(target);
   let created = false;
   try {
     // 'wx': never write through an existing file or link at the temporary name.

@@ -5,7 +5,7 @@ import { EXIT } from './exit-codes.js';
 import type { FleetSelection } from './fleet-flags.js';
 import type { ServiceTarget } from './flags.js';
 import { fsReason, prepareOutputPath, writeFileAtomic } from './outputs.js';
-import { UsageError } from './usage-error.js';
+import { discoveryFailure, UsageError } from './usage-error.js';
 
 type Library = typeof import('../../runner/index.js');
 
@@ -93,7 +93,7 @@ async function loadRunScenario(args: RunArgs, lib: Library, streams: Streams, si
   if (!args.target) return lib.loadScenario(args.file!, { checkTypes, vars: args.vars, optionalVars: args.optionalVars, env });
   const { discover, scenarioText, DiscoveryError } = lib;
   const found = await discover(args.target, { signal }).catch((error: unknown) => {
-    if (error instanceof DiscoveryError) throw new UsageError(error.message);
+    if (error instanceof DiscoveryError) throw discoveryFailure(error);
     throw error;
   });
   // What discovery followed (variable → resource → security groups → port), already neutralised.

@@ -16,6 +16,22 @@ export class UsageError extends Error {
 }
 
 /**
+ * The command could not do its job for a reason that is not a usage mistake (AWS unreachable,
+ * credentials missing): exit 1, the message without a pointer to the help.
+ */
+export class CommandFailure extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CommandFailure';
+  }
+}
+
+/** UsageError when discovery was given a name that does not exist (exit 2), else CommandFailure (exit 1). */
+export function discoveryFailure(error: Error & { notFound?: boolean }): UsageError | CommandFailure {
+  return error.notFound ? new UsageError(error.message) : new CommandFailure(error.message);
+}
+
+/**
  * The lines printed for a usage error:
  * `verify-deployment validate: unknown option --fail-fats; did you mean --fail-fast?` and a pointer
  * to the help. The did-you-mean reuses the scenario validator's (imported only on this path: a

@@ -1,4 +1,4 @@
-/** The incident's names and ids (shared/context/api-timeout-investigation.md), used by the sandbox. */
+/** The incident's names and ids (docs/incident-api-timeout.md), used by the sandbox. */
 export const INCIDENT = {
   cluster: 'hokusai-development',
   service: 'hokusai-api-development',

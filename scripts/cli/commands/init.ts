@@ -2,7 +2,7 @@
 import { defineCommand } from '../command.js';
 import { EXIT } from '../exit-codes.js';
 import { serviceTarget, TARGET_FLAGS, TARGET_HELP } from '../flags.js';
-import { UsageError } from '../usage-error.js';
+import { discoveryFailure, UsageError } from '../usage-error.js';
 
 export const init = defineCommand({
   name: 'init',
@@ -22,7 +22,7 @@ task definition and PRIMARY deployment, and prints the scenario (validated befor
   async run({ target }) {
     const { discover, scenarioText, DiscoveryError, parseScenario, checkTypes } = await import('../../../runner/index.js');
     const found = await discover(target).catch((error: unknown) => {
-      if (error instanceof DiscoveryError) throw new UsageError(error.message);
+      if (error instanceof DiscoveryError) throw discoveryFailure(error);
       throw error;
     });
     const text = scenarioText(target, found);

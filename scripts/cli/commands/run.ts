@@ -46,6 +46,7 @@ function commonRunArgs(values: RunValues, defaultConcurrency: number | undefined
     reporters: values.reporter ?? [],
     outs: (values.out ?? []).map((v) => {
       const [reporter, path] = keyValue('--out', v);
+      if (path.trim() === '') throw new UsageError(`--out expects NAME=PATH with a file path, got "${v}"`);
       return { reporter, path };
     }),
     failFast: values['fail-fast'] ?? false,
