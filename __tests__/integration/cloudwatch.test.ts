@@ -20,9 +20,10 @@ import { parseScenario } from '../../runner/load.js';
 import { runScenario } from '../../runner/run.js';
 import { killAllCli, parseStdoutJson, runCli } from '../support/cli.js';
 import { fakeContext } from '../support/context.js';
-import { describeWithMoto, useMoto } from '../support/moto.js';
+import { useMoto } from '../support/moto.js';
+import { requireTool } from '../support/tools.js';
 
-const suite = describeWithMoto('CloudWatch integration tests');
+const suite = requireTool('moto', 'CloudWatch integration tests');
 
 const MINUTE = 60_000;
 

@@ -28,9 +28,10 @@ import { AttemptResultError, type AttemptResult, type CheckType } from '../../ch
 import { ClientPool } from '../../runner/clients.js';
 import { fakeContext } from '../support/context.js';
 import { startFaultProxy } from '../support/fault-proxy.js';
-import { describeWithMoto, startMoto, useMotoEnv, type Moto } from '../support/moto.js';
+import { useMoto } from '../support/moto.js';
+import { requireTool } from '../support/tools.js';
 
-const suite = describeWithMoto('ecs-deployment integration tests');
+const suite = requireTool('moto', 'ecs-deployment integration tests');
 
 const CLUSTER = 'hokusai-development';
 const SERVICE = 'hokusai-api';
@@ -38,28 +39,18 @@ const SPEC = { cluster: CLUSTER, service: SERVICE };
 const WHERE = 'ECS service hokusai-api (cluster hokusai-development)';
 
 suite('ecs-deployment against moto', () => {
-  let moto: Moto;
-  let restoreEnv: () => void;
+  // Every describe-tasks would move a task towards STOPPED: pin the state manager (reset keeps it).
+  const moto = useMoto({ pinEcsTasks: true });
   let ecs: ECSClient;
   let pool: ClientPool;
   let serviceArn: string;
 
   beforeAll(async () => {
-    moto = await startMoto();
-    restoreEnv = useMotoEnv(moto);
     ecs = new ECSClient({});
-    // Every describe-tasks would move a task towards STOPPED: pin the state manager (reset keeps it).
-    const pinned = await fetch(`${moto.endpoint}/moto-api/state-manager/set-transition`, {
-      method: 'POST',
-      body: JSON.stringify({ model_name: 'ecs::task', transition: { progression: 'manual', times: 1_000_000 } }),
-    });
-    expect(pinned.ok).toBe(true);
   });
   afterAll(async () => {
     ecs?.destroy();
     await pool?.destroy();
-    restoreEnv?.();
-    await moto?.stop();
   });
   beforeEach(async () => {
     await pool?.destroy();
