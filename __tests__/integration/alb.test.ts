@@ -3,14 +3,13 @@
  * moto reports every registered target healthy; scripts/moto/ext_elbv2.py lets a target-group tag
  * set a target's health, which replays the incident's `unhealthy Target.Timeout`.
  */
-import { it, expect, beforeAll, afterAll, beforeEach } from '@jest/globals';
+import { it, expect, beforeAll, afterAll } from '@jest/globals';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { AddTagsCommand, DeregisterTargetsCommand, ElasticLoadBalancingV2Client, RegisterTargetsCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { CreateClusterCommand, CreateServiceCommand, ECSClient, RegisterTaskDefinitionCommand } from '@aws-sdk/client-ecs';
 import { albTargetsHealthy } from '../../checks/alb-targets-healthy.js';
-import { ClientPool } from '../../runner/clients.js';
 import { fakeContext } from '../support/context.js';
-import { useMoto } from '../support/moto.js';
+import { useClientPool, useMoto } from '../support/moto.js';
 import { requireTool } from '../support/tools.js';
 import { createLoadBalancer, createNetwork, createTargetGroup } from '../../scripts/fixtures/index.js';
 
@@ -22,11 +21,11 @@ const TARGETS = [
 ];
 
 suite('alb-targets-healthy against moto', () => {
-  const moto = useMoto();
+  useMoto({ resetBetweenTests: true });
+  const aws = useClientPool();
   let ec2: EC2Client;
   let elbv2: ElasticLoadBalancingV2Client;
   let ecs: ECSClient;
-  let pool: ClientPool;
 
   beforeAll(() => {
     ec2 = new EC2Client({});
@@ -37,15 +36,9 @@ suite('alb-targets-healthy against moto', () => {
     ec2?.destroy();
     elbv2?.destroy();
     ecs?.destroy();
-    await pool?.destroy();
-  });
-  beforeEach(async () => {
-    await pool?.destroy();
-    pool = new ClientPool({ region: 'us-east-1' });
-    await moto.reset();
   });
 
-  const run = (spec: Record<string, unknown>) => albTargetsHealthy.run(albTargetsHealthy.schema.parse(spec), fakeContext({ clients: pool }));
+  const run = (spec: Record<string, unknown>) => albTargetsHealthy.run(albTargetsHealthy.schema.parse(spec), fakeContext({ clients: aws.pool }));
 
   /** VPC, two subnets, an ALB and a listener forwarding to target group `hokusai-api` (the incident's health check). */
   async function loadBalancedTargetGroup(): Promise<string> {

@@ -28,7 +28,7 @@ import { AttemptResultError, type AttemptResult, type CheckType } from '../../ch
 import { ClientPool } from '../../runner/clients.js';
 import { fakeContext } from '../support/context.js';
 import { startFaultProxy } from '../support/fault-proxy.js';
-import { useMoto } from '../support/moto.js';
+import { useClientPool, useMoto } from '../support/moto.js';
 import { requireTool } from '../support/tools.js';
 
 const suite = requireTool('moto', 'ecs-deployment integration tests');
@@ -40,9 +40,9 @@ const WHERE = 'ECS service hokusai-api (cluster hokusai-development)';
 
 suite('ecs-deployment against moto', () => {
   // Every describe-tasks would move a task towards STOPPED: pin the state manager (reset keeps it).
-  const moto = useMoto({ pinEcsTasks: true });
+  const moto = useMoto({ pinEcsTasks: true, resetBetweenTests: true });
+  const aws = useClientPool();
   let ecs: ECSClient;
-  let pool: ClientPool;
   let serviceArn: string;
 
   beforeAll(async () => {
@@ -50,12 +50,8 @@ suite('ecs-deployment against moto', () => {
   });
   afterAll(async () => {
     ecs?.destroy();
-    await pool?.destroy();
   });
   beforeEach(async () => {
-    await pool?.destroy();
-    pool = new ClientPool({ region: 'us-east-1' });
-    await moto.reset();
     await ecs.send(new CreateClusterCommand({ clusterName: CLUSTER }));
     for (const image of ['hokusai/api:1', 'hokusai/api:2']) {
       await ecs.send(
@@ -71,7 +67,7 @@ suite('ecs-deployment against moto', () => {
     }
   });
 
-  async function attempt<S>(check: CheckType<S>, spec: unknown, clients = pool): Promise<AttemptResult> {
+  async function attempt<S>(check: CheckType<S>, spec: unknown, clients = aws.pool): Promise<AttemptResult> {
     try {
       return await check.run(check.schema.parse(spec), fakeContext({ clients }));
     } catch (error) {

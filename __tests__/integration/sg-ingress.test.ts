@@ -2,13 +2,12 @@
  * sg-ingress against moto: the Redis incident replayed — the rule is missing, the check's own fix
  * command is applied, and the check passes.
  */
-import { it, expect, beforeAll, afterAll, beforeEach } from '@jest/globals';
+import { it, expect, beforeAll, afterAll } from '@jest/globals';
 import { AuthorizeSecurityGroupIngressCommand, RevokeSecurityGroupEgressCommand, RevokeSecurityGroupIngressCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { sgIngress } from '../../checks/sg-ingress.js';
-import { ClientPool } from '../../runner/clients.js';
 import { fakeContext } from '../support/context.js';
-import { useMoto } from '../support/moto.js';
+import { useClientPool, useMoto } from '../support/moto.js';
 import { requireTool } from '../support/tools.js';
 import { authorizeIngress, createEcsService, createNetwork, createSecurityGroup, registerTaskDefinition } from '../../scripts/fixtures/index.js';
 
@@ -19,10 +18,10 @@ const API_SG = 'sg-0864e6f6aee2a5cf4';
 const OLD_SG = 'sg-0e61190afc2502b10';
 
 suite('sg-ingress against moto', () => {
-  const moto = useMoto();
+  useMoto({ resetBetweenTests: true });
+  const aws = useClientPool();
   let ec2: EC2Client;
   let ecs: ECSClient;
-  let pool: ClientPool;
 
   beforeAll(() => {
     ec2 = new EC2Client({});
@@ -31,12 +30,6 @@ suite('sg-ingress against moto', () => {
   afterAll(async () => {
     ec2?.destroy();
     ecs?.destroy();
-    await pool?.destroy();
-  });
-  beforeEach(async () => {
-    await pool?.destroy();
-    pool = new ClientPool({ region: 'us-east-1' });
-    await moto.reset();
   });
 
   /**
@@ -54,7 +47,7 @@ suite('sg-ingress against moto', () => {
   }
 
   function check(input: Record<string, unknown>) {
-    return sgIngress.run(sgIngress.schema.parse(input), fakeContext({ clients: pool }));
+    return sgIngress.run(sgIngress.schema.parse(input), fakeContext({ clients: aws.pool }));
   }
 
   /** Runs the check's fix command (`aws ec2 authorize-security-group-ingress ...`) through the SDK. */
