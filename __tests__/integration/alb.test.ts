@@ -9,7 +9,8 @@ import { AddTagsCommand, DeregisterTargetsCommand, ElasticLoadBalancingV2Client,
 import { CreateClusterCommand, CreateServiceCommand, ECSClient, RegisterTaskDefinitionCommand } from '@aws-sdk/client-ecs';
 import { albTargetsHealthy } from '../../checks/alb-targets-healthy.js';
 import { fakeContext } from '../support/context.js';
-import { useClientPool, useMoto } from '../support/moto.js';
+import { useClientPool } from '../support/clients.js';
+import { useMoto } from '../support/moto.js';
 import { requireTool } from '../support/tools.js';
 import { createLoadBalancer, createNetwork, createTargetGroup } from '../../scripts/fixtures/index.js';
 

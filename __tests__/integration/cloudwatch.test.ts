@@ -19,7 +19,8 @@ import { parseScenario } from '../../runner/load.js';
 import { runScenario } from '../../runner/run.js';
 import { killAllCli, parseStdoutJson, runCli } from '../support/cli.js';
 import { fakeContext } from '../support/context.js';
-import { useClientPool, useMoto } from '../support/moto.js';
+import { useClientPool } from '../support/clients.js';
+import { useMoto } from '../support/moto.js';
 import { requireTool } from '../support/tools.js';
 
 const suite = requireTool('moto', 'CloudWatch integration tests');

@@ -28,7 +28,8 @@ import { AttemptResultError, type AttemptResult, type CheckType } from '../../ch
 import { ClientPool } from '../../runner/clients.js';
 import { fakeContext } from '../support/context.js';
 import { startFaultProxy } from '../support/fault-proxy.js';
-import { useClientPool, useMoto } from '../support/moto.js';
+import { useClientPool } from '../support/clients.js';
+import { useMoto } from '../support/moto.js';
 import { requireTool } from '../support/tools.js';
 
 const suite = requireTool('moto', 'ecs-deployment integration tests');

@@ -7,7 +7,8 @@ import { AuthorizeSecurityGroupIngressCommand, RevokeSecurityGroupEgressCommand,
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { sgIngress } from '../../checks/sg-ingress.js';
 import { fakeContext } from '../support/context.js';
-import { useClientPool, useMoto } from '../support/moto.js';
+import { useClientPool } from '../support/clients.js';
+import { useMoto } from '../support/moto.js';
 import { requireTool } from '../support/tools.js';
 import { authorizeIngress, createEcsService, createNetwork, createSecurityGroup, registerTaskDefinition } from '../../scripts/fixtures/index.js';
 

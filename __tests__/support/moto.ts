@@ -4,7 +4,6 @@
  * `requireTool('moto')` (support/tools.ts).
  */
 import { afterAll, beforeAll, beforeEach } from '@jest/globals';
-import { ClientPool } from '../../runner/clients.js';
 import { INSTALL_HINTS, pinEcsTaskStates, startMotoServer } from '../../scripts/sandbox/services.js';
 import { toolAvailable } from './tools.js';
 
@@ -67,27 +66,6 @@ export function useMoto(options: UseMotoOptions = {}): MotoHandle {
       return started().env;
     },
     reset: () => started().reset(),
-  };
-}
-
-/**
- * A fresh ClientPool (us-east-1) for each test, so no cached client or credential outlives a test;
- * the last one is destroyed in afterAll. Read `.pool` inside tests and hooks.
- */
-export function useClientPool(): { readonly pool: ClientPool } {
-  let pool: ClientPool | undefined;
-  beforeEach(async () => {
-    await pool?.destroy();
-    pool = new ClientPool({ region: 'us-east-1' });
-  });
-  afterAll(async () => {
-    await pool?.destroy();
-  });
-  return {
-    get pool() {
-      if (!pool) throw new Error('useClientPool(): read the pool inside a test or a beforeEach/afterEach hook');
-      return pool;
-    },
   };
 }
 
