@@ -5,61 +5,9 @@
  * cluster, service and stage from it. Pure: no AWS call, no clock, no environment.
  */
 import { z } from 'zod';
+import { ECS_NAME as NAME, LIFECYCLE_STAGES, parseEcsArn, type LifecycleStage } from '../checks/support/ecs-arn.js';
 
-/**
- * The lifecycle stages of an ECS service deployment (API reference, `DeploymentLifecycleHook.
- * lifecycleStages` and `ServiceDeployment.lifecycleStage`).
- */
-export const LIFECYCLE_STAGES = [
-  'RECONCILE_SERVICE',
-  'PRE_SCALE_UP',
-  'SCALE_UP',
-  'POST_SCALE_UP',
-  'TEST_TRAFFIC_SHIFT',
-  'POST_TEST_TRAFFIC_SHIFT',
-  'PRODUCTION_TRAFFIC_SHIFT',
-  'POST_PRODUCTION_TRAFFIC_SHIFT',
-  'BAKE_TIME',
-  'CLEAN_UP',
-] as const;
-export type LifecycleStage = (typeof LIFECYCLE_STAGES)[number];
-
-/** Where an ECS ARN points: `service/cluster/name`, `service-deployment/cluster/name/id`, ... */
-export interface EcsArnParts {
-  region: string;
-  account: string;
-  /** `service`, `service-deployment`, `service-revision`. */
-  resourceType: string;
-  /** Absent in old-format service ARNs (`service/name`), which do not name their cluster. */
-  cluster?: string;
-  service: string;
-  /** The deployment or revision id after the service name, when the ARN has one. */
-  id?: string;
-}
-
-const ECS_ARN = /^arn:aws[a-z-]*:ecs:([a-z0-9-]+):(\d{12}):(service|service-deployment|service-revision)\/(.+)$/;
-const NAME = /^[A-Za-z0-9_-]{1,255}$/;
-
-/**
- * Splits an ECS service, service-deployment or service-revision ARN; undefined when `arn` is none
- * of them. Old-format service ARNs (`arn:aws:ecs:r:a:service/name`, from before 2018's long ARN
- * format) carry no cluster: `cluster` is then undefined.
- */
-export function parseEcsArn(arn: string): EcsArnParts | undefined {
-  const match = ECS_ARN.exec(arn);
-  if (!match) return undefined;
-  const [, region, account, resourceType, rest] = match as unknown as [string, string, string, string, string];
-  const parts = rest.split('/');
-  if (parts.some((part) => !NAME.test(part))) return undefined;
-  if (resourceType === 'service') {
-    if (parts.length === 1) return { region, account, resourceType, service: parts[0]! };
-    if (parts.length === 2) return { region, account, resourceType, cluster: parts[0]!, service: parts[1]! };
-    return undefined;
-  }
-  // service-deployment/cluster/service/id and service-revision/cluster/service/id
-  if (parts.length !== 3) return undefined;
-  return { region, account, resourceType, cluster: parts[0]!, service: parts[1]!, id: parts[2]! };
-}
+export { LIFECYCLE_STAGES, parseEcsArn, type EcsArnParts, type LifecycleStage } from '../checks/support/ecs-arn.js';
 
 /** The ECS lifecycle hook invocation, resolved. */
 export interface EcsLifecycleHookEvent {

@@ -1,10 +1,11 @@
-import { describe, it, expect, beforeAll, afterAll, afterEach } from '@jest/globals';
+import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { exec, tail } from '../../checks/exec.js';
 import { CLI, runCli, killAllCli } from '../support/cli.js';
 import { fakeContext } from '../support/context.js';
+import { eventually, isRunning, trackPids } from '../support/processes.js';
 
 let scenarioDir: string;
 
@@ -16,49 +17,13 @@ beforeAll(() => {
 });
 
 /** Pids the tests' commands wrote down: SIGKILLed after each test whatever happened. */
-const leftovers: number[] = [];
-
-afterEach(() => {
-  for (const pid of leftovers.splice(0)) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
-});
+const { pidFrom } = trackPids();
 
 afterAll(() => {
   killAllCli();
   rmSync(scenarioDir, { recursive: true, force: true });
 });
 
-/** The pid a command wrote to `file` (waited for), remembered for the clean-up. */
-async function pidFrom(file: string): Promise<number> {
-  for (let i = 0; i < 100 && !(existsSync(file) && readFileSync(file, 'utf8').trim()); i += 1) {
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  const pid = Number(readFileSync(file, 'utf8').trim());
-  leftovers.push(pid);
-  return pid;
-}
-
-async function eventually(condition: () => boolean, ms = 2000): Promise<boolean> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline && !condition()) await new Promise((resolve) => setTimeout(resolve, 20));
-  return condition();
-}
-
-/** Alive and not a zombie (a killed orphan can stay a zombie where PID 1 does not reap). */
-function isRunning(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-    return state !== 'Z' && state !== 'X';
-  } catch {
-    return false;
-  }
-}
 
 function runCheck(spec: Record<string, unknown>, ctx = fakeContext({ scenarioDir })) {
   return exec.run(exec.schema.parse(spec), ctx);

@@ -3,12 +3,12 @@
  * its tasks in (DescribeSubnets is read only when such a rule could decide), and several
  * destination groups (toSecurityGroups) pass when any one of them lets the traffic in.
  */
-import { describe, it, expect, beforeEach, afterEach } from '@jest/globals';
+import { describe, it, expect, beforeEach } from '@jest/globals';
 import { mockClient } from 'aws-sdk-client-mock';
 import { DescribeSecurityGroupRulesCommand, DescribeSubnetsCommand, EC2Client, type SecurityGroupRule } from '@aws-sdk/client-ec2';
 import { DescribeServicesCommand, ECSClient } from '@aws-sdk/client-ecs';
 import { sgIngress } from '../../checks/sg-ingress.js';
-import { ClientPool } from '../../runner/clients.js';
+import { useClientPool } from '../support/clients.js';
 import { fakeContext } from '../support/context.js';
 
 const REDIS_SG = 'sg-0454e74e2924a7754';
@@ -19,15 +19,11 @@ const SUBNET_B = 'subnet-0bbbbbbbbbbbbbbb2';
 
 const ec2 = mockClient(EC2Client);
 const ecs = mockClient(ECSClient);
-let pool: ClientPool;
+const aws = useClientPool();
 
 beforeEach(() => {
   ec2.reset();
   ecs.reset();
-  pool = new ClientPool({ region: 'us-east-1' });
-});
-afterEach(async () => {
-  await pool.destroy();
 });
 
 const cidrRule = (id: string, cidr: string, group = REDIS_SG, port = 6379): SecurityGroupRule => ({
@@ -74,7 +70,7 @@ function givenRules(byGroup: Record<string, SecurityGroupRule[]>) {
 }
 
 const run = (spec: Record<string, unknown>) =>
-  sgIngress.run(sgIngress.schema.parse({ from: { cluster: 'dev', service: 'api' }, port: 6379, ...spec }), fakeContext({ clients: pool }));
+  sgIngress.run(sgIngress.schema.parse({ from: { cluster: 'dev', service: 'api' }, port: 6379, ...spec }), fakeContext({ clients: aws.pool }));
 
 describe('sg-ingress: a CIDR rule covering the service subnets', () => {
   it('passes and says which rule covers which subnets', async () => {
@@ -129,7 +125,7 @@ describe('sg-ingress: a CIDR rule covering the service subnets', () => {
 
   it('with fromSecurityGroups (no subnets known), a CIDR rule still does not count', async () => {
     givenRules({ [REDIS_SG]: [cidrRule('sgr-vpc', '10.0.0.0/16')] });
-    const result = await sgIngress.run(sgIngress.schema.parse({ fromSecurityGroups: [API_SG], toSecurityGroup: REDIS_SG, port: 6379 }), fakeContext({ clients: pool }));
+    const result = await sgIngress.run(sgIngress.schema.parse({ fromSecurityGroups: [API_SG], toSecurityGroup: REDIS_SG, port: 6379 }), fakeContext({ clients: aws.pool }));
     expect(result.outcome).toBe('fail');
   });
 

@@ -1,4 +1,4 @@
-import { describe, it, expect, beforeEach, afterEach } from '@jest/globals';
+import { describe, it, expect, beforeEach } from '@jest/globals';
 import { mockClient } from 'aws-sdk-client-mock';
 import {
   DescribeSecurityGroupRulesCommand,
@@ -9,7 +9,7 @@ import {
 import { DescribeServicesCommand, ECSClient } from '@aws-sdk/client-ecs';
 import { sgIngress } from '../../checks/sg-ingress.js';
 import { fakeContext } from '../support/context.js';
-import { ClientPool } from '../../runner/clients.js';
+import { useClientPool } from '../support/clients.js';
 
 // The incident's groups: Redis, the API service's new group, the old ECS tasks group.
 const REDIS_SG = 'sg-0454e74e2924a7754';
@@ -18,15 +18,11 @@ const OLD_SG = 'sg-0e61190afc2502b10';
 
 const ec2 = mockClient(EC2Client);
 const ecs = mockClient(ECSClient);
-let pool: ClientPool;
+const aws = useClientPool();
 
 beforeEach(() => {
   ec2.reset();
   ecs.reset();
-  pool = new ClientPool({ region: 'us-east-1' });
-});
-afterEach(async () => {
-  await pool.destroy();
 });
 
 function fromGroup(id: string, protocol: string, from: number, to: number, source: string, isEgress = false): SecurityGroupRule {
@@ -47,7 +43,7 @@ function spec(overrides: Record<string, unknown> = {}) {
 }
 
 function run(overrides: Record<string, unknown> = {}, signal?: AbortSignal) {
-  return sgIngress.run(spec(overrides), fakeContext({ clients: pool, ...(signal ? { signal } : {}) }));
+  return sgIngress.run(spec(overrides), fakeContext({ clients: aws.pool, ...(signal ? { signal } : {}) }));
 }
 
 function givenRules(rules: SecurityGroupRule[]) {

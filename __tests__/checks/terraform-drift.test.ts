@@ -26,6 +26,7 @@ import {
 } from '../../checks/support/terraform.js';
 import type { FailureView } from '../../checks/types.js';
 import type { CheckReport } from '../../runner/result.js';
+import { isRunning } from '../support/processes.js';
 import { Masker } from '../../runner/mask.js';
 import { analyzeRootCause } from '../../runner/root-cause.js';
 import { fakeContext } from '../support/context.js';
@@ -508,14 +509,3 @@ describe('terraform-drift against a fake terraform', () => {
     expect(fake.calls()).toEqual([]);
   });
 });
-
-/** Alive and not a zombie (a killed orphan can stay a zombie where PID 1 does not reap). */
-function isRunning(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-    return state !== 'Z' && state !== 'X';
-  } catch {
-    return false;
-  }
-}

@@ -14,6 +14,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { RunReport } from '../../runner/result.js';
+import { INCIDENT_STATUSES } from '../support/sandbox.js';
 import { requireTool } from '../support/tools.js';
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
@@ -107,17 +108,7 @@ requireTool(['moto', 'redis-server'], 'the broken-state verdict test')('the inci
 
   it('reaches the same verdict as ever: the same statuses, the missing rule as the root cause', () => {
     expect(code).toBe(1);
-    expect(Object.fromEntries(report.checks.map((c) => [c.name, c.status]))).toEqual({
-      'service stable': 'passed',
-      'task definition has HUGGINGFACE_API_KEY': 'passed',
-      'tasks running': 'passed',
-      'redis ingress from the API': 'failed',
-      'elasticache available': 'passed',
-      'no redis errors in logs': 'failed',
-      'health latency': 'failed',
-      'targets healthy': 'failed',
-      'model 21 predict': 'passed',
-    });
+    expect(Object.fromEntries(report.checks.map((c) => [c.name, c.status]))).toEqual(INCIDENT_STATUSES);
     expect(report.rootCause).toMatchObject({
       check: 'redis ingress from the API',
       consequences: ['no redis errors in logs', 'health latency', 'targets healthy'],

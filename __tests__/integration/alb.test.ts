@@ -3,24 +3,18 @@
  * moto reports every registered target healthy; scripts/moto/ext_elbv2.py lets a target-group tag
  * set a target's health, which replays the incident's `unhealthy Target.Timeout`.
  */
-import { it, expect, beforeAll, afterAll, beforeEach } from '@jest/globals';
-import { CreateSubnetCommand, CreateVpcCommand, EC2Client } from '@aws-sdk/client-ec2';
-import {
-  AddTagsCommand,
-  CreateListenerCommand,
-  CreateLoadBalancerCommand,
-  CreateTargetGroupCommand,
-  DeregisterTargetsCommand,
-  ElasticLoadBalancingV2Client,
-  RegisterTargetsCommand,
-} from '@aws-sdk/client-elastic-load-balancing-v2';
+import { it, expect, beforeAll, afterAll } from '@jest/globals';
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { AddTagsCommand, DeregisterTargetsCommand, ElasticLoadBalancingV2Client, RegisterTargetsCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { CreateClusterCommand, CreateServiceCommand, ECSClient, RegisterTaskDefinitionCommand } from '@aws-sdk/client-ecs';
 import { albTargetsHealthy } from '../../checks/alb-targets-healthy.js';
-import { ClientPool } from '../../runner/clients.js';
 import { fakeContext } from '../support/context.js';
-import { describeWithMoto, startMoto, useMotoEnv, type Moto } from '../support/moto.js';
+import { useClientPool } from '../support/clients.js';
+import { useMoto } from '../support/moto.js';
+import { requireTool } from '../support/tools.js';
+import { createLoadBalancer, createNetwork, createTargetGroup } from '../../scripts/fixtures/index.js';
 
-const suite = describeWithMoto('alb-targets-healthy integration tests');
+const suite = requireTool('moto', 'alb-targets-healthy integration tests');
 
 const TARGETS = [
   { Id: '10.0.1.23', Port: 8000 },
@@ -28,16 +22,13 @@ const TARGETS = [
 ];
 
 suite('alb-targets-healthy against moto', () => {
-  let moto: Moto;
-  let restoreEnv: () => void;
+  useMoto({ resetBetweenTests: true });
+  const aws = useClientPool();
   let ec2: EC2Client;
   let elbv2: ElasticLoadBalancingV2Client;
   let ecs: ECSClient;
-  let pool: ClientPool;
 
-  beforeAll(async () => {
-    moto = await startMoto();
-    restoreEnv = useMotoEnv(moto);
+  beforeAll(() => {
     ec2 = new EC2Client({});
     elbv2 = new ElasticLoadBalancingV2Client({});
     ecs = new ECSClient({});
@@ -46,51 +37,25 @@ suite('alb-targets-healthy against moto', () => {
     ec2?.destroy();
     elbv2?.destroy();
     ecs?.destroy();
-    await pool?.destroy();
-    restoreEnv?.();
-    await moto?.stop();
-  });
-  beforeEach(async () => {
-    await pool?.destroy();
-    pool = new ClientPool({ region: 'us-east-1' });
-    await moto.reset();
   });
 
-  const run = (spec: Record<string, unknown>) => albTargetsHealthy.run(albTargetsHealthy.schema.parse(spec), fakeContext({ clients: pool }));
+  const run = (spec: Record<string, unknown>) => albTargetsHealthy.run(albTargetsHealthy.schema.parse(spec), fakeContext({ clients: aws.pool }));
 
   /** VPC, two subnets, an ALB and a listener forwarding to target group `hokusai-api` (the incident's health check). */
   async function loadBalancedTargetGroup(): Promise<string> {
-    const vpc = (await ec2.send(new CreateVpcCommand({ CidrBlock: '10.0.0.0/16' }))).Vpc?.VpcId as string;
-    const subnet = async (cidr: string, zone: string) =>
-      (await ec2.send(new CreateSubnetCommand({ VpcId: vpc, CidrBlock: cidr, AvailabilityZone: zone }))).Subnet?.SubnetId as string;
-    const subnets = await Promise.all([subnet('10.0.1.0/24', 'us-east-1a'), subnet('10.0.2.0/24', 'us-east-1b')]);
-    const alb = (await elbv2.send(new CreateLoadBalancerCommand({ Name: 'hokusai-alb', Subnets: subnets, Type: 'application' }))).LoadBalancers?.[0];
-    const group = (
-      await elbv2.send(
-        new CreateTargetGroupCommand({
-          Name: 'hokusai-api',
-          Protocol: 'HTTP',
-          Port: 8000,
-          VpcId: vpc,
-          TargetType: 'ip',
-          HealthCheckProtocol: 'HTTP',
-          HealthCheckPath: '/health',
-          HealthCheckTimeoutSeconds: 5,
-          HealthCheckIntervalSeconds: 30,
-          HealthyThresholdCount: 5,
-          UnhealthyThresholdCount: 2,
-          Matcher: { HttpCode: '200' },
-        }),
-      )
-    ).TargetGroups?.[0]?.TargetGroupArn as string;
-    await elbv2.send(
-      new CreateListenerCommand({
-        LoadBalancerArn: alb?.LoadBalancerArn,
-        Protocol: 'HTTP',
-        Port: 80,
-        DefaultActions: [{ Type: 'forward', TargetGroupArn: group }],
-      }),
-    );
+    const network = await createNetwork(ec2, {
+      subnets: [
+        { cidr: '10.0.1.0/24', availabilityZone: 'us-east-1a' },
+        { cidr: '10.0.2.0/24', availabilityZone: 'us-east-1b' },
+      ],
+    });
+    const group = await createTargetGroup(elbv2, {
+      name: 'hokusai-api',
+      vpcId: network.vpcId,
+      port: 8000,
+      healthCheck: { path: '/health', timeoutSeconds: 5, intervalSeconds: 30, healthyThreshold: 5, unhealthyThreshold: 2, matcher: '200' },
+    });
+    await createLoadBalancer(elbv2, { name: 'hokusai-alb', subnetIds: network.subnetIds, securityGroups: [], targetGroupArn: group });
     return group;
   }
 

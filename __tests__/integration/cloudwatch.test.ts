@@ -3,7 +3,7 @@
  * target group, ALB-like metrics published with PutMetricData, alarms flipped with SetAlarmState,
  * the inconclusive status through the runner and the built CLI's exit code.
  */
-import { afterAll, beforeAll, beforeEach, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -15,23 +15,24 @@ import { checkTypes } from '../../checks/index.js';
 import { cloudwatchAlarms } from '../../checks/cloudwatch-alarms.js';
 import { cloudwatchMetric } from '../../checks/cloudwatch-metric.js';
 import type { CheckType } from '../../checks/types.js';
-import { ClientPool } from '../../runner/clients.js';
 import { parseScenario } from '../../runner/load.js';
 import { runScenario } from '../../runner/run.js';
 import { killAllCli, parseStdoutJson, runCli } from '../support/cli.js';
 import { fakeContext } from '../support/context.js';
-import { describeWithMoto, useMoto } from '../support/moto.js';
+import { useClientPool } from '../support/clients.js';
+import { useMoto } from '../support/moto.js';
+import { requireTool } from '../support/tools.js';
 
-const suite = describeWithMoto('CloudWatch integration tests');
+const suite = requireTool('moto', 'CloudWatch integration tests');
 
 const MINUTE = 60_000;
 
 suite('CloudWatch check types against moto', () => {
   const moto = useMoto({ resetBetweenTests: true });
+  const aws = useClientPool();
   let cloudwatch: CloudWatchClient;
   let ec2: EC2Client;
   let elbv2: ElasticLoadBalancingV2Client;
-  let pool: ClientPool;
   let tmp: string;
 
   beforeAll(() => {
@@ -44,16 +45,11 @@ suite('CloudWatch check types against moto', () => {
     cloudwatch?.destroy();
     ec2?.destroy();
     elbv2?.destroy();
-    await pool?.destroy();
     killAllCli();
     rmSync(tmp, { recursive: true, force: true });
   });
-  beforeEach(async () => {
-    await pool?.destroy();
-    pool = new ClientPool({ region: 'us-east-1' });
-  });
 
-  const run = <S>(check: CheckType<S>, spec: Record<string, unknown>) => check.run(check.schema.parse(spec) as S, fakeContext({ clients: pool }));
+  const run = <S>(check: CheckType<S>, spec: Record<string, unknown>) => check.run(check.schema.parse(spec) as S, fakeContext({ clients: aws.pool }));
 
   /** An ALB with a listener forwarding to target group hokusai-api: its ARN and the two dimension values. */
   async function alb() {

@@ -28,9 +28,11 @@ import { AttemptResultError, type AttemptResult, type CheckType } from '../../ch
 import { ClientPool } from '../../runner/clients.js';
 import { fakeContext } from '../support/context.js';
 import { startFaultProxy } from '../support/fault-proxy.js';
-import { describeWithMoto, startMoto, useMotoEnv, type Moto } from '../support/moto.js';
+import { useClientPool } from '../support/clients.js';
+import { useMoto } from '../support/moto.js';
+import { requireTool } from '../support/tools.js';
 
-const suite = describeWithMoto('ecs-deployment integration tests');
+const suite = requireTool('moto', 'ecs-deployment integration tests');
 
 const CLUSTER = 'hokusai-development';
 const SERVICE = 'hokusai-api';
@@ -38,33 +40,19 @@ const SPEC = { cluster: CLUSTER, service: SERVICE };
 const WHERE = 'ECS service hokusai-api (cluster hokusai-development)';
 
 suite('ecs-deployment against moto', () => {
-  let moto: Moto;
-  let restoreEnv: () => void;
+  // Every describe-tasks would move a task towards STOPPED: pin the state manager (reset keeps it).
+  const moto = useMoto({ pinEcsTasks: true, resetBetweenTests: true });
+  const aws = useClientPool();
   let ecs: ECSClient;
-  let pool: ClientPool;
   let serviceArn: string;
 
   beforeAll(async () => {
-    moto = await startMoto();
-    restoreEnv = useMotoEnv(moto);
     ecs = new ECSClient({});
-    // Every describe-tasks would move a task towards STOPPED: pin the state manager (reset keeps it).
-    const pinned = await fetch(`${moto.endpoint}/moto-api/state-manager/set-transition`, {
-      method: 'POST',
-      body: JSON.stringify({ model_name: 'ecs::task', transition: { progression: 'manual', times: 1_000_000 } }),
-    });
-    expect(pinned.ok).toBe(true);
   });
   afterAll(async () => {
     ecs?.destroy();
-    await pool?.destroy();
-    restoreEnv?.();
-    await moto?.stop();
   });
   beforeEach(async () => {
-    await pool?.destroy();
-    pool = new ClientPool({ region: 'us-east-1' });
-    await moto.reset();
     await ecs.send(new CreateClusterCommand({ clusterName: CLUSTER }));
     for (const image of ['hokusai/api:1', 'hokusai/api:2']) {
       await ecs.send(
@@ -80,7 +68,7 @@ suite('ecs-deployment against moto', () => {
     }
   });
 
-  async function attempt<S>(check: CheckType<S>, spec: unknown, clients = pool): Promise<AttemptResult> {
+  async function attempt<S>(check: CheckType<S>, spec: unknown, clients = aws.pool): Promise<AttemptResult> {
     try {
       return await check.run(check.schema.parse(spec), fakeContext({ clients }));
     } catch (error) {

@@ -21,19 +21,15 @@ import { ecsTaskDefinition } from '../../checks/ecs-task-definition.js';
 import { AttemptResultError, type AttemptResult, type CheckType } from '../../checks/types.js';
 import { ClientPool } from '../../runner/clients.js';
 import { fakeContext } from '../support/context.js';
-import { motoAvailable, startMoto, useMotoEnv, type Moto } from '../support/moto.js';
-
-const enabled = motoAvailable() || process.env.CI === 'true';
-if (!enabled) console.warn('moto is not installed: skipping ECS integration tests (pip install "moto[server]" to run them)');
-const describeWithMoto = enabled ? describe : describe.skip;
+import { useMoto } from '../support/moto.js';
+import { requireTool } from '../support/tools.js';
 
 const CLUSTER = 'hokusai-development';
 const SERVICE = 'hokusai-api';
 const SECRET = { name: 'HUGGINGFACE_API_KEY', valueFrom: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:hokusai/hf-key' };
 
-describeWithMoto('ECS checks against moto', () => {
-  let moto: Moto;
-  let restoreEnv: () => void;
+requireTool('moto', 'ECS integration tests')('ECS checks against moto', () => {
+  const moto = useMoto({ pinEcsTasks: true });
   let ecs: ECSClient;
   let ec2: EC2Client | undefined;
   let pool: ClientPool;
@@ -42,24 +38,15 @@ describeWithMoto('ECS checks against moto', () => {
   let network: { awsvpcConfiguration: { subnets: string[]; securityGroups: string[] } } | undefined;
 
   beforeAll(async () => {
-    moto = await startMoto(); // throws with install instructions when moto is missing (CI)
-    restoreEnv = useMotoEnv(moto);
     sdk = await import('@aws-sdk/client-ecs');
     ecs = new sdk.ECSClient({});
     pool = new ClientPool({ region: 'us-east-1' });
-    const pinned = await fetch(`${moto.endpoint}/moto-api/state-manager/set-transition`, {
-      method: 'POST',
-      body: JSON.stringify({ model_name: 'ecs::task', transition: { progression: 'manual', times: 1_000_000 } }),
-    });
-    expect(pinned.ok).toBe(true);
   });
 
   afterAll(async () => {
     ecs?.destroy();
     ec2?.destroy();
     await pool?.destroy();
-    restoreEnv?.();
-    await moto?.stop();
   });
 
   beforeEach(async () => {

@@ -1,40 +1,29 @@
 import { it, expect, beforeAll, afterAll } from '@jest/globals';
-import { CreateReplicationGroupCommand, ElastiCacheClient } from '@aws-sdk/client-elasticache';
+import { ElastiCacheClient } from '@aws-sdk/client-elasticache';
 import { elasticacheAvailable } from '../../checks/elasticache-available.js';
 import { ClientPool } from '../../runner/clients.js';
 import { fakeContext } from '../support/context.js';
-import { describeWithMoto, startMoto, useMotoEnv, type Moto } from '../support/moto.js';
+import { useMoto } from '../support/moto.js';
+import { requireTool } from '../support/tools.js';
+import { createReplicationGroup } from '../../scripts/fixtures/index.js';
 
-const suite = describeWithMoto('elasticache integration tests');
+const suite = requireTool('moto', 'elasticache integration tests');
 
 const ID = 'hokusai-redis-development';
 
 suite('elasticache-available against moto', () => {
-  let moto: Moto;
-  let restoreEnv: () => void;
+  useMoto();
   let elasticache: ElastiCacheClient;
   let pool: ClientPool;
 
   beforeAll(async () => {
-    moto = await startMoto();
-    restoreEnv = useMotoEnv(moto);
     elasticache = new ElastiCacheClient({});
     pool = new ClientPool({ region: 'us-east-1' });
-    await elasticache.send(
-      new CreateReplicationGroupCommand({
-        ReplicationGroupId: ID,
-        ReplicationGroupDescription: 'incident Redis',
-        Engine: 'redis',
-        CacheNodeType: 'cache.t3.micro',
-        NumCacheClusters: 1,
-      }),
-    );
+    await createReplicationGroup(elasticache, { id: ID, description: 'incident Redis' });
   });
   afterAll(async () => {
     elasticache?.destroy();
     await pool?.destroy();
-    restoreEnv?.();
-    await moto?.stop();
   });
 
   function check(replicationGroupId: string) {

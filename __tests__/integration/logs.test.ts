@@ -16,11 +16,12 @@ import { logsPresent } from '../../checks/logs-present.js';
 import type { CheckContext, CheckType } from '../../checks/types.js';
 import { ClientPool } from '../../runner/clients.js';
 import { fakeContext } from '../support/context.js';
-import { describeWithMoto, startMoto, useMotoEnv, type Moto } from '../support/moto.js';
+import { useMoto } from '../support/moto.js';
+import { requireTool } from '../support/tools.js';
 import { startAwsProxy, type RecordedCall } from '../../scripts/bench/counting-proxy.js';
 import { startFaultProxy } from '../support/fault-proxy.js';
 
-const suite = describeWithMoto('logs-absent/logs-present integration tests');
+const suite = requireTool('moto', 'logs-absent/logs-present integration tests');
 
 const GROUP = '/ecs/hokusai-api-development';
 const STREAM = 'ecs/api/3f9c2b7e';
@@ -37,21 +38,16 @@ const INCIDENT = [
 ] as const;
 
 suite('logs checks against moto', () => {
-  let moto: Moto;
-  let restoreEnv: () => void;
+  const moto = useMoto();
   let cwl: CloudWatchLogsClient;
   let pool: ClientPool;
 
-  beforeAll(async () => {
-    moto = await startMoto();
-    restoreEnv = useMotoEnv(moto);
+  beforeAll(() => {
     cwl = new CloudWatchLogsClient({});
   });
   afterAll(async () => {
     cwl?.destroy();
     await pool?.destroy();
-    restoreEnv?.();
-    await moto?.stop();
   });
   beforeEach(async () => {
     await pool?.destroy();

@@ -10,10 +10,10 @@ import { createClient } from 'redis';
 import { classifyErrorReply, redisPing } from '../../checks/redis-ping.js';
 import { fakeContext } from '../support/context.js';
 import { freePort } from '../support/ports.js';
-import { redisAvailable, requireRedis, startRedis, type RedisServer } from '../support/redis.js';
+import { requireTool } from '../support/tools.js';
+import { startRedis, type RedisServer } from '../support/redis.js';
 
-if (process.env.CI === 'true') requireRedis();
-const suite = redisAvailable() ? describe : describe.skip;
+const suite = requireTool('redis-server', 'redis-ping state tests');
 
 interface Spawned {
   port: number;

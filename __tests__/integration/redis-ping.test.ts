@@ -2,12 +2,10 @@ import { describe, it, expect, beforeAll, afterAll, beforeEach, afterEach } from
 import { maskRedisUrl, redisPing } from '../../checks/redis-ping.js';
 import { fakeContext } from '../support/context.js';
 import { freePort } from '../support/ports.js';
-import { redisAvailable, requireRedis, startRedis, startSilentServer, type RedisServer, type SilentServer } from '../support/redis.js';
+import { requireTool } from '../support/tools.js';
+import { startRedis, startSilentServer, type RedisServer, type SilentServer } from '../support/redis.js';
 
-if (process.env.CI === 'true') requireRedis();
-const available = redisAvailable();
-if (!available) console.warn('SKIPPED redis-ping integration tests: redis-server is not installed (apt-get install -y redis-server)');
-const suite = available ? describe : describe.skip;
+const suite = requireTool('redis-server', 'redis-ping integration tests');
 
 // Needs URL-encoding (%, :) so the test also covers encoded and decoded forms being masked.
 const PASSWORD = 'Tok3n%with:chars';

@@ -2,52 +2,35 @@
  * sg-ingress against moto: the Redis incident replayed — the rule is missing, the check's own fix
  * command is applied, and the check passes.
  */
-import { it, expect, beforeAll, afterAll, beforeEach } from '@jest/globals';
-import {
-  AuthorizeSecurityGroupIngressCommand,
-  RevokeSecurityGroupEgressCommand,
-  RevokeSecurityGroupIngressCommand,
-  CreateSecurityGroupCommand,
-  CreateSubnetCommand,
-  CreateVpcCommand,
-  EC2Client,
-} from '@aws-sdk/client-ec2';
-import { CreateClusterCommand, CreateServiceCommand, ECSClient, RegisterTaskDefinitionCommand } from '@aws-sdk/client-ecs';
+import { it, expect, beforeAll, afterAll } from '@jest/globals';
+import { AuthorizeSecurityGroupIngressCommand, RevokeSecurityGroupEgressCommand, RevokeSecurityGroupIngressCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { ECSClient } from '@aws-sdk/client-ecs';
 import { sgIngress } from '../../checks/sg-ingress.js';
-import { ClientPool } from '../../runner/clients.js';
 import { fakeContext } from '../support/context.js';
-import { describeWithMoto, startMoto, useMotoEnv, type Moto } from '../support/moto.js';
+import { useClientPool } from '../support/clients.js';
+import { useMoto } from '../support/moto.js';
+import { requireTool } from '../support/tools.js';
+import { authorizeIngress, createEcsService, createNetwork, createSecurityGroup, registerTaskDefinition } from '../../scripts/fixtures/index.js';
 
-const suite = describeWithMoto('sg-ingress integration tests');
+const suite = requireTool('moto', 'sg-ingress integration tests');
 
 const REDIS_SG = 'sg-0454e74e2924a7754';
 const API_SG = 'sg-0864e6f6aee2a5cf4';
 const OLD_SG = 'sg-0e61190afc2502b10';
 
 suite('sg-ingress against moto', () => {
-  let moto: Moto;
-  let restoreEnv: () => void;
+  useMoto({ resetBetweenTests: true });
+  const aws = useClientPool();
   let ec2: EC2Client;
   let ecs: ECSClient;
-  let pool: ClientPool;
 
-  beforeAll(async () => {
-    moto = await startMoto();
-    restoreEnv = useMotoEnv(moto);
+  beforeAll(() => {
     ec2 = new EC2Client({});
     ecs = new ECSClient({});
   });
   afterAll(async () => {
     ec2?.destroy();
     ecs?.destroy();
-    await pool?.destroy();
-    restoreEnv?.();
-    await moto?.stop();
-  });
-  beforeEach(async () => {
-    await pool?.destroy();
-    pool = new ClientPool({ region: 'us-east-1' });
-    await moto.reset();
   });
 
   /**
@@ -55,32 +38,17 @@ suite('sg-ingress against moto', () => {
    * Redis allows the old ECS tasks group; the API now runs with a new one.
    */
   async function incident() {
-    const vpc = (await ec2.send(new CreateVpcCommand({ CidrBlock: '10.0.0.0/16' }))).Vpc?.VpcId;
-    const group = async (name: string, id: string) =>
-      (
-        await ec2.send(
-          new CreateSecurityGroupCommand({
-            GroupName: name,
-            Description: name,
-            VpcId: vpc,
-            TagSpecifications: [{ ResourceType: 'security-group', Tags: [{ Key: 'moto:id', Value: id }] }],
-          }),
-        )
-      ).GroupId as string;
+    const { vpcId: vpc, subnetIds } = await createNetwork(ec2);
+    const group = (name: string, id: string) => createSecurityGroup(ec2, { vpcId: vpc, name, id });
     const redis = await group('hokusai-redis', REDIS_SG);
     const oldTasks = await group('hokusai-ecs-tasks', OLD_SG);
     const api = await group('hokusai-data-pipeline-ecs-tasks', API_SG);
-    await ec2.send(
-      new AuthorizeSecurityGroupIngressCommand({
-        GroupId: redis,
-        IpPermissions: [{ IpProtocol: 'tcp', FromPort: 6379, ToPort: 6379, UserIdGroupPairs: [{ GroupId: oldTasks }] }],
-      }),
-    );
-    return { vpc, redis, oldTasks, api };
+    await authorizeIngress(ec2, { groupId: redis, port: 6379, sourceGroup: oldTasks });
+    return { vpc, subnet: subnetIds[0]!, redis, oldTasks, api };
   }
 
   function check(input: Record<string, unknown>) {
-    return sgIngress.run(sgIngress.schema.parse(input), fakeContext({ clients: pool }));
+    return sgIngress.run(sgIngress.schema.parse(input), fakeContext({ clients: aws.pool }));
   }
 
   /** Runs the check's fix command (`aws ec2 authorize-security-group-ingress ...`) through the SDK. */
@@ -138,25 +106,9 @@ suite('sg-ingress against moto', () => {
   });
 
   it('resolves the source from an ECS service with awsvpc networking', async () => {
-    const { vpc, redis, oldTasks, api } = await incident();
-    const subnet = (await ec2.send(new CreateSubnetCommand({ VpcId: vpc, CidrBlock: '10.0.1.0/24' }))).Subnet?.SubnetId as string;
-    await ecs.send(new CreateClusterCommand({ clusterName: 'hokusai-development' }));
-    await ecs.send(
-      new RegisterTaskDefinitionCommand({
-        family: 'hokusai-api',
-        networkMode: 'awsvpc',
-        containerDefinitions: [{ name: 'api', image: 'api:latest', memory: 512 }],
-      }),
-    );
-    await ecs.send(
-      new CreateServiceCommand({
-        cluster: 'hokusai-development',
-        serviceName: 'hokusai-api-development',
-        taskDefinition: 'hokusai-api',
-        desiredCount: 1,
-        networkConfiguration: { awsvpcConfiguration: { subnets: [subnet], securityGroups: [api] } },
-      }),
-    );
+    const { subnet, redis, oldTasks, api } = await incident();
+    const taskDefinition = await registerTaskDefinition(ecs, 'hokusai-api', [{ name: 'api', image: 'api:latest', memory: 512 }]);
+    await createEcsService(ecs, { cluster: 'hokusai-development', service: 'hokusai-api-development', taskDefinition, subnets: [subnet], securityGroups: [api] });
     const result = await check({ from: { cluster: 'hokusai-development', service: 'hokusai-api-development' }, toSecurityGroup: redis, port: 6379 });
     expect(result.outcome).toBe('fail');
     expect(result.message).toContain(`from ${api} (ECS service hokusai-api-development in cluster hokusai-development)`);

@@ -14,19 +14,11 @@ import { promisify } from 'node:util';
 import { terraformDrift } from '../../checks/terraform-drift.js';
 import { Masker } from '../../runner/mask.js';
 import { fakeContext } from '../support/context.js';
+import { requireTool } from '../support/tools.js';
 
 const FIXTURES = path.resolve('__tests__/fixtures/terraform');
 
-function terraformAvailable(): boolean {
-  return spawnSync('terraform', ['version'], { stdio: 'ignore' }).status === 0;
-}
-
-const available = terraformAvailable();
-if (!available && process.env.CI === 'true') {
-  throw new Error('terraform is not installed: the terraform-drift integration tests need it on PATH (1.x; /usr/local/bin/terraform on the dev machines)');
-}
-if (!available) console.warn('SKIPPED terraform-drift integration tests: terraform is not on PATH (install Terraform 1.x to run them)');
-const suite = available ? describe : describe.skip;
+const suite = requireTool('terraform', 'terraform-drift integration tests');
 
 suite('terraform-drift with real terraform', () => {
   let root: string;

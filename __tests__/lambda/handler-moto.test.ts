@@ -7,18 +7,16 @@
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import { CreateClusterCommand, CreateServiceCommand, ECSClient, RegisterTaskDefinitionCommand } from '@aws-sdk/client-ecs';
 import { createHandler, type EcsHookResponse, type RunResponse } from '../../runner/lambda/handler.js';
-import { describeWithMoto, startMoto, useMotoEnv, type Moto } from '../support/moto.js';
+import { useMoto } from '../support/moto.js';
+import { requireTool } from '../support/tools.js';
 import { sampleEvent } from './fixtures.js';
 import { TASK_DEFINITION, bundleDir, fakeContext, logCapture } from './support.js';
 
-describeWithMoto('Lambda handler against moto')('Lambda handler against moto', () => {
-  let moto: Moto;
-  let restoreEnv: () => void;
+requireTool('moto', 'Lambda handler against moto')('Lambda handler against moto', () => {
+  useMoto();
   let bundle: { root: string; remove: () => void };
 
   beforeAll(async () => {
-    moto = await startMoto();
-    restoreEnv = useMotoEnv(moto);
     bundle = bundleDir({});
     const ecs = new ECSClient({ region: 'us-east-1' });
     await ecs.send(new CreateClusterCommand({ clusterName: 'hokusai' }));
@@ -28,9 +26,7 @@ describeWithMoto('Lambda handler against moto')('Lambda handler against moto', (
   });
 
   afterAll(async () => {
-    restoreEnv?.();
     bundle?.remove();
-    await moto?.stop();
   });
 
   it('plain input without a scenario: discovers the service and runs the standard chain', async () => {

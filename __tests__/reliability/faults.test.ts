@@ -20,12 +20,12 @@ import type { RunReport } from '../../runner/result.js';
 import { killAllCli, runCli, STACK_LINE, type CliResult } from '../support/cli.js';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
 import { neverRespond, resetMidBody, respond, respondJson, selfSignedCert, stallAfterHeaders, startHttpServer, type TestHttpServer } from '../support/http-server.js';
-import { motoAvailable, requireMoto, startMoto, type Moto } from '../support/moto.js';
+import { useMoto } from '../support/moto.js';
 import { freePort } from '../support/ports.js';
+import { requireTool } from '../support/tools.js';
 
-if (process.env.CI === 'true') requireMoto(); // a missing emulator fails CI loudly, never a silent skip
-const withMoto = motoAvailable();
-if (!withMoto) console.warn('moto is not installed: the AWS fault cases are skipped (pip install "moto[server]")');
+// The AWS cases need the emulator (a missing one fails CI loudly); the others run without it.
+const withMoto = requireTool('moto', 'the AWS fault cases') !== describe.skip;
 
 const REGION = 'us-east-1';
 const SDK_ATTEMPTS = 3;
@@ -56,7 +56,7 @@ interface Outcome {
 
 let server: TestHttpServer;
 let tlsServer: TestHttpServer;
-let moto: Moto | undefined;
+const moto = withMoto ? useMoto() : undefined;
 let closedPort: number;
 let groups: { from: string; to: string; bare: string } = { from: 'sg-00000000', to: 'sg-00000000', bare: 'sg-00000000' };
 let tgHealthArn = 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/tg-health/0';
@@ -361,10 +361,7 @@ beforeAll(async () => {
   });
   tlsServer = await startHttpServer({ tls: selfSignedCert() });
   tlsServer.route('/health', respond(200, 'tls ok'));
-  if (withMoto) {
-    moto = await startMoto();
-    await seedMoto(moto.endpoint);
-  }
+  if (moto) await seedMoto(moto.endpoint);
   const runnable = CASES.map((fault, index) => ({ fault, index })).filter(({ fault }) => !fault.aws || withMoto);
   await Promise.all([
     ...runnable.map(async ({ fault, index }) => outcomes.set(fault.name, await runCase(fault, index))),
@@ -384,7 +381,7 @@ function runShapes(kind: (typeof SHAPE_BODIES)[number], index: number): Promise<
 afterAll(async () => {
   killAllCli();
   await Promise.all(proxies.map((proxy) => proxy.stop()));
-  await Promise.all([server?.stop(), tlsServer?.stop(), moto?.stop()]);
+  await Promise.all([server?.stop(), tlsServer?.stop()]);
   if (tmp) rmSync(tmp, { recursive: true, force: true });
 });
 

@@ -1,11 +1,11 @@
 /**
  * The AWS emulator for integration tests: a real moto_server (with the extensions in scripts/moto/)
  * on 127.0.0.1. `useMoto()` is the one way to get it in a test file; gate the suite with
- * `requireTool('moto')` (support/tools.ts). The older helpers below stay as thin wrappers.
+ * `requireTool('moto')` (support/tools.ts).
  */
-import { afterAll, beforeAll, beforeEach, describe } from '@jest/globals';
-import { INSTALL_HINTS, motoAvailable, pinEcsTaskStates, startMotoServer } from '../../scripts/sandbox/services.js';
-import { requireTool, toolAvailable } from './tools.js';
+import { afterAll, beforeAll, beforeEach } from '@jest/globals';
+import { INSTALL_HINTS, pinEcsTaskStates, startMotoServer } from '../../scripts/sandbox/services.js';
+import { toolAvailable } from './tools.js';
 
 export interface Moto {
   endpoint: string;
@@ -69,21 +69,9 @@ export function useMoto(options: UseMotoOptions = {}): MotoHandle {
   };
 }
 
-export { motoAvailable };
-
-/** Throws with install instructions when moto is missing (startMoto's own guard). */
-export function requireMoto(): void {
+/** Starts a moto_server (throws with install instructions when moto is missing). */
+async function startMoto(extraEnv: Record<string, string> = {}): Promise<Moto> {
   if (!toolAvailable('moto')) throw new Error(INSTALL_HINTS.moto);
-}
-
-/** Kept for older test files: `requireTool('moto', what)`. */
-export function describeWithMoto(what: string): typeof describe | typeof describe.skip {
-  return requireTool('moto', what);
-}
-
-/** Starts a moto_server by hand (useMoto() does this for a whole file). */
-export async function startMoto(extraEnv: Record<string, string> = {}): Promise<Moto> {
-  requireMoto();
   const moto = await startMotoServer(extraEnv);
   const env = {
     AWS_ENDPOINT_URL: moto.endpoint,
@@ -99,7 +87,7 @@ export async function startMoto(extraEnv: Record<string, string> = {}): Promise<
  * Points this test process's SDK clients at the emulator and returns a function that restores
  * the previous environment.
  */
-export function useMotoEnv(moto: Moto): () => void {
+function useMotoEnv(moto: Moto): () => void {
   const saved: Record<string, string | undefined> = {};
   for (const [key, value] of Object.entries(moto.env)) {
     saved[key] = process.env[key];

@@ -3,7 +3,8 @@
  * command started outlives it: descendants of a pid, whether a pid still runs, and a watcher that
  * remembers every descendant it saw (children spawned and killed between two looks included).
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { afterEach } from '@jest/globals';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 
 export interface SeenProcess {
   pid: number;
@@ -80,4 +81,53 @@ export function killIfRunning(processes: readonly SeenProcess[]): void {
       // gone meanwhile
     }
   }
+}
+
+/** Whether `pid` is alive and not a zombie (a killed orphan can stay a zombie where PID 1 does not reap). */
+export function isRunning(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    return state !== 'Z' && state !== 'X';
+  } catch {
+    return false;
+  }
+}
+
+/** Polls `condition` every 20 ms for up to `ms`; whether it held in the end. */
+export async function eventually(condition: () => boolean, ms = 2000): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    if (condition()) return true;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  return condition();
+}
+
+/**
+ * For tests whose commands write their pids to files: `pidFrom(file)` waits (up to 2 s) for the
+ * file and returns the pid, and every pid it returned is SIGKILLed after each test, whatever
+ * happened. Call at the top level of a test file (it registers an afterEach).
+ */
+export function trackPids(): { pidFrom(file: string): Promise<number> } {
+  const seen: number[] = [];
+  afterEach(() => {
+    for (const pid of seen.splice(0)) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+  });
+  return {
+    async pidFrom(file: string): Promise<number> {
+      for (let i = 0; i < 100 && !(existsSync(file) && readFileSync(file, 'utf8').trim()); i += 1) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      const pid = Number(readFileSync(file, 'utf8').trim());
+      seen.push(pid);
+      return pid;
+    },
+  };
 }

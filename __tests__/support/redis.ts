@@ -4,20 +4,17 @@
  * missing redis-server is a loud failure, never a silent skip.
  */
 import { createServer, type Socket } from 'node:net';
-import { INSTALL_HINTS, redisAvailable, startRedisServer, type RedisService } from '../../scripts/sandbox/services.js';
+import { INSTALL_HINTS, startRedisServer, type RedisService } from '../../scripts/sandbox/services.js';
 import { toolAvailable } from './tools.js';
 
 export type RedisServer = RedisService;
-export { redisAvailable };
 
-/** Throws with install instructions when redis-server is missing (startRedis's own guard; gate suites with requireTool). */
-export function requireRedis(): void {
-  if (!toolAvailable('redis-server')) throw new Error(INSTALL_HINTS.redis);
-}
-
-/** Starts redis-server on a free port (with `--requirepass` when `password` is given) and waits until it is ready. */
+/**
+ * Starts redis-server on a free port (with `--requirepass` when `password` is given) and waits until it is ready.
+ * @throws Error with install instructions when redis-server is missing (gate suites with requireTool).
+ */
 export function startRedis(options: { password?: string } = {}): Promise<RedisServer> {
-  requireRedis();
+  if (!toolAvailable('redis-server')) throw new Error(INSTALL_HINTS.redis);
   return startRedisServer(options);
 }
 

@@ -58,3 +58,16 @@ export function useSandbox(options: UseSandboxOptions): SandboxHandle {
     },
   };
 }
+
+/** The broken sandbox's verdict, check by check (scenarios/hokusai-api-development.yaml): the incident replayed. */
+export const INCIDENT_STATUSES: Readonly<Record<string, string>> = {
+  'service stable': 'passed',
+  'task definition has HUGGINGFACE_API_KEY': 'passed',
+  'tasks running': 'passed',
+  'redis ingress from the API': 'failed',
+  'elasticache available': 'passed',
+  'no redis errors in logs': 'failed',
+  'health latency': 'failed',
+  'targets healthy': 'failed',
+  'model 21 predict': 'passed',
+};

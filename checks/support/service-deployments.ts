@@ -6,27 +6,12 @@
 import type { DeploymentLifecycleHookDetail, ServiceDeployment, ServiceDeploymentBrief, ServiceDeploymentStatus, ServiceRevision } from '@aws-sdk/client-ecs';
 import { AttemptResultError, type CheckContext } from '../types.js';
 import { awsCall, ecsClient, type ResponseShape } from './aws.js';
+import { LIFECYCLE_STAGES } from './ecs-arn.js';
 
 /** DescribeServiceDeployments and DescribeServiceRevisions take at most this many ARNs a call. */
 export const DESCRIBE_BATCH = 20;
 
-/**
- * The stages of an ECS service deployment in the order they happen (blue/green, linear, canary;
- * rolling deployments report none). Hooks can run at all but SCALE_UP, BAKE_TIME and CLEAN_UP.
- */
-export const LIFECYCLE_STAGES = [
-  'RECONCILE_SERVICE',
-  'PRE_SCALE_UP',
-  'SCALE_UP',
-  'POST_SCALE_UP',
-  'TEST_TRAFFIC_SHIFT',
-  'POST_TEST_TRAFFIC_SHIFT',
-  'PRE_PRODUCTION_TRAFFIC_SHIFT',
-  'PRODUCTION_TRAFFIC_SHIFT',
-  'POST_PRODUCTION_TRAFFIC_SHIFT',
-  'BAKE_TIME',
-  'CLEAN_UP',
-] as const;
+export { LIFECYCLE_STAGES, parseEcsArn, type EcsArnParts, type LifecycleStage } from './ecs-arn.js';
 
 /** The stages a lifecycle hook (Lambda or PAUSE) can be attached to: where a gate can run. */
 export const HOOK_STAGES = [

@@ -8,15 +8,8 @@ import type { RunReport } from '../result.js';
  */
 export type Verdict = 'passed' | 'failed' | 'errored' | 'inconclusive' | 'ignored';
 
-export function verdictOf(report: RunReport): Verdict {
-  // Read as plain strings/numbers: statuses and summary counts added later must never map to passed.
-  const status: string = report.status;
-  const summary = report.summary as Record<string, number | undefined>;
-  if (status === 'passed' && !summary.inconclusive) return 'passed';
-  if (status === 'inconclusive' || ((summary.inconclusive ?? 0) > 0 && !summary.failed && !summary.errored)) return 'inconclusive';
-  if ((summary.errored ?? 0) > 0 && !summary.failed) return 'errored';
-  return 'failed';
-}
+/** The one verdict rule (runner/fleet/verdict.ts): a failed count wins, then errored, then inconclusive. */
+export { verdictOf } from '../fleet/verdict.js';
 
 export function hookStatusOf(verdict: Verdict): 'SUCCEEDED' | 'FAILED' {
   return verdict === 'passed' ? 'SUCCEEDED' : 'FAILED';

@@ -3,8 +3,8 @@
  * by the process itself (not by who holds its pipes), escaped descendants killed, output streamed
  * into bounded tails with watched texts matched on the way, abort → SIGKILL of everything.
  */
-import { describe, it, expect, beforeAll, afterAll, afterEach } from '@jest/globals';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
@@ -16,24 +16,15 @@ import {
   runProcess,
   type RunProcessOptions,
 } from '../../../checks/support/process.js';
+import { eventually, isRunning, trackPids } from '../../support/processes.js';
 
 let dir: string;
 /** Pids the tests made their commands write: each one is SIGKILLed after the test, whatever happened. */
-const started: number[] = [];
+const { pidFrom } = trackPids();
 
 beforeAll(() => {
   dir = mkdtempSync(path.join(tmpdir(), 'vd-process-'));
   writeFileSync(path.join(dir, 'plain.txt'), 'not a program\n', { mode: 0o644 });
-});
-
-afterEach(() => {
-  for (const pid of started.splice(0)) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
 });
 
 afterAll(() => {
@@ -44,39 +35,9 @@ function options(overrides: Partial<RunProcessOptions> = {}): RunProcessOptions 
   return { cwd: dir, env: { ...process.env }, signal: new AbortController().signal, ...overrides };
 }
 
-/** Alive and not a zombie (a killed orphan can stay a zombie where PID 1 does not reap). */
-function isRunning(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-    return state !== 'Z' && state !== 'X';
-  } catch {
-    return false;
-  }
-}
-
-/** Waits for a pid file a command writes, and remembers the pid for the clean-up. */
-async function pidFrom(file: string): Promise<number> {
-  for (let i = 0; i < 100 && !(existsSync(file) && readFileSync(file, 'utf8').trim()); i += 1) {
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  const pid = Number(readFileSync(file, 'utf8').trim());
-  started.push(pid);
-  return pid;
-}
-
 /** Shell: wait until a command in the background has written its pid file. */
 function waitFor(pidFile: string): string {
   return `while [ ! -s "${pidFile}" ]; do sleep 0.01; done`;
-}
-
-async function eventually(condition: () => boolean, ms = 2000): Promise<boolean> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (condition()) return true;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  return condition();
 }
 
 describe('runs the argument vector directly', () => {
