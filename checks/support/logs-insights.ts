@@ -10,7 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { CloudWatchLogsClient, GetQueryResultsCommandOutput, ResultField } from '@aws-sdk/client-cloudwatch-logs';
 import { AttemptResultError, type AttemptResult, type CheckContext } from '../types.js';
 import { awsCall, type ResponseShape } from './aws.js';
-import type { LogEvidence, LogScan } from './logs-scan.js';
+import { LogGroupNotFoundError, type LogEvidence, type LogScan } from './logs-scan.js';
 import { neutralize } from './untrusted.js';
 
 export const START_QUERY_ACTION = 'logs:StartQuery';
@@ -116,17 +116,27 @@ function failed(scan: InsightsScan, failure: AttemptResult): InsightsScan {
  * Runs the count and evidence queries over `request`'s window and returns what they found.
  * Never throws for an AWS error or a failed query: the scan ends with `failure` set instead.
  * APIs called: logs:StartQuery (2), logs:GetQueryResults (polls), logs:StopQuery (abort/deadline).
- * @throws the abort when the attempt ends (after stopping the queries); ResourceNotFoundException
- * is returned as `failure` with `notFound: true` in its facts.
+ * @throws the abort when the attempt ends (after stopping the queries); LogGroupNotFoundError when
+ * StartQuery answers ResourceNotFoundException.
  */
 export async function queryLogEvents(client: CloudWatchLogsClient, ctx: CheckContext, request: InsightsRequest): Promise<InsightsScan> {
   const { StartQueryCommand } = await import('@aws-sdk/client-cloudwatch-logs');
   const scan = emptyScan();
   const queries = insightsQueries(request);
   const started: string[] = [];
+  let notFound = false;
   const start = async (queryString: string, limit?: number) => {
     const input = { logGroupName: request.logGroup, startTime: Math.floor(request.startTime / 1000), endTime: Math.ceil(request.endTime / 1000), queryString, ...(limit ? { limit } : {}) };
-    const out = await awsCall(ctx, START_QUERY_ACTION, (abortSignal) => client.send(new StartQueryCommand(input), { abortSignal }), START_SHAPE);
+    const out = await awsCall(
+      ctx,
+      START_QUERY_ACTION,
+      (abortSignal) =>
+        client.send(new StartQueryCommand(input), { abortSignal }).catch((error: unknown) => {
+          if ((error as { name?: string })?.name === 'ResourceNotFoundException') notFound = true;
+          throw error;
+        }),
+      START_SHAPE,
+    );
     started.push(String(out.queryId));
     return String(out.queryId);
   };
@@ -153,6 +163,7 @@ export async function queryLogEvents(client: CloudWatchLogsClient, ctx: CheckCon
       await stopQueries(client, ctx, started);
       throw error;
     }
+    if (notFound) throw new LogGroupNotFoundError(request.logGroup);
     if (error instanceof AttemptResultError) {
       await stopQueries(client, ctx, started);
       return failed(scan, error.result);
