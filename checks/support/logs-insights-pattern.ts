@@ -18,7 +18,7 @@ function untranslatable(pattern: string, tokens: string[]): string | undefined {
   if (trimmed.startsWith('[')) return 'space-delimited pattern `[a, b, …]`';
   if (/^%.*%$/s.test(trimmed)) return 'regular-expression pattern `%…%`';
   if (tokens.some((t) => t.startsWith('-'))) return 'exclusion `-term`';
-  if (tokens.join('').length + tokens.length - 1 < trimmed.replace(/\s+/g, ' ').length) return 'unbalanced quotes';
+  if (tokens.join(' ').length < trimmed.replace(/\s+/g, ' ').length) return 'unbalanced quotes';
   const optional = tokens.filter((t) => t.startsWith('?')).length;
   if (optional > 0 && optional < tokens.length) return 'alternatives `?term` mixed with required terms';
   return undefined;

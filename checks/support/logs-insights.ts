@@ -97,7 +97,9 @@ async function stopQueries(client: CloudWatchLogsClient, ctx: CheckContext, quer
   const { StopQueryCommand } = await import('@aws-sdk/client-cloudwatch-logs');
   await Promise.all(
     queryIds.map((queryId) =>
-      client.send(new StopQueryCommand({ queryId }), { abortSignal: AbortSignal.timeout(5_000) }).catch((error: unknown) => {
+      Promise.resolve()
+        .then(() => client.send(new StopQueryCommand({ queryId }), { abortSignal: AbortSignal.timeout(5_000) }))
+        .catch((error: unknown) => {
         ctx.log.debug(`StopQuery ${queryId}: ${(error as Error)?.message ?? String(error)}`);
       }),
     ),
@@ -130,11 +132,14 @@ export async function queryLogEvents(client: CloudWatchLogsClient, ctx: CheckCon
     const out = await awsCall(
       ctx,
       START_QUERY_ACTION,
-      (abortSignal) =>
-        client.send(new StartQueryCommand(input), { abortSignal }).catch((error: unknown) => {
+      async (abortSignal) => {
+        try {
+          return await client.send(new StartQueryCommand(input), { abortSignal });
+        } catch (error) {
           if ((error as { name?: string })?.name === 'ResourceNotFoundException') notFound = true;
           throw error;
-        }),
+        }
+      },
       START_SHAPE,
     );
     started.push(String(out.queryId));
@@ -161,7 +166,7 @@ export async function queryLogEvents(client: CloudWatchLogsClient, ctx: CheckCon
   } catch (error) {
     if (ctx.signal.aborted) {
       await stopQueries(client, ctx, started);
-      throw error;
+      throw ctx.signal.reason ?? error;
     }
     if (notFound) throw new LogGroupNotFoundError(request.logGroup);
     if (error instanceof AttemptResultError) {

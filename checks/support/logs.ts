@@ -209,8 +209,9 @@ const throttledInARow = new WeakMap<LogsSpec, number>();
 
 /** Records a scan's throttling; true when `auto` should now move to Insights. */
 function throttledTwice(spec: LogsSpec, scan: LogScan): boolean {
-  const throttledNow = !scan.complete && scan.throttled > 0 && scan.failure?.outcome === 'retry';
-  const inARow = throttledNow ? (throttledInARow.get(spec) ?? 0) + scan.throttled : 0;
+  // A scan's failure is a `retry` only when FilterLogEvents was throttled (awsErrorResult).
+  const throttledNow = !scan.complete && scan.failure?.outcome === 'retry';
+  const inARow = throttledNow ? (throttledInARow.get(spec) ?? 0) + Math.max(scan.throttled, 1) : 0;
   throttledInARow.set(spec, inARow);
   return spec.engine === 'auto' && inARow >= 2 && scan.matchCount === 0 && translatePattern(spec.pattern).ok;
 }
