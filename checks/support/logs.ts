@@ -13,6 +13,7 @@ import { describeService, primaryDeployment, serviceLogGroup, type ServiceRef } 
 import { LogGroupNotFoundError, scanLogEvents, type LogEvidence, type LogScan } from './logs-scan.js';
 import { queryLogEvents } from './logs-insights.js';
 import { translatePattern } from './logs-insights-pattern.js';
+import { targetRevisionStreams } from './logs-streams.js';
 
 export { FILTER_ACTION } from './logs-scan.js';
 /** Share of the attempt timeout pagination may use, so a long scan ends with a report, not an abort. */
@@ -46,6 +47,13 @@ export const logsSchema = z
       .max(1000)
       .default(100)
       .meta({ description: 'Most FilterLogEvents pages read per attempt (up to 10,000 events each); a scan that needs more is incomplete, never a pass.' }),
+    streams: z
+      .enum(['all', 'target-revision'])
+      .default('all')
+      .meta({
+        description:
+          'target-revision: only the log streams (<awslogs-stream-prefix>/<container>/<task id>) of the RUNNING tasks of the PRIMARY deployment, so an old task\'s errors do not fail a new revision (needs cluster + service).',
+      }),
     engine: z
       .enum(['filter', 'insights', 'auto'])
       .default('auto')
@@ -69,6 +77,14 @@ export const logsSchema = z
     if (translated && !translated.ok) {
       issue.addIssue({ code: 'custom', path: ['pattern'], message: `engine insights cannot express the filter pattern's ${translated.construct}: use engine filter (or auto)` });
     }
+  })
+  .refine((spec) => spec.streams !== 'target-revision' || spec.service !== undefined, {
+    error: 'streams: target-revision needs cluster + service (the tasks of its PRIMARY deployment)',
+    path: ['streams'],
+  })
+  .refine((spec) => spec.streams !== 'target-revision' || spec.logStreamPrefix === undefined, {
+    error: 'streams: target-revision names the streams itself; it cannot be combined with logStreamPrefix',
+    path: ['logStreamPrefix'],
   })
   .refine((spec) => (spec.since !== undefined) !== (spec.sinceDeployment === true), {
     error: 'set exactly one time window: since (e.g. "5m") or sinceDeployment: true',
@@ -98,6 +114,8 @@ export interface LogSearch extends LogScan {
   engineReason?: string;
   /** Records the Insights count query scanned (its statistics), when Insights answered. */
   recordsScanned?: number;
+  /** The streams searched with `streams: target-revision` (else every stream). */
+  logStreams?: string[];
 }
 
 interface SearchWindow {
@@ -167,6 +185,21 @@ function logGroupMissing(spec: LogsSpec, logGroup: string, region: string): Atte
 }
 
 const HOUR_MS = 3_600_000;
+/** FilterLogEvents' logStreamNames takes at most 100 names. */
+const MAX_FILTER_STREAMS = 100;
+
+/** `streams: target-revision`'s stream names, or undefined for every stream. */
+async function streamsOf(spec: LogsSpec, ctx: CheckContext, logGroup: string): Promise<string[] | undefined> {
+  if (spec.streams !== 'target-revision') return undefined;
+  const streams = await targetRevisionStreams(ctx, serviceRef(spec), logGroup, spec.container);
+  if (spec.engine === 'filter' && streams.length > MAX_FILTER_STREAMS) {
+    throw new AttemptResultError({
+      outcome: 'error',
+      message: `streams: target-revision found ${streams.length} log streams; FilterLogEvents takes at most ${MAX_FILTER_STREAMS}: use engine insights or auto`,
+    });
+  }
+  return streams;
+}
 
 /**
  * The log group's class (STANDARD / INFREQUENT_ACCESS), or undefined when DescribeLogGroups cannot
@@ -191,9 +224,10 @@ async function logGroupClass(client: CloudWatchLogsClient, ctx: CheckContext, lo
  * Why `auto` (or `insights`) uses Logs Insights before any FilterLogEvents call, or undefined for
  * FilterLogEvents. `auto` never picks Insights for a pattern it cannot translate.
  */
-export async function insightsReason(spec: LogsSpec, window: SearchWindow, client: CloudWatchLogsClient, ctx: CheckContext): Promise<string | undefined> {
+export async function insightsReason(spec: LogsSpec, window: SearchWindow, client: CloudWatchLogsClient, ctx: CheckContext, streams?: string[]): Promise<string | undefined> {
   if (spec.engine === 'insights') return 'engine: insights';
   if (spec.engine === 'filter' || !translatePattern(spec.pattern).ok) return undefined;
+  if (streams && streams.length > MAX_FILTER_STREAMS) return `the rollout has ${streams.length} log streams (FilterLogEvents takes ${MAX_FILTER_STREAMS})`;
   if (window.endTime - window.startTime > HOUR_MS) return 'the window is over 1 hour';
   if ((throttledInARow.get(spec) ?? 0) >= 2) return 'FilterLogEvents was throttled twice in a row';
   if ((await logGroupClass(client, ctx, window.logGroup)) === 'INFREQUENT_ACCESS') return 'the log group is INFREQUENT_ACCESS (FilterLogEvents does not read it)';
@@ -242,23 +276,30 @@ export async function searchLogs(spec: LogsSpec, ctx: CheckContext, { stopAtFirs
   const insights = async (engineReason: string): Promise<LogSearch> => {
     const translated = translatePattern(spec.pattern);
     const filter = translated.ok ? translated.filter : undefined;
-    const scan = await queryLogEvents(client, ctx, { ...common, ...(filter ? { filter } : {}), ...(spec.logStreamPrefix ? { logStreamPrefix: spec.logStreamPrefix } : {}) });
+    const scan = await queryLogEvents(client, ctx, {
+      ...common,
+      ...(filter ? { filter } : {}),
+      ...(streams ? { logStreams: streams } : {}),
+      ...(spec.logStreamPrefix ? { logStreamPrefix: spec.logStreamPrefix } : {}),
+    });
     ctx.log.debug(`Logs Insights ${window.logGroup}: ${scan.matchCount} matches, ${scan.recordsScanned ?? '?'} records scanned (${engineReason})`);
-    return { ...window, pattern: spec.pattern, region, ...scan, engine: 'insights', engineReason };
+    return { ...window, pattern: spec.pattern, region, ...scan, engine: 'insights', engineReason, ...(streams ? { logStreams: streams } : {}) };
   };
+  const streams = await streamsOf(spec, ctx, window.logGroup);
   try {
-    const reason = await insightsReason(spec, window, client, ctx);
+    const reason = await insightsReason(spec, window, client, ctx, streams);
     if (reason) return await insights(reason);
     const scan = await scanLogEvents(client, ctx, {
       ...common,
       pattern: spec.pattern,
       ...(spec.logStreamPrefix ? { logStreamPrefix: spec.logStreamPrefix } : {}),
+      ...(streams ? { logStreamNames: streams } : {}),
       maxPages: spec.maxPages,
       stopAtFirstMatch,
     });
     ctx.log.debug(`FilterLogEvents ${window.logGroup}: ${scan.matchCount} matches in ${scan.pages} pages${scan.reasonIncomplete ? ` (${scan.reasonIncomplete})` : ''}`);
     if (throttledTwice(spec, scan)) return await insights('FilterLogEvents was throttled twice in a row');
-    return { ...window, pattern: spec.pattern, region, ...scan, engine: 'filter' };
+    return { ...window, pattern: spec.pattern, region, ...scan, engine: 'filter', ...(streams ? { logStreams: streams } : {}) };
   } catch (error) {
     if (error instanceof LogGroupNotFoundError && !ctx.signal.aborted) throw logGroupMissing(spec, window.logGroup, region);
     throw error;
@@ -320,7 +361,7 @@ export function evidenceObservations(search: LogSearch, expected: string, ok: bo
 /** For describe(): where and since when a spec searches, before anything is resolved. */
 export function describeLogsSpec(spec: LogsSpec): string {
   const where = spec.logGroup ?? `the awslogs group of ECS service ${spec.service} (cluster ${spec.cluster})`;
-  const prefix = spec.logStreamPrefix ? ` (streams ${spec.logStreamPrefix}*)` : '';
+  const prefix = spec.logStreamPrefix ? ` (streams ${spec.logStreamPrefix}*)` : spec.streams === 'target-revision' ? ' (streams of the current rollout\'s tasks)' : '';
   const since = spec.since !== undefined ? `in the last ${formatDuration(spec.since)} before each attempt` : 'since the PRIMARY deployment started';
   return `${shownPattern(spec.pattern)} in ${where}${prefix} ${since}`;
 }
@@ -342,6 +383,7 @@ export function searchDetails(search: LogSearch): Record<string, unknown> {
     evidence: search.matches,
     complete: search.complete,
     engine: search.engine,
+    ...(search.logStreams ? { logStreams: search.logStreams } : {}),
     ...(search.engineReason ? { engineReason: search.engineReason } : {}),
     ...(search.recordsScanned !== undefined ? { recordsScanned: search.recordsScanned } : {}),
     ...(search.reasonIncomplete && !search.stoppedAtMatch ? { cut: search.reasonIncomplete } : {}),
