@@ -9,6 +9,7 @@ import {
   StopQueryCommand,
   type QueryStatus,
 } from '@aws-sdk/client-cloudwatch-logs';
+import { DescribeServicesCommand, DescribeTaskDefinitionCommand, DescribeTasksCommand, ECSClient, ListTasksCommand } from '@aws-sdk/client-ecs';
 import { logsAbsent } from '../../checks/logs-absent.js';
 import { logsPresent } from '../../checks/logs-present.js';
 import type { CheckType } from '../../checks/types.js';
@@ -202,3 +203,80 @@ describe('engine auto', () => {
     expect(second.details).toMatchObject({ engine: 'insights', engineReason: 'FilterLogEvents was throttled twice in a row' });
   });
 });
+
+describe('streams: target-revision', () => {
+  const ecs = mockClient(ECSClient);
+  const TD1 = 'arn:aws:ecs:us-east-1:1:task-definition/api:1';
+  const TD2 = 'arn:aws:ecs:us-east-1:1:task-definition/api:2';
+  const spec = { cluster: 'c', service: 'api', logGroup: GROUP, pattern: 'ERROR', since: '5m', streams: 'target-revision' };
+
+  function givenService({ prefix = 'ecs', newTasks = 1 } = {}) {
+    ecs.reset();
+    ecs.on(DescribeServicesCommand).resolves({
+      services: [{ serviceName: 'api', status: 'ACTIVE', desiredCount: 1, runningCount: 2, deployments: [{ id: 'ecs-svc/2', status: 'PRIMARY', taskDefinition: TD2, createdAt: new Date(NOW - 60_000) }] }],
+      failures: [],
+    });
+    const options: Record<string, string> = { 'awslogs-group': GROUP, ...(prefix ? { 'awslogs-stream-prefix': prefix } : {}) };
+    ecs.on(DescribeTaskDefinitionCommand).resolves({ taskDefinition: { taskDefinitionArn: TD2, family: 'api', revision: 2, containerDefinitions: [{ name: 'api', logConfiguration: { logDriver: 'awslogs', options } }] } });
+    const tasks = [
+      { taskArn: 'arn:aws:ecs:us-east-1:1:task/c/old1', taskDefinitionArn: TD1, lastStatus: 'RUNNING', desiredStatus: 'RUNNING' },
+      ...Array.from({ length: newTasks }, (_, i) => ({ taskArn: `arn:aws:ecs:us-east-1:1:task/c/new${i}`, taskDefinitionArn: TD2, lastStatus: 'RUNNING', desiredStatus: 'RUNNING' })),
+    ];
+    ecs.on(ListTasksCommand).resolves({ taskArns: tasks.map((t) => t.taskArn) });
+    ecs.on(DescribeTasksCommand).callsFake((input: { tasks: string[] }) => ({ tasks: tasks.filter((t) => input.tasks.includes(t.taskArn)), failures: [] }));
+  }
+
+  it('filter: FilterLogEvents gets only the new tasks\' stream names', async () => {
+    givenService();
+    logs.on(FilterLogEventsCommand).resolves({ events: [] });
+    const result = await runCheck(logsAbsent, { ...spec, engine: 'filter' });
+    expect(result.outcome).toBe('pass');
+    expect(logs.commandCalls(FilterLogEventsCommand)[0]!.args[0].input.logStreamNames).toEqual(['ecs/api/new0']);
+  });
+
+  it('insights: the queries filter @logStream in [...]', async () => {
+    givenService();
+    givenQueries(['Complete'], { matches: '0', rows: false });
+    await runCheck(logsAbsent, { ...spec, engine: 'insights' });
+    expect(logs.commandCalls(StartQueryCommand)[0]!.args[0].input.queryString).toContain('filter @logStream in ["ecs/api/new0"]');
+  });
+
+  it('no awslogs-stream-prefix: an error saying the stream names cannot be known', async () => {
+    givenService({ prefix: '' });
+    const result = await attemptResult(runCheck(logsAbsent, spec));
+    expect(result.outcome).toBe('error');
+    expect(result.message).toContain('awslogs-stream-prefix');
+  });
+
+  it('no task of the rollout running yet: retry, never a pass', async () => {
+    givenService({ newTasks: 0 });
+    const result = await attemptResult(runCheck(logsAbsent, spec));
+    expect(result.outcome).toBe('retry');
+    expect(result.message).toContain('no RUNNING task');
+  });
+
+  it('over 100 streams: engine filter is an error, auto moves to Insights', async () => {
+    givenService({ newTasks: 101 });
+    expect((await attemptResult(runCheck(logsAbsent, { ...spec, engine: 'filter' }))).outcome).toBe('error');
+    givenQueries(['Complete'], { matches: '0', rows: false });
+    logs.on(DescribeLogGroupsCommand).resolves({ logGroups: [] });
+    const result = await runCheck(logsAbsent, spec);
+    expect(result.details).toMatchObject({ engine: 'insights', engineReason: 'the rollout has 101 log streams (FilterLogEvents takes 100)' });
+  });
+
+  it.each([
+    [{ ...spec, cluster: undefined, service: undefined }, 'needs cluster + service'],
+    [{ ...spec, logStreamPrefix: 'ecs/' }, 'cannot be combined with logStreamPrefix'],
+  ])('schema refuses %j', (bad, message) => {
+    const parsed = logsAbsent.schema.safeParse(bad);
+    expect(parsed.success).toBe(false);
+    expect(JSON.stringify(parsed.error?.issues)).toContain(message);
+  });
+});
+
+async function attemptResult(promise: Promise<unknown>) {
+  return promise.then(
+    (r) => r as { outcome: string; message: string },
+    (e: { result: { outcome: string; message: string } }) => e.result,
+  );
+}
