@@ -35,9 +35,10 @@ export const logsAbsent = defineCheck({
       ...report.evidence('no match', false),
     ];
     const facts = { logGroup: search.logGroup, logPattern: search.pattern, logMatches: search.matchCount, logScanComplete: search.complete };
-    if (report.first) {
+    // Insights counts separately from the evidence query: a count without evidence still fails.
+    if (report.first || search.matchCount > 0) {
       const verb = search.matchCount === 1 ? 'event matches' : 'events match';
-      const message = `${count} ${verb} ${report.where}; first: ${report.first}`;
+      const message = `${count} ${verb} ${report.where}${report.first ? `; first: ${report.first}` : ''}`;
       return { outcome: 'fail', message, observations, details: report.details, nextSteps: report.nextSteps, facts };
     }
     if (!search.complete) return unfinishedScanResult(search, spec, { observations, facts }, ', so absence is not proven');

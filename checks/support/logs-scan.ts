@@ -48,6 +48,8 @@ export interface ScanRequest {
   startTime: number;
   endTime: number;
   logStreamPrefix?: string;
+  /** Only these streams (FilterLogEvents logStreamNames, at most 100); not with logStreamPrefix. */
+  logStreamNames?: string[];
   /** Most events kept as evidence; every match is counted. */
   maxEvidence: number;
   /** Most pages requested. */
@@ -237,6 +239,7 @@ export async function scanLogEvents(client: CloudWatchLogsClient, ctx: CheckCont
       startTime: request.startTime,
       endTime: request.endTime,
       ...(request.logStreamPrefix ? { logStreamNamePrefix: request.logStreamPrefix } : {}),
+      ...(request.logStreamNames ? { logStreamNames: request.logStreamNames } : {}),
       // Counting needs full pages; stopping at the first match only needs the evidence.
       ...(request.stopAtFirstMatch ? { limit: request.maxEvidence } : {}),
       ...(nextToken ? { nextToken } : {}),

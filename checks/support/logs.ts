@@ -8,9 +8,12 @@ import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import type { Service } from '@aws-sdk/client-ecs';
 import { durationSchema, formatDuration } from './duration.js';
 import { AttemptResultError, type AttemptResult, type CheckContext, type Observation } from '../types.js';
-import { logsClient } from './aws.js';
+import { awsCall, logsClient } from './aws.js';
 import { describeService, primaryDeployment, serviceLogGroup, type ServiceRef } from './ecs.js';
 import { LogGroupNotFoundError, scanLogEvents, type LogEvidence, type LogScan } from './logs-scan.js';
+import { queryLogEvents } from './logs-insights.js';
+import { translatePattern } from './logs-insights-pattern.js';
+import { targetRevisionStreams } from './logs-streams.js';
 
 export { FILTER_ACTION } from './logs-scan.js';
 /** Share of the attempt timeout pagination may use, so a long scan ends with a report, not an abort. */
@@ -44,6 +47,20 @@ export const logsSchema = z
       .max(1000)
       .default(100)
       .meta({ description: 'Most FilterLogEvents pages read per attempt (up to 10,000 events each); a scan that needs more is incomplete, never a pass.' }),
+    streams: z
+      .enum(['all', 'target-revision'])
+      .default('all')
+      .meta({
+        description:
+          'target-revision: only the log streams (<awslogs-stream-prefix>/<container>/<task id>) of the RUNNING tasks of the PRIMARY deployment, so an old task\'s errors do not fail a new revision (needs cluster + service).',
+      }),
+    engine: z
+      .enum(['filter', 'insights', 'auto'])
+      .default('auto')
+      .meta({
+        description:
+          'filter: FilterLogEvents pages; insights: Logs Insights counts server-side (StartQuery); auto: Insights when the window is over 1 hour, the group is INFREQUENT_ACCESS or FilterLogEvents was throttled twice, else filter.',
+      }),
   })
   .refine((spec) => (spec.cluster === undefined) === (spec.service === undefined), {
     error: 'cluster and service go together: set both',
@@ -54,6 +71,20 @@ export const logsSchema = z
   .refine((spec) => spec.container === undefined || (spec.service !== undefined && spec.logGroup === undefined), {
     error: 'container selects the awslogs-group of a cluster + service; it cannot be combined with logGroup',
     path: ['container'],
+  })
+  .superRefine((spec, issue) => {
+    const translated = spec.engine === 'insights' ? translatePattern(spec.pattern) : undefined;
+    if (translated && !translated.ok) {
+      issue.addIssue({ code: 'custom', path: ['pattern'], message: `engine insights cannot express the filter pattern's ${translated.construct}: use engine filter (or auto)` });
+    }
+  })
+  .refine((spec) => spec.streams !== 'target-revision' || spec.service !== undefined, {
+    error: 'streams: target-revision needs cluster + service (the tasks of its PRIMARY deployment)',
+    path: ['streams'],
+  })
+  .refine((spec) => spec.streams !== 'target-revision' || spec.logStreamPrefix === undefined, {
+    error: 'streams: target-revision names the streams itself; it cannot be combined with logStreamPrefix',
+    path: ['logStreamPrefix'],
   })
   .refine((spec) => (spec.since !== undefined) !== (spec.sinceDeployment === true), {
     error: 'set exactly one time window: since (e.g. "5m") or sinceDeployment: true',
@@ -77,6 +108,14 @@ export interface LogSearch extends LogScan {
   endTime: number;
   /** The AWS region searched (the logs client's). */
   region: string;
+  /** Which engine answered: FilterLogEvents pages or a Logs Insights query. */
+  engine: 'filter' | 'insights';
+  /** Why `auto` chose Insights, when it did. */
+  engineReason?: string;
+  /** Records the Insights count query scanned (its statistics), when Insights answered. */
+  recordsScanned?: number;
+  /** The streams searched with `streams: target-revision` (else every stream). */
+  logStreams?: string[];
 }
 
 interface SearchWindow {
@@ -145,12 +184,86 @@ function logGroupMissing(spec: LogsSpec, logGroup: string, region: string): Atte
   });
 }
 
+const HOUR_MS = 3_600_000;
+/** FilterLogEvents' logStreamNames takes at most 100 names. */
+const MAX_FILTER_STREAMS = 100;
+
+/** `streams: target-revision`'s stream names, or undefined for every stream. */
+async function streamsOf(spec: LogsSpec, ctx: CheckContext, logGroup: string): Promise<string[] | undefined> {
+  if (spec.streams !== 'target-revision') return undefined;
+  const streams = await targetRevisionStreams(ctx, serviceRef(spec), logGroup, spec.container);
+  if (spec.engine === 'filter' && streams.length > MAX_FILTER_STREAMS) {
+    throw new AttemptResultError({
+      outcome: 'error',
+      message: `streams: target-revision found ${streams.length} log streams; FilterLogEvents takes at most ${MAX_FILTER_STREAMS}: use engine insights or auto`,
+    });
+  }
+  return streams;
+}
+
 /**
- * Resolves the spec's window (log group, start, "now") and scans it with FilterLogEvents (see
- * `scanLogEvents`). Pages stop at 80 % of the attempt timeout so a long scan ends with a report,
- * not an abort. With `stopAtFirstMatch` it returns at the first page with a match.
- * APIs called: logs:FilterLogEvents; ecs:DescribeServices and ecs:DescribeTaskDefinition with
- * cluster + service.
+ * The log group's class (STANDARD / INFREQUENT_ACCESS), or undefined when DescribeLogGroups cannot
+ * say (denied, throttled, absent): `auto` then stays with FilterLogEvents, which reports for itself.
+ * API called: logs:DescribeLogGroups.
+ */
+async function logGroupClass(client: CloudWatchLogsClient, ctx: CheckContext, logGroup: string): Promise<string | undefined> {
+  const { DescribeLogGroupsCommand } = await import('@aws-sdk/client-cloudwatch-logs');
+  try {
+    const out = await awsCall(ctx, 'logs:DescribeLogGroups', (abortSignal) => client.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: logGroup }), { abortSignal }), {
+      logGroups: 'array',
+    });
+    return out?.logGroups?.find((g) => g.logGroupName === logGroup)?.logGroupClass;
+  } catch (error) {
+    if (!(error instanceof AttemptResultError)) throw error;
+    ctx.log.debug(`DescribeLogGroups ${logGroup}: ${error.result.message}`);
+    return undefined;
+  }
+}
+
+/**
+ * Why `auto` (or `insights`) uses Logs Insights before any FilterLogEvents call, or undefined for
+ * FilterLogEvents. `auto` never picks Insights for a pattern it cannot translate.
+ */
+export async function insightsReason(spec: LogsSpec, window: SearchWindow, client: CloudWatchLogsClient, ctx: CheckContext, streams?: string[]): Promise<string | undefined> {
+  if (spec.engine === 'insights') return 'engine: insights';
+  if (spec.engine === 'filter' || !translatePattern(spec.pattern).ok) return undefined;
+  if (streams && streams.length > MAX_FILTER_STREAMS) return `the rollout has ${streams.length} log streams (FilterLogEvents takes ${MAX_FILTER_STREAMS})`;
+  if (window.endTime - window.startTime > HOUR_MS) return 'the window is over 1 hour';
+  if ((throttledInARow.get(spec) ?? 0) >= 2) return 'FilterLogEvents was throttled twice in a row';
+  if ((await logGroupClass(client, ctx, window.logGroup)) === 'INFREQUENT_ACCESS') return 'the log group is INFREQUENT_ACCESS (FilterLogEvents does not read it)';
+  return undefined;
+}
+
+/**
+ * Throttled FilterLogEvents answers in a row, per check (the runner passes one spec object to every
+ * attempt of a check). Throttling ends an attempt at once (the SDK does not retry it), so "twice in
+ * a row" spans attempts.
+ */
+const throttledInARow = new WeakMap<LogsSpec, number>();
+
+/** Records a scan's throttling; true when `auto` should now move to Insights. */
+function throttledTwice(spec: LogsSpec, scan: LogScan): boolean {
+  // A scan's failure is a `retry` only when FilterLogEvents was throttled (awsErrorResult).
+  const throttledNow = !scan.complete && scan.failure?.outcome === 'retry';
+  const inARow = throttledNow ? (throttledInARow.get(spec) ?? 0) + Math.max(scan.throttled, 1) : 0;
+  throttledInARow.set(spec, inARow);
+  return spec.engine === 'auto' && inARow >= 2 && scan.matchCount === 0 && translatePattern(spec.pattern).ok;
+}
+
+function budgetLabel(ctx: CheckContext, budgetMs: number): string {
+  return `${Math.round(TIME_BUDGET_SHARE * 100)}% (${formatDuration(budgetMs)}) of the ${formatDuration(ctx.timeoutMs)} attempt timeout`;
+}
+
+/**
+ * Resolves the spec's window (log group, start, "now") and searches it with the spec's engine:
+ * FilterLogEvents pages (`scanLogEvents`) or a Logs Insights count + evidence query
+ * (`queryLogEvents`); `auto` picks as `insightsReason` says, and moves to Insights when
+ * FilterLogEvents was throttled twice. Work stops at 80 % of the attempt timeout so a long search
+ * ends with a report, not an abort. With `stopAtFirstMatch` a FilterLogEvents scan returns at the
+ * first page with a match.
+ * APIs called: logs:FilterLogEvents, logs:DescribeLogGroups (auto), logs:StartQuery,
+ * logs:GetQueryResults, logs:StopQuery (Insights); ecs:DescribeServices and
+ * ecs:DescribeTaskDefinition with cluster + service.
  * @throws AttemptResultError for a missing log group (fail) and for ECS look-up failures.
  */
 export async function searchLogs(spec: LogsSpec, ctx: CheckContext, { stopAtFirstMatch = false } = {}): Promise<LogSearch> {
@@ -159,20 +272,34 @@ export async function searchLogs(spec: LogsSpec, ctx: CheckContext, { stopAtFirs
   const client = await ctx.clients.get(logsClient);
   const region = await clientRegion(client);
   const budgetMs = ctx.timeoutMs * TIME_BUDGET_SHARE;
+  const common = { ...window, maxEvidence: spec.maxEvidence, deadline: started + budgetMs, deadlineLabel: budgetLabel(ctx, budgetMs) };
+  const insights = async (engineReason: string): Promise<LogSearch> => {
+    const translated = translatePattern(spec.pattern);
+    const filter = translated.ok ? translated.filter : undefined;
+    const scan = await queryLogEvents(client, ctx, {
+      ...common,
+      ...(filter ? { filter } : {}),
+      ...(streams ? { logStreams: streams } : {}),
+      ...(spec.logStreamPrefix ? { logStreamPrefix: spec.logStreamPrefix } : {}),
+    });
+    ctx.log.debug(`Logs Insights ${window.logGroup}: ${scan.matchCount} matches, ${scan.recordsScanned ?? '?'} records scanned (${engineReason})`);
+    return { ...window, pattern: spec.pattern, region, ...scan, engine: 'insights', engineReason, ...(streams ? { logStreams: streams } : {}) };
+  };
+  const streams = await streamsOf(spec, ctx, window.logGroup);
   try {
+    const reason = await insightsReason(spec, window, client, ctx, streams);
+    if (reason) return await insights(reason);
     const scan = await scanLogEvents(client, ctx, {
-      ...window,
+      ...common,
       pattern: spec.pattern,
       ...(spec.logStreamPrefix ? { logStreamPrefix: spec.logStreamPrefix } : {}),
-      maxEvidence: spec.maxEvidence,
+      ...(streams ? { logStreamNames: streams } : {}),
       maxPages: spec.maxPages,
-      deadline: started + budgetMs,
-      deadlineLabel: `${Math.round(TIME_BUDGET_SHARE * 100)}% (${formatDuration(budgetMs)}) of the ${formatDuration(ctx.timeoutMs)} attempt timeout`,
       stopAtFirstMatch,
     });
-    const search: LogSearch = { ...window, pattern: spec.pattern, region, ...scan };
     ctx.log.debug(`FilterLogEvents ${window.logGroup}: ${scan.matchCount} matches in ${scan.pages} pages${scan.reasonIncomplete ? ` (${scan.reasonIncomplete})` : ''}`);
-    return search;
+    if (throttledTwice(spec, scan)) return await insights('FilterLogEvents was throttled twice in a row');
+    return { ...window, pattern: spec.pattern, region, ...scan, engine: 'filter', ...(streams ? { logStreams: streams } : {}) };
   } catch (error) {
     if (error instanceof LogGroupNotFoundError && !ctx.signal.aborted) throw logGroupMissing(spec, window.logGroup, region);
     throw error;
@@ -234,7 +361,7 @@ export function evidenceObservations(search: LogSearch, expected: string, ok: bo
 /** For describe(): where and since when a spec searches, before anything is resolved. */
 export function describeLogsSpec(spec: LogsSpec): string {
   const where = spec.logGroup ?? `the awslogs group of ECS service ${spec.service} (cluster ${spec.cluster})`;
-  const prefix = spec.logStreamPrefix ? ` (streams ${spec.logStreamPrefix}*)` : '';
+  const prefix = spec.logStreamPrefix ? ` (streams ${spec.logStreamPrefix}*)` : spec.streams === 'target-revision' ? ' (streams of the current rollout\'s tasks)' : '';
   const since = spec.since !== undefined ? `in the last ${formatDuration(spec.since)} before each attempt` : 'since the PRIMARY deployment started';
   return `${shownPattern(spec.pattern)} in ${where}${prefix} ${since}`;
 }
@@ -255,6 +382,10 @@ export function searchDetails(search: LogSearch): Record<string, unknown> {
     pages: search.pages,
     evidence: search.matches,
     complete: search.complete,
+    engine: search.engine,
+    ...(search.logStreams ? { logStreams: search.logStreams } : {}),
+    ...(search.engineReason ? { engineReason: search.engineReason } : {}),
+    ...(search.recordsScanned !== undefined ? { recordsScanned: search.recordsScanned } : {}),
     ...(search.reasonIncomplete && !search.stoppedAtMatch ? { cut: search.reasonIncomplete } : {}),
     ...(search.throttled > 0 ? { throttled: search.throttled } : {}),
     ...(search.emptyPages > 0 ? { emptyPages: search.emptyPages } : {}),
@@ -286,6 +417,7 @@ export function searchReport(search: LogSearch, spec: LogsSpec): SearchReport {
 
 /** What to change so the next scan can finish. */
 function scanAdvice(search: LogSearch): string {
+  if (search.engine === 'insights') return 'narrow since, set logStreamPrefix or give the check a longer timeout (the queries were stopped)';
   if (search.throttled > 0) return 'AWS is throttling FilterLogEvents (an account-wide quota): retry later or give the check a longer timeout';
   if (search.stoppedBy === 'max-pages') return 'narrow since, set logStreamPrefix or raise maxPages';
   if (search.repeatedTokenPages > 0) return 'the endpoint kept answering empty pages with the same nextToken: check AWS_ENDPOINT_URL and any proxy, or retry later';
@@ -300,7 +432,7 @@ function scanAdvice(search: LogSearch): string {
  */
 export function unfinishedScanResult(search: LogSearch, spec: LogsSpec, shared: Pick<AttemptResult, 'observations' | 'facts'>, unproven = ''): AttemptResult {
   const details = searchDetails(search);
-  const pages = `${search.pages} page${search.pages === 1 ? '' : 's'}`;
+  const pages = search.engine === 'insights' ? 'the Logs Insights query' : `${search.pages} page${search.pages === 1 ? '' : 's'}`;
   const failure = search.failure;
   if (failure) {
     return {
@@ -311,7 +443,7 @@ export function unfinishedScanResult(search: LogSearch, spec: LogsSpec, shared: 
       nextSteps: failure.nextSteps ?? logsNextSteps(search, spec),
     };
   }
-  const found = search.pages > 0 ? `no event matches ${describeSearch(search)} in the pages read` : `${describeSearch(search)} was not searched`;
+  const found = search.pages > 0 || search.engine === 'insights' ? `no event matches ${describeSearch(search)} in the pages read` : `${describeSearch(search)} was not searched`;
   return {
     outcome: 'retry',
     message: `scan incomplete after ${pages} (${search.reasonIncomplete}): ${found}${unproven}; ${scanAdvice(search)}`,

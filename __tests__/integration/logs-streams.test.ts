@@ -1,0 +1,121 @@
+/**
+ * `streams: target-revision` against moto: hokusai-api rolled from revision 1 to 2, one RUNNING task
+ * of each (started with run-task the way the scheduler would: moto's services start none), the old
+ * task's stream full of errors. Searching the current rollout's streams ignores them, with both
+ * engines; searching every stream finds them. The ecs::task state manager is pinned so describe-tasks
+ * does not advance the tasks towards STOPPED.
+ */
+import { it, expect, beforeAll, afterAll, beforeEach } from '@jest/globals';
+import { CloudWatchLogsClient, CreateLogGroupCommand, CreateLogStreamCommand, PutLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import * as sdk from '@aws-sdk/client-ecs';
+import * as ec2sdk from '@aws-sdk/client-ec2';
+import { logsAbsent } from '../../checks/logs-absent.js';
+import { ClientPool } from '../../runner/clients.js';
+import { fakeContext } from '../support/context.js';
+import { describeWithMoto, startMoto, useMotoEnv, type Moto } from '../support/moto.js';
+
+const suite = describeWithMoto('logs streams: target-revision integration tests');
+const CLUSTER = 'hokusai';
+const SERVICE = 'hokusai-api';
+const GROUP = '/ecs/hokusai-api';
+
+suite('streams: target-revision against moto', () => {
+  let moto: Moto;
+  let restoreEnv: () => void;
+  let cwl: CloudWatchLogsClient;
+  let ecs: sdk.ECSClient;
+  let ec2: ec2sdk.EC2Client;
+  let pool: ClientPool;
+  const taskIds: Record<'old' | 'new', string> = { old: '', new: '' };
+
+  beforeAll(async () => {
+    moto = await startMoto();
+    restoreEnv = useMotoEnv(moto);
+    cwl = new CloudWatchLogsClient({});
+    ecs = new sdk.ECSClient({});
+    ec2 = new ec2sdk.EC2Client({});
+    const pinned = await fetch(`${moto.endpoint}/moto-api/state-manager/set-transition`, {
+      method: 'POST',
+      body: JSON.stringify({ model_name: 'ecs::task', transition: { progression: 'manual', times: 1_000_000 } }),
+    });
+    expect(pinned.ok).toBe(true);
+  });
+  afterAll(async () => {
+    cwl?.destroy();
+    ecs?.destroy();
+    ec2?.destroy();
+    await pool?.destroy();
+    restoreEnv?.();
+    await moto?.stop();
+  });
+
+  beforeEach(async () => {
+    await pool?.destroy();
+    pool = new ClientPool({ region: 'us-east-1' });
+    await moto.reset();
+    const vpc = (await ec2.send(new ec2sdk.CreateVpcCommand({ CidrBlock: '10.0.0.0/16' }))).Vpc!.VpcId!;
+    await ec2.send(new ec2sdk.ModifyVpcAttributeCommand({ VpcId: vpc, EnableDnsHostnames: { Value: true } }));
+    const subnet = (await ec2.send(new ec2sdk.CreateSubnetCommand({ VpcId: vpc, CidrBlock: '10.0.1.0/24' }))).Subnet!.SubnetId!;
+    const group = (await ec2.send(new ec2sdk.CreateSecurityGroupCommand({ GroupName: 'ecs-tasks', Description: 'api tasks', VpcId: vpc }))).GroupId!;
+    const network = { awsvpcConfiguration: { subnets: [subnet], securityGroups: [group] } };
+    await ecs.send(new sdk.CreateClusterCommand({ clusterName: CLUSTER }));
+    for (const image of ['hokusai/api:1', 'hokusai/api:2']) {
+      await ecs.send(
+        new sdk.RegisterTaskDefinitionCommand({
+          family: SERVICE,
+          networkMode: 'awsvpc',
+          requiresCompatibilities: ['FARGATE'],
+          cpu: '256',
+          memory: '512',
+          containerDefinitions: [
+            {
+              name: 'api',
+              image,
+              memory: 512,
+              logConfiguration: { logDriver: 'awslogs', options: { 'awslogs-group': GROUP, 'awslogs-region': 'us-east-1', 'awslogs-stream-prefix': 'ecs' } },
+            },
+          ],
+        }),
+      );
+    }
+    await ecs.send(new sdk.CreateServiceCommand({ cluster: CLUSTER, serviceName: SERVICE, taskDefinition: `${SERVICE}:1`, desiredCount: 1, launchType: 'FARGATE' }));
+    await ecs.send(new sdk.UpdateServiceCommand({ cluster: CLUSTER, service: SERVICE, taskDefinition: `${SERVICE}:2` }));
+    for (const [which, revision] of [['old', 1], ['new', 2]] as const) {
+      const out = await ecs.send(
+        new sdk.RunTaskCommand({ cluster: CLUSTER, taskDefinition: `${SERVICE}:${revision}`, count: 1, launchType: 'FARGATE', networkConfiguration: network, group: `service:${SERVICE}` }),
+      );
+      taskIds[which] = out.tasks![0]!.taskArn!.split('/').pop()!;
+    }
+    await cwl.send(new CreateLogGroupCommand({ logGroupName: GROUP }));
+    const now = Date.now();
+    for (const [which, message] of [['old', 'ERROR: Redis connection failed'], ['new', 'INFO: Redis connected']] as const) {
+      const logStreamName = `ecs/api/${taskIds[which]}`;
+      await cwl.send(new CreateLogStreamCommand({ logGroupName: GROUP, logStreamName }));
+      await cwl.send(new PutLogEventsCommand({ logGroupName: GROUP, logStreamName, logEvents: [{ timestamp: now - 10_000, message }] }));
+    }
+  });
+
+  const run = (spec: Record<string, unknown>) =>
+    logsAbsent.run(logsAbsent.schema.parse({ cluster: CLUSTER, service: SERVICE, pattern: 'ERROR', since: '5m', ...spec }), fakeContext({ clients: pool }));
+
+  it('every stream: the old task\'s error fails the check', async () => {
+    const result = await run({ engine: 'filter' });
+    expect(result.outcome).toBe('fail');
+    expect(result.message).toContain(`ecs/api/${taskIds.old}`);
+  });
+
+  it.each([['filter'], ['insights']])('target-revision with engine %s: only the new task\'s stream is searched, the old error is ignored', async (engine) => {
+    const result = await run({ engine, streams: 'target-revision' });
+    expect(result.outcome).toBe('pass');
+    expect(result.details).toMatchObject({ engine, logStreams: [`ecs/api/${taskIds.new}`] });
+  });
+
+  it('target-revision still fails on the new task\'s own errors', async () => {
+    await cwl.send(
+      new PutLogEventsCommand({ logGroupName: GROUP, logStreamName: `ecs/api/${taskIds.new}`, logEvents: [{ timestamp: Date.now() - 5_000, message: 'ERROR: new revision broke' }] }),
+    );
+    const result = await run({ engine: 'insights', streams: 'target-revision' });
+    expect(result.outcome).toBe('fail');
+    expect(result.message).toContain('ERROR: new revision broke');
+  });
+});
