@@ -34,7 +34,7 @@ describe('generated documentation stays in step with the schemas', () => {
     expect(gate).toHaveLength(1);
     expect([...gate[0]!.Action].sort()).toEqual([...gateWrites].sort());
     for (const statement of policy.Statement.filter((s) => s.Sid !== 'RolloutGate')) {
-      for (const action of statement.Action) expect(action).toMatch(/:(Describe|List|Get|FilterLogEvents)/);
+      for (const action of statement.Action) expect(action).toMatch(/:(Describe|List|Get|FilterLogEvents|StartQuery|StopQuery)/);
     }
     const pages = await Promise.all(checkTypes.map((c) => readFile(path.join(ROOT, 'docs', 'checks', `${c.type}.md`), 'utf8')));
     const asked = new Set(pages.flatMap((page) => [...page.matchAll(/`((?:ecs|ec2|elasticloadbalancing|logs|elasticache|rds|memorydb|secretsmanager|ssm|cloudwatch):[A-Z][A-Za-z]+)`/g)].map((m) => m[1]!)));
