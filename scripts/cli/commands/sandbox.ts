@@ -97,7 +97,7 @@ async function control(args: SandboxArgs): Promise<number> {
 export const sandbox = defineCommand({
   name: 'sandbox',
   summary: "the demo's local environment (AWS emulator, redis-server, model API), by hand",
-  usage: [{ lines: ['sandbox up [--state S] | break [sg-rule|secret|both] | fix | rollout [--stage STAGE]', '| status | down'], note: "the demo's local environment, by hand" }],
+  usage: [{ lines: ['sandbox up [--state S] | break [sg-rule|secret|both] | fix', '| rollout [--stage STAGE] | status | down'], note: "the demo's local environment, by hand" }],
   flags: { state: { type: 'string' }, stage: { type: 'string' } },
   flagHelp: {
     state: { arg: 'S', text: 'with up: healthy, missing-sg-rule (default), missing-secret or both' },
