@@ -19,6 +19,11 @@ import { MissingTool } from './sandbox/services.js';
 export interface DemoOptions {
   /** Leave the sandbox running at the end (Ctrl-C stops it). */
   keep?: boolean;
+  /**
+   * Gate blue/green rollouts paused at a PAUSE hook instead of plain runs: ROLLBACK on the broken
+   * state, CONTINUE after the fix (see demo-hook.ts).
+   */
+  hook?: boolean;
   stdout?: NodeJS.WritableStream;
   stderr?: NodeJS.WritableStream;
   /** Shorter health-check interval (tests). */
@@ -62,7 +67,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<number> {
   const stopped = () => exitCodeFor(guard.reason()!);
   try {
     const say = (line = '') => guard.outputOpen() && out.write(`${line}\n`);
-    say('verify-deployment demo — the API timeout incident, reproduced on 127.0.0.1 (no AWS account needed)');
+    say(`verify-deployment demo${options.hook ? ' --hook' : ''} — the API timeout incident, reproduced on 127.0.0.1 (no AWS account needed)`);
     say('Starting the sandbox: AWS emulator (moto), redis-server, model API, ALB health checker...');
     let lastRedisError = 0;
     let sandbox: Sandbox;
@@ -146,6 +151,19 @@ async function tellTheStory(sandbox: Sandbox, guard: ExitGuard, options: DemoOpt
       return { code, report };
     };
 
+    const keepIfAsked = async (code: number) => {
+      if (options.keep) {
+        say(`Sandbox left running (AWS_ENDPOINT_URL=${sandbox.motoEndpoint}); press Ctrl-C to stop it.`);
+        if (!guard.signal.aborted) await new Promise((resolve) => guard.signal.addEventListener('abort', resolve, { once: true }));
+      }
+      return code;
+    };
+    if (options.hook) {
+      const { gateTheRollouts } = await import('./demo-hook.js');
+      const waitForFix = () => waitForHealth(sandbox, guard, out, lastRedisError);
+      return await keepIfAsked(await gateTheRollouts(sandbox, guard, { stdout: out, stderr: options.stderr, scenarioFile, vars, waitForHealth: waitForFix }));
+    }
+
     const broken = await run('Run 1, the incident');
     if (guard.signal.aborted) return stopped();
     say();
@@ -164,11 +182,7 @@ async function tellTheStory(sandbox: Sandbox, guard: ExitGuard, options: DemoOpt
         ? 'Demo complete: the first run failed and named the missing rule as the root cause; after the fix every check passed.'
         : `Demo did not go as expected: run 1 exited ${broken.code} (expected 1), run 2 exited ${fixed.code} (expected 0).`,
     );
-    if (options.keep) {
-      say(`Sandbox left running (AWS_ENDPOINT_URL=${sandbox.motoEndpoint}); press Ctrl-C to stop it.`);
-      if (!guard.signal.aborted) await new Promise((resolve) => guard.signal.addEventListener('abort', resolve, { once: true }));
-    }
-    return asExpected ? EXIT.passed : EXIT.failed;
+    return await keepIfAsked(asExpected ? EXIT.passed : EXIT.failed);
   } finally {
     for (const key of Object.keys(sandbox.env)) {
       if (savedEnv[key] === undefined) delete process.env[key];

@@ -37,4 +37,37 @@ requireTool(['moto', 'redis-server'], 'the demo test')('verify-deployment demo',
     expect(stdout).toContain('Target.Timeout');
     expect(stdout).toContain('Demo complete');
   }, 180_000);
+
+  it('--hook: the gate rolls back the rollout on the incident, then continues the one after the fix', async () => {
+    const child = spawn(process.execPath, [path.join(ROOT, 'dist/cli/verify-deployment.js'), 'demo', '--hook'], {
+      cwd: ROOT,
+      env: { ...process.env, NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+
+    expect({ code, stderrTail: code === 0 ? '' : stderr.slice(-2000) }).toEqual({ code: 0, stderrTail: '' });
+    const paused = stdout.indexOf('paused at a PAUSE hook at POST_TEST_TRAFFIC_SHIFT');
+    const rootCause = stdout.indexOf('Root cause: redis ingress from the API');
+    const rollback = stdout.indexOf('gate: ROLLBACK (verdict failed): redis ingress from the API: no ingress rule on sg-0454e74e2924a7754 allows tcp/6379 from sg-0864e6f6aee2a5cf4');
+    const recordedRollback = stdout.search(/The emulator recorded ContinueServiceDeployment ROLLBACK on hook ecs-pause-\S+-POST_TEST_TRAFFIC_SHIFT\./);
+    const fix = stdout.indexOf('Applying the fix');
+    const continued = stdout.indexOf('gate: CONTINUE (verdict passed): 9 checks passed');
+    const recordedContinue = stdout.search(/The emulator recorded ContinueServiceDeployment CONTINUE on hook ecs-pause-\S+-POST_TEST_TRAFFIC_SHIFT\./);
+    expect(paused).toBeGreaterThan(-1);
+    expect(rootCause).toBeGreaterThan(paused);
+    expect(rollback).toBeGreaterThan(rootCause);
+    expect(recordedRollback).toBeGreaterThan(rollback);
+    expect(fix).toBeGreaterThan(recordedRollback);
+    expect(continued).toBeGreaterThan(fix);
+    expect(recordedContinue).toBeGreaterThan(continued);
+    // Two rollouts, each of a new revision.
+    expect(stdout.match(/rollout of hokusai-api:\d+ \(blue\/green\)/g)).toHaveLength(2);
+    expect(stdout).toContain('Demo complete: the gate rolled back');
+    expect(stdout.match(/^gate: (CONTINUE|ROLLBACK) /gm)).toEqual(['gate: ROLLBACK ', 'gate: CONTINUE ']);
+  }, 180_000);
 });

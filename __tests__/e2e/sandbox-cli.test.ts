@@ -1,4 +1,4 @@
-/** `verify-deployment sandbox up|break|fix|status|down` through the built binary. */
+/** `verify-deployment sandbox up|break|fix|rollout|status|down` through the built binary. */
 import { afterAll, expect, it } from '@jest/globals';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -61,6 +61,23 @@ requireTool(['moto', 'redis-server'], 'the sandbox CLI tests')('verify-deploymen
     expect(cli('status').stdout).toContain('sandbox state: both');
     expect(cli('fix').stdout).toBe('sandbox state: healthy\n');
     expect(cli('break', 'nonsense').status).toBe(2);
+
+    // A blue/green rollout paused at a PAUSE hook; the printed gate command releases it.
+    expect(cli('rollout', '--stage', 'NOT_A_STAGE').status).toBe(2);
+    const rollout = cli('rollout');
+    expect(rollout.stdout).toMatch(/^rollout of hokusai-api:\d+ paused at a PAUSE hook awaiting action at POST_TEST_TRAFFIC_SHIFT\n/);
+    const gateLine = rollout.stdout.split('\n').find((line) => line.includes('verify-deployment gate '))!.replace(/^.*?(?=verify-deployment gate )/, '');
+    expect(gateLine).toMatch(/^verify-deployment gate --cluster hokusai-development --service hokusai-api-development \/\S+\/scenarios\/hokusai-api-development\.yaml --var baseUrl=http:\/\/127\.0\.0\.1:\d+$/);
+    // A short log window: the seconds spent broken above must not count against the fixed sandbox.
+    await new Promise((r) => setTimeout(r, 1500));
+    const gated = spawnSync('bash', ['-c', `${gateLine.replace(/^verify-deployment/, `"${process.execPath}" "${CLI}"`)} --var logWindow=1s`], {
+      cwd: elsewhere,
+      env: { ...process.env, ...exported, CI: 'true' },
+      encoding: 'utf8',
+    });
+    expect({ status: gated.status, stderr: gated.status === 0 ? '' : gated.stderr + gated.stdout }).toEqual({ status: 0, stderr: '' });
+    expect(gated.stdout).toContain('gate: CONTINUE (verdict passed)');
+    expect(cli('rollout', 'extra').status).toBe(2);
 
     const down = cli('down');
     expect({ status: down.status, stderr: down.stderr, upStderr: errors }).toEqual({ status: 0, stderr: '', upStderr: '' });

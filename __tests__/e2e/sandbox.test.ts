@@ -155,8 +155,11 @@ describeSandbox('the incident scenario against the sandbox', () => {
     await writeFile(file, init.stdout);
     const run = await runScenario(sandbox, [], file);
     expect({ code: run.code, failed: run.report.checks.filter((c) => c.status !== 'passed').map((c) => c.message) }).toEqual({ code: 0, failed: [] });
+    expect(init.stdout).toMatch(/# {3}REDIS_URL → ElastiCache replication group hokusai-redis-development \(master\.hokusai-redis-development\.[a-z0-9]+\.use1\.cache\.amazonaws\.com:6379\) → sg-0454e74e2924a7754 → port 6379/);
     expect(run.report.checks.map((c) => [c.type, c.status])).toEqual([
       ['ecs-task-definition', 'passed'],
+      ['elasticache-available', 'passed'],
+      ['sg-ingress', 'passed'],
       ['ecs-deployment', 'passed'],
       ['ecs-service-stable', 'passed'],
       ['ecs-task-running', 'passed'],
@@ -171,10 +174,12 @@ describeSandbox('the incident scenario against the sandbox', () => {
     const report = JSON.parse(run.stdout) as RunReport;
     expect({ code: run.code, failed: report.checks.filter((c) => c.status !== 'passed').map((c) => c.message) }).toEqual({ code: 0, failed: [] });
     expect(report.file).toBe('discovered:hokusai-development/hokusai-api-development');
-    expect(report.summary).toEqual({ passed: 7, failed: 0, errored: 0, skipped: 0 });
+    expect(report.summary).toEqual({ passed: 9, failed: 0, errored: 0, skipped: 0 });
+    // The incident's REDIS_URL still has no scheme after the fix: a warning, never a failure.
+    expect(report.checks.find((c) => c.type === 'ecs-task-definition')?.warnings).toEqual([expect.stringContaining('REDIS_URL (container api) has no scheme')]);
   }, 60_000);
 
-  it('run --cluster --service on the broken sandbox fails within the bounds it shows, well under a minute', async () => {
+  it('run --cluster --service on the broken sandbox follows REDIS_URL to the missing rule: root cause, fix command, scheme warning', async () => {
     await sandbox.setState('missing-sg-rule');
     await sandbox.waitForTarget('unhealthy', 30_000);
     const args = ['--cluster', 'hokusai-development', '--service', 'hokusai-api-development', '--url', sandbox.apiUrl];
@@ -184,9 +189,19 @@ describeSandbox('the incident scenario against the sandbox', () => {
     const run = await cli(sandbox, ['run', ...args, '--reporter', 'json']);
     const report = JSON.parse(run.stdout) as RunReport;
     expect(run.code).toBe(1);
-    expect(check(report, 'targets healthy')).toMatchObject({ status: 'failed' });
-    expect(check(report, 'targets healthy').message).toContain('Target.Timeout');
-    expect(report.durationMs).toBeLessThan(30_000);
+    const root = report.rootCause!;
+    expect(report.checks.find((c) => c.name === root.check)?.type).toBe('sg-ingress');
+    expect(root.reason).toContain('no ingress rule on sg-0454e74e2924a7754 allows tcp/6379 from sg-0864e6f6aee2a5cf4');
+    expect(root.fix?.command).toBe(
+      'aws ec2 authorize-security-group-ingress --group-id sg-0454e74e2924a7754 --protocol tcp --port 6379 --source-group sg-0864e6f6aee2a5cf4',
+    );
+    expect(report.checks.flatMap((c) => c.warnings ?? [])).toEqual([expect.stringContaining('REDIS_URL (container api) has no scheme')]);
+    // Nothing the missing rule explains spends its retry budget: each was skipped or cut short as its consequence.
+    expect(root.consequences.length).toBeGreaterThan(0);
+    for (const name of root.consequences) {
+      const explained = check(report, name);
+      expect(explained.status === 'skipped' || explained.consequenceOf === root.check).toBe(true);
+    }
     await sandbox.setState('healthy');
     await sandbox.waitForTarget('healthy', 30_000);
   }, 90_000);

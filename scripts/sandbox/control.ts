@@ -21,6 +21,8 @@ import { startSandbox } from './index.js';
 import { isRunning, recordOf, signalRecorded, stopRecorded, type ProcessRecord } from './processes.js';
 import type { SandboxResources } from './resources.js';
 import { incidentScenario, shellWord } from './scenario.js';
+import { INCIDENT } from './incident.js';
+import { startRollout, type SandboxRollout } from './rollout.js';
 import { applyState, currentState, type SandboxState } from './states.js';
 
 /** A running sandbox, as `up` records it once its services answer. */
@@ -242,6 +244,22 @@ export async function sandboxSetState(target: SandboxState | { break: 'sg-rule' 
     const next = typeof target === 'string' ? target : brokenState(await currentState(aws, record.resources), target.break);
     await applyState(aws, record.resources, next);
     return next;
+  } finally {
+    aws.destroy();
+  }
+}
+
+/**
+ * `sandbox rollout`: a blue/green rollout of a new revision, paused at a PAUSE hook at `stage`
+ * (see rollout.ts), for `verify-deployment gate` to release.
+ */
+export async function sandboxRollout(stage?: string): Promise<SandboxRollout & { gateCommand: string }> {
+  const record = await readRecord();
+  const aws = sandboxClients(record.motoEndpoint);
+  try {
+    const rollout = await startRollout(aws, record.resources, { stage });
+    const gateCommand = `verify-deployment gate --cluster ${INCIDENT.cluster} --service ${INCIDENT.service} ${shellWord(incidentScenario())} --var baseUrl=${shellWord(record.apiUrl)}`;
+    return { ...rollout, gateCommand };
   } finally {
     aws.destroy();
   }

@@ -14,6 +14,7 @@ import type { SandboxClients } from './aws.js';
 import { HEALTH_CHECK, INCIDENT } from './incident.js';
 import type { ProcessRecord } from './processes.js';
 import type { SandboxResources } from './resources.js';
+import type { SandboxRollout } from './rollout.js';
 import { MissingTool, startMotoServer, startRedisServer, type MotoService, type RedisService } from './services.js';
 import type { SandboxState } from './states.js';
 
@@ -44,6 +45,13 @@ export interface Sandbox {
   vars: Record<string, string>;
   aws: SandboxClients;
   setState(state: SandboxState): Promise<void>;
+  /**
+   * A blue/green rollout of a new task definition revision, paused at a PAUSE hook awaiting action
+   * at `stage` (default POST_TEST_TRAFFIC_SHIFT); see rollout.ts.
+   */
+  rollout(options?: { stage?: string }): Promise<SandboxRollout>;
+  /** What the emulator recorded of ContinueServiceDeployment on the newest rollout (`<action>|<hookId>`). */
+  recordedContinue(serviceArn: string): Promise<string | undefined>;
   /** A new deployment of the task definition the service runs now (a fresh `sinceDeployment` window). */
   redeploy(): Promise<void>;
   state(): Promise<SandboxState>;
@@ -91,8 +99,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     await parts.pinEcsTaskStates(moto.endpoint);
     const aws = parts.sandboxClients(moto.endpoint);
     cleanup.push(() => aws.destroy());
-    const redisUrl = `redis://master.${INCIDENT.replicationGroupId}.lenvj6.use1.cache.amazonaws.com:${INCIDENT.redisPort}`;
-    const resources = await parts.createIncidentResources(aws, redisUrl, { healthCheckIntervalSeconds: options.healthCheckIntervalSeconds });
+    const resources = await parts.createIncidentResources(aws, { healthCheckIntervalSeconds: options.healthCheckIntervalSeconds });
     checkpoint();
 
     const [gate, logger] = await Promise.all([
@@ -130,6 +137,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         const current = await parts.runningDeployment(aws);
         await parts.deploy(aws, resources, current.taskDefinition ?? resources.taskDefinitionWithSecret);
       },
+      rollout: (rolloutOptions) => parts.startRollout(aws, resources, rolloutOptions),
+      recordedContinue: (serviceArn) => parts.recordedContinue(aws, serviceArn),
       targetState: () => checker.state(),
       waitForTarget: (target, timeoutMs, signal) => checker.waitFor(target, timeoutMs, signal),
       stop,
@@ -146,6 +155,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 }
 
 /** The model API, with a fresh API key; whether it has the secret is read from the emulator (cached 500 ms). */
+// The model API gets the local redis-server (behind the security-group gate) as its own
+// host/port options, not from the task definition's REDIS_URL, which names the emulated group.
 async function startModel(parts: Parts, aws: SandboxClients, resources: SandboxResources, redisPort: number, logger: LogShipper) {
   let tokenCache: { value: boolean; at: number } | undefined;
   const apiKey = `hk_sandbox_${randomBytes(12).toString('hex')}`;
@@ -157,7 +168,7 @@ async function startModel(parts: Parts, aws: SandboxClients, resources: SandboxR
     hasHuggingFaceToken: async () => {
       if (!tokenCache || Date.now() - tokenCache.at > 500) {
         const deployment = await parts.runningDeployment(aws);
-        tokenCache = { value: deployment.taskDefinition === resources.taskDefinitionWithSecret, at: Date.now() };
+        tokenCache = { value: parts.hasSecret(resources, deployment.taskDefinition), at: Date.now() };
       }
       return tokenCache.value;
     },
@@ -196,4 +207,4 @@ type Parts = Awaited<ReturnType<typeof loadParts>>;
 const loadParts = () => import('./parts.js');
 
 export { HEALTH_CHECK, INCIDENT };
-export type { SandboxState, TargetState };
+export type { SandboxRollout, SandboxState, TargetState };

@@ -10,4 +10,5 @@ export { failedHealthCheckHistory, startModelApi } from './model-api.js';
 export { createIncidentResources } from './resources.js';
 export { pinEcsTaskStates } from './services.js';
 export { startSgGate } from './sg-gate.js';
-export { applyState, currentState, deploy, findApiToRedisRule, runningDeployment } from './states.js';
+export { recordedContinue, startRollout } from './rollout.js';
+export { applyState, currentState, deploy, findApiToRedisRule, hasSecret, runningDeployment } from './states.js';

@@ -23,13 +23,19 @@ export interface SandboxResources {
   /** Task definition ARNs: the one that lacks the secret (revision 150's mistake) and the fixed one. */
   taskDefinitionWithoutSecret: string;
   taskDefinitionWithSecret: string;
+  /**
+   * The task definitions' `REDIS_URL`: the replication group's primary endpoint as `address:port`,
+   * with no scheme, as in the incident (the model API itself talks to the local redis-server).
+   */
+  redisUrl: string;
   /** Health-check settings the sandbox's ALB stand-in applies. */
   healthCheck: { path: string; timeoutMs: number; intervalMs: number; healthyThreshold: number; unhealthyThreshold: number };
 }
 
 export { HEALTH_CHECK };
 
-function containerDefinition(redisUrl: string, withSecret: boolean): ContainerDefinition {
+/** The API container of the incident's task definition; `withSecret` adds HUGGINGFACE_API_KEY. */
+export function containerDefinition(redisUrl: string, withSecret: boolean): ContainerDefinition {
   return {
     name: INCIDENT.container,
     image: '123456789012.dkr.ecr.us-east-1.amazonaws.com/hokusai-api:latest',
@@ -49,7 +55,6 @@ function containerDefinition(redisUrl: string, withSecret: boolean): ContainerDe
  */
 export async function createIncidentResources(
   aws: SandboxClients,
-  redisUrl: string,
   { healthCheckIntervalSeconds = HEALTH_CHECK.intervalSeconds }: { healthCheckIntervalSeconds?: number } = {},
 ): Promise<SandboxResources> {
   const healthCheck = {
@@ -77,10 +82,12 @@ export async function createIncidentResources(
   const cache = securityGroups.then(() =>
     createReplicationGroup(aws.elasticache, { id: INCIDENT.replicationGroupId, description: 'Hokusai Redis queue', securityGroupIds: [INCIDENT.redisSecurityGroup] }),
   );
-  const taskDefinitions = Promise.all([
-    registerTaskDefinition(aws.ecs, INCIDENT.family, [containerDefinition(redisUrl, false)]),
-    createLogGroup(aws.logs, { name: INCIDENT.logGroup }),
-  ]).then(async ([withoutSecret]) => [withoutSecret, await registerTaskDefinition(aws.ecs, INCIDENT.family, [containerDefinition(redisUrl, true)])] as const);
+  // REDIS_URL is the group's primary endpoint without a scheme: the incident's value (and smell).
+  const redisUrl = cache.then(({ address, port }) => `${address}:${port}`);
+  const taskDefinitions = Promise.all([redisUrl, createLogGroup(aws.logs, { name: INCIDENT.logGroup })]).then(async ([url]) => {
+    const withoutSecret = await registerTaskDefinition(aws.ecs, INCIDENT.family, [containerDefinition(url, false)]);
+    return [withoutSecret, await registerTaskDefinition(aws.ecs, INCIDENT.family, [containerDefinition(url, true)])] as const;
+  });
   const loadBalancing = Promise.all([network, securityGroups]).then(async ([{ vpcId, subnetIds }]) => {
     const targetGroupArn = await createTargetGroup(aws.elbv2, {
       name: INCIDENT.targetGroupName,
@@ -94,7 +101,14 @@ export async function createIncidentResources(
   });
   // The secret the fixed task definition references exists (zero-config checks `secretsExist`).
   const secret = createSecret(aws.secretsmanager, INCIDENT.secretArn.split(':secret:')[1]!);
-  const [{ vpcId, subnetIds }, targetGroupArn, [taskDefinitionWithoutSecret, taskDefinitionWithSecret]] = await Promise.all([network, loadBalancing, taskDefinitions, cache, cluster, secret]);
+  const [{ vpcId, subnetIds }, targetGroupArn, [taskDefinitionWithoutSecret, taskDefinitionWithSecret], url] = await Promise.all([
+    network,
+    loadBalancing,
+    taskDefinitions,
+    redisUrl,
+    cluster,
+    secret,
+  ]);
   await createEcsService(aws.ecs, {
     createCluster: false,
     cluster: INCIDENT.cluster,
@@ -112,6 +126,7 @@ export async function createIncidentResources(
     targetGroupArn,
     taskDefinitionWithoutSecret,
     taskDefinitionWithSecret,
+    redisUrl: url,
     healthCheck: {
       path: HEALTH_CHECK.path,
       timeoutMs: HEALTH_CHECK.timeoutSeconds * 1000,

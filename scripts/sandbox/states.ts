@@ -72,11 +72,19 @@ export async function deploy(aws: SandboxClients, resources: SandboxResources, t
   }
 }
 
+/**
+ * Whether `taskDefinition` injects the secret: every revision but the one that lacks it (a rollout
+ * of `sandbox rollout` registers further revisions, all with the secret).
+ */
+export function hasSecret(resources: SandboxResources, taskDefinition: string | undefined): boolean {
+  return taskDefinition !== undefined && taskDefinition !== resources.taskDefinitionWithoutSecret;
+}
+
 async function setSecretDeployed(aws: SandboxClients, resources: SandboxResources, present: boolean): Promise<void> {
   const wanted = present ? resources.taskDefinitionWithSecret : resources.taskDefinitionWithoutSecret;
   const current = await runningDeployment(aws);
   const tasks = await aws.ecs.send(new ListTasksCommand({ cluster: INCIDENT.cluster, desiredStatus: 'RUNNING' }));
-  if (current.taskDefinition !== wanted || (tasks.taskArns ?? []).length === 0) await deploy(aws, resources, wanted);
+  if (hasSecret(resources, current.taskDefinition) !== present || (tasks.taskArns ?? []).length === 0) await deploy(aws, resources, wanted);
 }
 
 export async function applyState(aws: SandboxClients, resources: SandboxResources, state: SandboxState): Promise<void> {
@@ -87,7 +95,7 @@ export async function applyState(aws: SandboxClients, resources: SandboxResource
 /** What the emulator says now: the state the sandbox is in. */
 export async function currentState(aws: SandboxClients, resources: SandboxResources): Promise<SandboxState> {
   const rule = Boolean(await findApiToRedisRule(aws));
-  const secret = (await runningDeployment(aws)).taskDefinition === resources.taskDefinitionWithSecret;
+  const secret = hasSecret(resources, (await runningDeployment(aws)).taskDefinition);
   if (rule && secret) return 'healthy';
   if (!rule && !secret) return 'both';
   return rule ? 'missing-secret' : 'missing-sg-rule';
