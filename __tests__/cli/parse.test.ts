@@ -141,7 +141,7 @@ describe('mistakes get our own one-line message, never the parser text', () => {
     [['--fail-fast'], 'verify-deployment: unknown option --fail-fast (--fail-fast is an option of run)'],
     [['valdate', 'a.yaml'], 'verify-deployment: unknown command "valdate" (commands: run, gate, init, validate, schema, discover, summarize, demo, sandbox, help); did you mean validate?'],
     [['frobnicate'], 'verify-deployment: unknown command "frobnicate" (commands: run, gate, init, validate, schema, discover, summarize, demo, sandbox, help)'],
-    [['sandbox', 'stauts'], 'verify-deployment sandbox: unknown action "stauts" (actions: up, break, fix, status, down); did you mean status?'],
+    [['sandbox', 'stauts'], 'verify-deployment sandbox: unknown action "stauts" (actions: up, break, fix, rollout, status, down); did you mean status?'],
     [['run', 'a.yaml', '--timeout'], 'verify-deployment run: --timeout needs a value'],
     [['run', 'a.yaml', '--var', '-x'], 'verify-deployment run: --var needs a value (to pass one that starts with "-", write --var=-x)'],
     [['run', 'a.yaml', '--fail-fast=yes'], 'verify-deployment run: --fail-fast takes no value, got "--fail-fast=yes"'],

@@ -9,40 +9,32 @@ import { CloudWatchLogsClient, CreateLogGroupCommand, CreateLogStreamCommand, Pu
 import { logsAbsent } from '../../checks/logs-absent.js';
 import { logsPresent } from '../../checks/logs-present.js';
 import type { CheckType } from '../../checks/types.js';
-import { ClientPool } from '../../runner/clients.js';
 import { fakeContext } from '../support/context.js';
-import { describeWithMoto, startMoto, useMotoEnv, type Moto } from '../support/moto.js';
+import { useClientPool } from '../support/clients.js';
+import { useMoto } from '../support/moto.js';
+import { requireTool } from '../support/tools.js';
 
-const suite = describeWithMoto('Logs Insights integration tests');
+const suite = requireTool('moto', 'Logs Insights integration tests');
 const GROUP = '/ecs/insights-api';
 const STREAM = 'ecs/api/3f9c2b7e';
 
 suite('Logs Insights engine against moto', () => {
-  let moto: Moto;
-  let restoreEnv: () => void;
+  useMoto({ resetBetweenTests: true });
+  const aws = useClientPool();
   let cwl: CloudWatchLogsClient;
-  let pool: ClientPool;
 
-  beforeAll(async () => {
-    moto = await startMoto();
-    restoreEnv = useMotoEnv(moto);
+  beforeAll(() => {
     cwl = new CloudWatchLogsClient({});
   });
-  afterAll(async () => {
+  afterAll(() => {
     cwl?.destroy();
-    await pool?.destroy();
-    restoreEnv?.();
-    await moto?.stop();
   });
   beforeEach(async () => {
-    await pool?.destroy();
-    pool = new ClientPool({ region: 'us-east-1' });
-    await moto.reset();
     await cwl.send(new CreateLogGroupCommand({ logGroupName: GROUP }));
     await cwl.send(new CreateLogStreamCommand({ logGroupName: GROUP, logStreamName: STREAM }));
   });
 
-  const run = (check: CheckType, spec: Record<string, unknown>) => check.run(check.schema.parse(spec), fakeContext({ clients: pool, timeoutMs: 60_000 }));
+  const run = (check: CheckType, spec: Record<string, unknown>) => check.run(check.schema.parse(spec), fakeContext({ clients: aws.pool, timeoutMs: 60_000 }));
 
   /** Puts `messages` one millisecond apart, ending a second ago, in batches of 10,000. */
   async function put(messages: (i: number) => string, total: number) {

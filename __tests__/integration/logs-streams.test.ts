@@ -10,49 +10,36 @@ import { CloudWatchLogsClient, CreateLogGroupCommand, CreateLogStreamCommand, Pu
 import * as sdk from '@aws-sdk/client-ecs';
 import * as ec2sdk from '@aws-sdk/client-ec2';
 import { logsAbsent } from '../../checks/logs-absent.js';
-import { ClientPool } from '../../runner/clients.js';
 import { fakeContext } from '../support/context.js';
-import { describeWithMoto, startMoto, useMotoEnv, type Moto } from '../support/moto.js';
+import { useClientPool } from '../support/clients.js';
+import { useMoto } from '../support/moto.js';
+import { requireTool } from '../support/tools.js';
 
-const suite = describeWithMoto('logs streams: target-revision integration tests');
+const suite = requireTool('moto', 'logs streams: target-revision integration tests');
 const CLUSTER = 'hokusai';
 const SERVICE = 'hokusai-api';
 const GROUP = '/ecs/hokusai-api';
 
 suite('streams: target-revision against moto', () => {
-  let moto: Moto;
-  let restoreEnv: () => void;
+  useMoto({ resetBetweenTests: true, pinEcsTasks: true });
+  const aws = useClientPool();
   let cwl: CloudWatchLogsClient;
   let ecs: sdk.ECSClient;
   let ec2: ec2sdk.EC2Client;
-  let pool: ClientPool;
   const taskIds: Record<'old' | 'new', string> = { old: '', new: '' };
 
-  beforeAll(async () => {
-    moto = await startMoto();
-    restoreEnv = useMotoEnv(moto);
+  beforeAll(() => {
     cwl = new CloudWatchLogsClient({});
     ecs = new sdk.ECSClient({});
     ec2 = new ec2sdk.EC2Client({});
-    const pinned = await fetch(`${moto.endpoint}/moto-api/state-manager/set-transition`, {
-      method: 'POST',
-      body: JSON.stringify({ model_name: 'ecs::task', transition: { progression: 'manual', times: 1_000_000 } }),
-    });
-    expect(pinned.ok).toBe(true);
   });
-  afterAll(async () => {
+  afterAll(() => {
     cwl?.destroy();
     ecs?.destroy();
     ec2?.destroy();
-    await pool?.destroy();
-    restoreEnv?.();
-    await moto?.stop();
   });
 
   beforeEach(async () => {
-    await pool?.destroy();
-    pool = new ClientPool({ region: 'us-east-1' });
-    await moto.reset();
     const vpc = (await ec2.send(new ec2sdk.CreateVpcCommand({ CidrBlock: '10.0.0.0/16' }))).Vpc!.VpcId!;
     await ec2.send(new ec2sdk.ModifyVpcAttributeCommand({ VpcId: vpc, EnableDnsHostnames: { Value: true } }));
     const subnet = (await ec2.send(new ec2sdk.CreateSubnetCommand({ VpcId: vpc, CidrBlock: '10.0.1.0/24' }))).Subnet!.SubnetId!;
@@ -96,7 +83,7 @@ suite('streams: target-revision against moto', () => {
   });
 
   const run = (spec: Record<string, unknown>) =>
-    logsAbsent.run(logsAbsent.schema.parse({ cluster: CLUSTER, service: SERVICE, pattern: 'ERROR', since: '5m', ...spec }), fakeContext({ clients: pool }));
+    logsAbsent.run(logsAbsent.schema.parse({ cluster: CLUSTER, service: SERVICE, pattern: 'ERROR', since: '5m', ...spec }), fakeContext({ clients: aws.pool }));
 
   it('every stream: the old task\'s error fails the check', async () => {
     const result = await run({ engine: 'filter' });
