@@ -1,7 +1,7 @@
 /** `verify-deployment sandbox up|break|fix|rollout|status|down` through the built binary. */
 import { afterAll, expect, it } from '@jest/globals';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -40,14 +40,17 @@ requireTool(['moto', 'redis-server'], 'the sandbox CLI tests')('verify-deploymen
 
     // The printed command works from any directory (after a global install the scenario is in the
     // package, not in the current directory): run it as printed, from an empty directory.
-    const runLine = output.split('\n').find((line) => line.startsWith('verify-deployment run '));
-    expect(runLine).toMatch(/^verify-deployment run \/\S+\/scenarios\/hokusai-api-development\.yaml --var baseUrl=http:\/\/127\.0\.0\.1:\d+$/);
+    // verify-deployment is not on this test's PATH: the line calls this very CLI by its path, never
+    // `npx verify-deployment` (which outside the clone would fetch whatever the registry serves).
+    const prefix = `${process.execPath} ${realpathSync(CLI)}`;
+    const runLine = output.split('\n').find((line) => line.startsWith(`${prefix} run `));
+    expect(runLine?.slice(prefix.length)).toMatch(/^ run \/\S+\/scenarios\/hokusai-api-development\.yaml --var baseUrl=http:\/\/127\.0\.0\.1:\d+$/);
     const exported = Object.fromEntries(
       output.split('\n').filter((line) => line.startsWith('export ')).map((line) => line.slice('export '.length).split(/=(.*)/s).slice(0, 2)),
     ) as Record<string, string>;
     expect(Object.keys(exported)).toEqual(expect.arrayContaining(['AWS_ENDPOINT_URL', 'HOKUSAI_API_KEY']));
     const elsewhere = await mkdtemp(path.join(tmpdir(), 'vd-elsewhere-'));
-    const printed = spawnSync('bash', ['-c', runLine!.replace(/^verify-deployment/, `"${process.execPath}" "${CLI}"`)], {
+    const printed = spawnSync('bash', ['-c', runLine!], {
       cwd: elsewhere,
       env: { ...process.env, ...exported, CI: 'true' },
       encoding: 'utf8',
@@ -66,11 +69,11 @@ requireTool(['moto', 'redis-server'], 'the sandbox CLI tests')('verify-deploymen
     expect(cli('rollout', '--stage', 'NOT_A_STAGE').status).toBe(2);
     const rollout = cli('rollout');
     expect(rollout.stdout).toMatch(/^rollout of hokusai-api:\d+ paused at a PAUSE hook awaiting action at POST_TEST_TRAFFIC_SHIFT\n/);
-    const gateLine = rollout.stdout.split('\n').find((line) => line.includes('verify-deployment gate '))!.replace(/^.*?(?=verify-deployment gate )/, '');
-    expect(gateLine).toMatch(/^verify-deployment gate --cluster hokusai-development --service hokusai-api-development \/\S+\/scenarios\/hokusai-api-development\.yaml --var baseUrl=http:\/\/127\.0\.0\.1:\d+$/);
+    const gateLine = rollout.stdout.split('\n').find((line) => line.includes(`${prefix} gate `))!.replace(/^.*?(?=\/)/, '');
+    expect(gateLine.slice(prefix.length)).toMatch(/^ gate --cluster hokusai-development --service hokusai-api-development \/\S+\/scenarios\/hokusai-api-development\.yaml --var baseUrl=http:\/\/127\.0\.0\.1:\d+$/);
     // A short log window: the seconds spent broken above must not count against the fixed sandbox.
     await new Promise((r) => setTimeout(r, 1500));
-    const gated = spawnSync('bash', ['-c', `${gateLine.replace(/^verify-deployment/, `"${process.execPath}" "${CLI}"`)} --var logWindow=1s`], {
+    const gated = spawnSync('bash', ['-c', `${gateLine} --var logWindow=1s`], {
       cwd: elsewhere,
       env: { ...process.env, ...exported, CI: 'true' },
       encoding: 'utf8',

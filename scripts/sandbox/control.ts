@@ -20,7 +20,7 @@ import { guardExitPaths } from './exit-guard.js';
 import { startSandbox } from './index.js';
 import { isRunning, recordOf, signalRecorded, stopRecorded, type ProcessRecord } from './processes.js';
 import type { SandboxResources } from './resources.js';
-import { incidentScenario, shellWord } from './scenario.js';
+import { cliInvocation, incidentScenario, shellWord } from './scenario.js';
 import { INCIDENT } from './incident.js';
 import { startRollout, type SandboxRollout } from './rollout.js';
 import { applyState, currentState, type SandboxState } from './states.js';
@@ -175,11 +175,12 @@ export function brokenState(current: SandboxState, what: 'sg-rule' | 'secret' | 
 /** The lines `up` prints once the sandbox answers: the environment and a run command that works from any directory. */
 export function upInstructions(initial: SandboxState, record: SandboxRecord, file: string): string {
   const exports = Object.entries(record.env).map(([k, v]) => `export ${k}=${shellWord(v)}`);
+  const cli = cliInvocation();
   return [
     `Sandbox up in state "${initial}". In another shell:`,
     ...exports,
-    `verify-deployment run ${shellWord(incidentScenario())} --var baseUrl=${shellWord(record.apiUrl)}`,
-    'verify-deployment sandbox break sg-rule|secret|both   /   sandbox fix   /   sandbox status   /   sandbox down',
+    `${cli} run ${shellWord(incidentScenario())} --var baseUrl=${shellWord(record.apiUrl)}`,
+    `${cli} sandbox break sg-rule|secret|both   /   sandbox fix   /   sandbox status   /   sandbox down`,
     `(state in ${file}; Ctrl-C here stops everything)`,
     '',
   ].join('\n');
@@ -258,7 +259,7 @@ export async function sandboxRollout(stage?: string): Promise<SandboxRollout & {
   const aws = sandboxClients(record.motoEndpoint);
   try {
     const rollout = await startRollout(aws, record.resources, { stage });
-    const gateCommand = `verify-deployment gate --cluster ${INCIDENT.cluster} --service ${INCIDENT.service} ${shellWord(incidentScenario())} --var baseUrl=${shellWord(record.apiUrl)}`;
+    const gateCommand = `${cliInvocation()} gate --cluster ${INCIDENT.cluster} --service ${INCIDENT.service} ${shellWord(incidentScenario())} --var baseUrl=${shellWord(record.apiUrl)}`;
     return { ...rollout, gateCommand };
   } finally {
     aws.destroy();

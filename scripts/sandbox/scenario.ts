@@ -2,7 +2,7 @@
  * The packaged scenarios by name, so that the commands the sandbox prints work from any directory
  * after a global install (the scenario files ship in the package, not in the user's directory).
  */
-import { existsSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { packageRoot } from '../package-root.js';
 
@@ -30,4 +30,27 @@ export const incidentScenario = () => resolveNamedScenario('incident');
 /** `text` as one POSIX shell word: unchanged when it holds only safe characters, else single-quoted. */
 export function shellWord(text: string): string {
   return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
+}
+
+function realpathOrUndefined(file: string): string | undefined {
+  try {
+    return realpathSync(file);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * How to call this very CLI from another shell: `verify-deployment` when that name on PATH is this
+ * installation (a global install, an npm bin in PATH), else `node /abs/path/to/the/cli.js` — never
+ * `npx verify-deployment`, which outside the clone would fetch whatever the registry serves under
+ * that name.
+ */
+export function cliInvocation(entry = process.argv[1], searchPath = process.env.PATH ?? ''): string {
+  const self = entry ? realpathOrUndefined(entry) : undefined;
+  if (!self) return 'verify-deployment';
+  for (const dir of searchPath.split(path.delimiter).filter(Boolean)) {
+    if (realpathOrUndefined(path.join(dir, 'verify-deployment')) === self) return 'verify-deployment';
+  }
+  return `${shellWord(process.execPath)} ${shellWord(self)}`;
 }
