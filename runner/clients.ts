@@ -29,8 +29,9 @@ export class ClientPool implements ClientProvider {
     const settings: PooledClientSettings = {
       region: overrides.region ?? this.defaults.region ?? process.env.AWS_REGION,
       profile: overrides.profile ?? this.defaults.profile,
-      rateLimiter: this.rateLimiter,
     };
+    // Not enumerable: the limiter travels to the factory without becoming part of the settings' value.
+    Object.defineProperty(settings, 'rateLimiter', { value: this.rateLimiter, enumerable: false });
     const key = `${factory.id}|${settings.region ?? ''}|${settings.profile ?? ''}`;
     let client = this.clients.get(key);
     if (!client) {

@@ -110,8 +110,10 @@ interface Sendable {
   config?: { region?: unknown };
 }
 
-/** `DescribeServices` for a DescribeServicesCommand (the name the SDK gives the class). */
+/** `DescribeServices` for a DescribeServicesCommand: from the command's schema (`[kind, namespace, name, …]`), else its class name. */
 export function operationOf(command: unknown): string {
+  const schema = (command as { schema?: unknown })?.schema;
+  if (Array.isArray(schema) && typeof schema[2] === 'string' && schema[2]) return schema[2];
   const name = (command as { constructor?: { name?: string } })?.constructor?.name ?? '';
   return name.endsWith('Command') ? name.slice(0, -'Command'.length) : name || 'Unknown';
 }

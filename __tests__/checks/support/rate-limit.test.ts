@@ -5,6 +5,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { logsClient } from '../../../checks/support/aws.js';
 import { DEFAULT_RATE_LIMITS, limitRate, operationOf, RateLimiter, type Clock } from '../../../checks/support/rate-limit.js';
 import { ClientPool } from '../../../runner/clients.js';
+import { SharedClients } from '../../../runner/fleet/shared-clients.js';
 import { scenarioTopSchema } from '../../../runner/schema.js';
 
 /** A clock that only moves when a sleeper is woken by advance(). */
@@ -104,8 +105,27 @@ describe('RateLimiter', () => {
 });
 
 describe('limitRate and the pool', () => {
-  it('names the operation of a command', () => {
+  it('names the operation of a command: from its schema, else its class name', () => {
     expect(operationOf(new FilterLogEventsCommand({ logGroupName: 'g' }))).toBe('FilterLogEvents');
+    class ListThingsCommand {}
+    expect(operationOf(new ListThingsCommand())).toBe('ListThings');
+    expect(operationOf({ schema: [9, 'com.amazonaws.ecs', 'DescribeTasks'] })).toBe('DescribeTasks');
+  });
+
+  it('a fleet run shares one budget: every scenario scoped over SharedClients draws from the same limiter', async () => {
+    const pool = new ClientPool();
+    const shared = new SharedClients(pool);
+    const mock = mockClient(CloudWatchLogsClient);
+    mock.on(FilterLogEventsCommand).resolves({ events: [] });
+    try {
+      const a = await shared.scoped({ region: 'us-east-1' }).get(logsClient);
+      const b = await shared.scoped({ region: 'us-east-1', profile: 'other' }).get(logsClient);
+      await Promise.all([a.send(new FilterLogEventsCommand({ logGroupName: 'a' })), b.send(new FilterLogEventsCommand({ logGroupName: 'b' }))]);
+      expect(pool.rateLimiter.stats).toMatchObject({ calls: 2, delayed: 1 });
+    } finally {
+      mock.restore();
+      await shared.destroy();
+    }
   });
 
   it('makes a client wait for a token before each send, and answers with the SDK (mocked)', async () => {
