@@ -26,6 +26,11 @@ export const MAX_RATE = 1_000;
 /** An operation name (`FilterLogEvents`), a prefix (`Describe*`) or `*`. */
 export const RATE_LIMIT_NAME = /^(?:[A-Z][A-Za-z0-9]*\*?|\*)$/;
 
+/** Calls a bucket lets through at once: a fifth of a second's worth, at least 1 (FilterLogEvents 1, Describe* 4). */
+export function burstOf(rate: number): number {
+  return Math.max(1, Math.floor(rate / 5));
+}
+
 /** Waits in the bucket are real time by default; tests pass their own clock. */
 export interface Clock {
   now(): number;
@@ -54,8 +59,9 @@ export const realClock: Clock = {
 };
 
 /**
- * Token buckets of one call of capacity (calls are spaced 1/rate apart: any one-second window sees
- * at most rate + 1 calls), keyed by operation and region.
+ * Token buckets keyed by operation and region, refilled at the API's rate and holding a fifth of a
+ * second's calls (burstOf: at least 1), so a few calls at once still go out together while a crowd
+ * is spaced 1/rate apart: any one-second window sees at most rate + burst calls.
  */
 export class RateLimiter {
   private readonly limits: RateLimits;
@@ -86,19 +92,22 @@ export class RateLimiter {
   async take(operation: string, region: string, signal?: AbortSignal): Promise<void> {
     if (signal?.aborted) throw abortError(signal);
     const key = `${operation}|${region}`;
-    const interval = 1000 / this.rateOf(operation);
+    const rate = this.rateOf(operation);
+    const interval = 1000 / rate;
     const now = this.clock.now();
-    const slot = Math.max(now, this.next.get(key) ?? now);
-    this.next.set(key, slot + interval);
+    // GCRA, the token bucket as arithmetic: `due` is when the bucket would be full again.
+    const due = Math.max(now, this.next.get(key) ?? now);
+    const start = Math.max(now, due - (burstOf(rate) - 1) * interval);
+    this.next.set(key, due + interval);
     this.stats.calls++;
-    const wait = slot - now;
+    const wait = start - now;
     if (wait <= 0) return;
     this.stats.delayed++;
     this.stats.waitedMs += wait;
     try {
       await this.clock.sleep(wait, signal);
     } catch (error) {
-      if (this.next.get(key) === slot + interval) this.next.set(key, slot);
+      if (this.next.get(key) === due + interval) this.next.set(key, due);
       throw error;
     }
   }

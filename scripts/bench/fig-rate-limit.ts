@@ -100,7 +100,7 @@ export function renderRateLimit(figure: RateLimitFigure): string {
   return [
     '### One budget for the AWS APIs',
     '',
-    `${figure.checks} logs-absent checks at once against moto; FilterLogEvents calls counted at the proxy. The limiter spaces calls 1/rate apart, so any one-second window holds at most rate + 1.`,
+    `${figure.checks} logs-absent checks at once against moto; FilterLogEvents calls counted at the proxy. The limiter lets a fifth of a second's calls through at once and spaces the rest 1/rate apart, so any one-second window holds at most rate + burst (5/s: 6; 10/s: 12).`,
     '',
     '| budget | FilterLogEvents calls | most in any 1 s | mean calls/s | wall time | checks passed |',
     '|---|---:|---:|---:|---:|---:|',

@@ -3,7 +3,7 @@ import { describe, expect, it } from '@jest/globals';
 import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { logsClient } from '../../../checks/support/aws.js';
-import { DEFAULT_RATE_LIMITS, limitRate, operationOf, RateLimiter, type Clock } from '../../../checks/support/rate-limit.js';
+import { burstOf, DEFAULT_RATE_LIMITS, limitRate, operationOf, RateLimiter, type Clock } from '../../../checks/support/rate-limit.js';
 import { ClientPool } from '../../../runner/clients.js';
 import { SharedClients } from '../../../runner/fleet/shared-clients.js';
 import { scenarioTopSchema } from '../../../runner/schema.js';
@@ -93,13 +93,30 @@ describe('RateLimiter', () => {
     await expect(new RateLimiter().take('ListTasks', 'r', controller.signal)).rejects.toThrow('gone');
   });
 
-  it('holds a real burst to the rate (real clock, 20/s)', async () => {
+  it.each([
+    [1, 1],
+    [5, 1],
+    [20, 4],
+    [50, 10],
+  ])('a bucket of %d calls/s lets %d through at once', (rate, burst) => {
+    expect(burstOf(rate)).toBe(burst);
+  });
+
+  it('lets a burst of a fifth of a second through at once, then spaces the rest (20/s: 4 at once, then 50 ms apart)', async () => {
+    const clock = fakeClock();
+    const limiter = new RateLimiter({}, clock);
+    const waits = Array.from({ length: 6 }, () => void limiter.take('DescribeTargetHealth', 'r'));
+    expect(waits).toHaveLength(6);
+    expect(clock.waits).toEqual([50, 100]);
+  });
+
+  it('holds a real crowd to the rate (real clock, 20/s)', async () => {
     const limiter = new RateLimiter({ FilterLogEvents: 20 });
     const started = performance.now();
     const at: number[] = [];
-    await Promise.all(Array.from({ length: 6 }, () => limiter.take('FilterLogEvents', 'r').then(() => at.push(performance.now() - started))));
-    // 6 calls at 20/s: the last one starts 5 x 50 ms after the first.
-    expect(Math.max(...at)).toBeGreaterThanOrEqual(240);
+    await Promise.all(Array.from({ length: 8 }, () => limiter.take('FilterLogEvents', 'r').then(() => at.push(performance.now() - started))));
+    // 8 calls at 20/s with a burst of 4: the last one starts 4 x 50 ms after the first.
+    expect(Math.max(...at)).toBeGreaterThanOrEqual(190);
     expect(Math.max(...at)).toBeLessThan(1_000);
   });
 });
