@@ -68,6 +68,8 @@ export async function publishVerdictMetrics(report: RunReport, options: PublishM
     return { ok: true, datapoints: data.length };
   } catch (error) {
     if (signal.aborted) return { ok: false, reason: `cloudwatch:PutMetricData did not answer in time (${String((signal.reason as Error)?.message ?? signal.reason)})` };
-    return { ok: false, reason: awsErrorResult(error, 'cloudwatch:PutMetricData').message };
+    const result = awsErrorResult(error, 'cloudwatch:PutMetricData');
+    // Nothing retries a publish: "backing off and retrying" would not be true here.
+    return { ok: false, reason: result.outcome === 'retry' ? `AWS throttled cloudwatch:PutMetricData (${String(result.details?.awsError)})` : result.message };
   }
 }
