@@ -24,7 +24,7 @@ describe('generated documentation stays in step with the schemas', () => {
     expect(page).toContain(`\`${type}\``);
   });
 
-  it('the README IAM policy grants every IAM action a check page asks for; writes only in the RolloutGate statement', async () => {
+  it('the README IAM policy grants every IAM action a check page asks for; writes only in the RolloutGate and PublishMetrics statements', async () => {
     const readme = await readFile(path.join(ROOT, 'README.md'), 'utf8');
     const policy = JSON.parse(/```json\n([\s\S]*?)\n```/.exec(readme)![1]!) as { Statement: { Sid?: string; Action: string[] }[] };
     const granted = new Set(policy.Statement.flatMap((s) => s.Action));
@@ -33,7 +33,11 @@ describe('generated documentation stays in step with the schemas', () => {
     const gate = policy.Statement.filter((s) => s.Sid === 'RolloutGate');
     expect(gate).toHaveLength(1);
     expect([...gate[0]!.Action].sort()).toEqual([...gateWrites].sort());
-    for (const statement of policy.Statement.filter((s) => s.Sid !== 'RolloutGate')) {
+    // run --publish-metrics: the verdict as a metric, and nothing else.
+    const publish = policy.Statement.filter((s) => s.Sid === 'PublishMetrics');
+    expect(publish).toHaveLength(1);
+    expect(publish[0]!.Action).toEqual(['cloudwatch:PutMetricData']);
+    for (const statement of policy.Statement.filter((s) => s.Sid !== 'RolloutGate' && s.Sid !== 'PublishMetrics')) {
       for (const action of statement.Action) expect(action).toMatch(/:(Describe|List|Get|FilterLogEvents|StartQuery|StopQuery)/);
     }
     const pages = await Promise.all(checkTypes.map((c) => readFile(path.join(ROOT, 'docs', 'checks', `${c.type}.md`), 'utf8')));

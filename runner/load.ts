@@ -19,6 +19,7 @@ import { didYouMean, ScenarioError, sortProblems, type Problem } from './problem
 import { declaredVarTexts } from './vars.js';
 import { COMMON_CHECK_KEYS, commonCheckSchema, scenarioTopSchema, shapeOf } from './schema.js';
 import type { PlannedCheck, Scenario } from './scenario.js';
+import type { ClientPoolSettings } from './clients.js';
 import { readYaml } from './yaml-guard.js';
 
 export { BUILTIN_DEFAULTS } from './policy.js';
@@ -177,14 +178,18 @@ export function parseScenario(text: string, options: LoadOptions & { displayName
   for (const warning of remask(problems.warnings)) options.onWarning?.(warning);
   if (problems.items.length > 0) throw new ScenarioError(remask(problems.items));
   const data = topResult.data!;
+  // rateLimits and publishMetrics ride along for ClientPool and the CLI (Scenario types only region/profile).
+  const aws: ClientPoolSettings = { region: data.aws?.region, profile: data.aws?.profile, ...(data.aws?.rateLimits ? { rateLimits: data.aws.rateLimits } : {}) };
+  const published = data.publishMetrics ? { publishMetrics: { namespace: data.publishMetrics.namespace } } : {};
   return {
+    ...published,
     file,
     dir: options.dir,
     name: data.name,
     description: data.description,
     vars,
     secrets: data.secrets ?? [],
-    aws: { region: data.aws?.region, profile: data.aws?.profile },
+    aws,
     checks: planned,
     ...(data.concurrency !== undefined ? { concurrency: data.concurrency } : {}),
     masker,

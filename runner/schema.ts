@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { durationSchema } from './duration.js';
 import type { CheckType } from '../checks/types.js';
+import { MAX_RATE, RATE_LIMIT_NAME } from '../checks/support/rate-limit.js';
 
 export const retrySchema = z
   .strictObject({
@@ -50,9 +51,30 @@ export const scenarioShape = {
     .strictObject({
       region: z.string().min(1).optional().meta({ description: 'AWS region; default: AWS_REGION.' }),
       profile: z.string().min(1).optional().meta({ description: 'Named profile from the shared AWS config.' }),
+      rateLimits: z
+        .record(
+          z.string().regex(RATE_LIMIT_NAME, 'expected an AWS API name like FilterLogEvents, a prefix like Describe*, or *'),
+          z.number().positive().max(MAX_RATE),
+        )
+        .optional()
+        .meta({
+          description:
+            'Calls per second per AWS API and region, shared by every check of the run (defaults: FilterLogEvents 5, StartQuery 10, GetQueryResults 10, GetMetricData 50, Describe* and List* 20, any other 10).',
+        }),
     })
     .optional()
     .meta({ description: 'AWS settings for every AWS check (standard credential chain; AWS_ENDPOINT_URL honoured).' }),
+  publishMetrics: z
+    .strictObject({
+      namespace: z
+        .string()
+        .min(1)
+        .max(255)
+        .regex(/^(?!AWS\/)[^:]+$/, 'a CloudWatch namespace cannot contain ":" nor start with "AWS/" (reserved for AWS services)')
+        .meta({ description: 'CloudWatch namespace for ScenarioPassed and CheckPassed (--publish-metrics overrides it).' }),
+    })
+    .optional()
+    .meta({ description: 'After the run, put ScenarioPassed (1/0) and CheckPassed per check (dimensions Scenario, Check) with cloudwatch:PutMetricData.' }),
   concurrency: z
     .int()
     .min(1)

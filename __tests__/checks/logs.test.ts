@@ -564,7 +564,7 @@ describe('log lines are untrusted text in the evidence', () => {
 
 describe('root cause: only events actually found explain other failures', () => {
   const cause = (facts: Record<string, unknown>): FailureView => ({ name: 'no redis errors', type: 'logs-absent', message: '', facts });
-  const slowHttp: FailureView = { name: 'health', type: 'http', message: 'no answer within the 5s attempt timeout', facts: {} };
+  const slowHttp: FailureView = { name: 'health', type: 'http', message: 'no answer within the 5s attempt timeout', facts: { attemptTimedOut: true } };
   const unhealthy: FailureView = { name: 'targets', type: 'alb-targets-healthy', message: 'unhealthy', facts: {} };
 
   it.each([

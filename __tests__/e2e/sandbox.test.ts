@@ -217,7 +217,7 @@ describeSandbox('the incident scenario against the sandbox', () => {
     const run = await runScenario(sandbox, ['--from', 'targets healthy']);
     expect(run.code).toBe(0);
     expect(run.report.checks.filter((c) => c.status === 'passed').map((c) => c.name)).toEqual(['targets healthy', 'model 21 predict']);
-    expect(run.report.checks.filter((c) => c.status === 'skipped').every((c) => c.skipReason === 'not selected (--only)')).toBe(true);
+    expect(run.report.checks.filter((c) => c.status === 'skipped').every((c) => c.skipReason === 'not evaluated (--from)')).toBe(true);
   }, 60_000);
 
   it('--watch re-runs the failing step until the fix lands, then exits 0', async () => {

@@ -8,8 +8,21 @@ import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { ElastiCacheClient } from '@aws-sdk/client-elasticache';
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import type { MemoryDBClient } from '@aws-sdk/client-memorydb';
+import type { RDSClient } from '@aws-sdk/client-rds';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { SSMClient } from '@aws-sdk/client-ssm';
+import { limitRate, type RateLimiter } from './rate-limit.js';
 import { neutralize } from './untrusted.js';
 import { AttemptResultError, type AttemptResult, type CheckContext, type ClientFactory, type ClientSettings } from '../types.js';
+
+/**
+ * The settings a ClientPool hands to factories: region and profile, plus the run's rate limiter
+ * (one budget per AWS API and region shared by every client of the pool).
+ */
+export interface PooledClientSettings extends ClientSettings {
+  rateLimiter?: RateLimiter;
+}
 
 function sdkConfig(settings: ClientSettings) {
   // No endpoint here on purpose: AWS_ENDPOINT_URL(_<SERVICE>) is honoured by the SDK itself.
@@ -67,31 +80,37 @@ function surfaceThrottling<C>(client: C): C {
   return client;
 }
 
-export const ecsClient: ClientFactory<ECSClient> = {
-  id: 'ecs',
-  create: async (s) => surfaceThrottling(new (await import('@aws-sdk/client-ecs')).ECSClient(sdkConfig(s))),
-};
-export const elbv2Client: ClientFactory<ElasticLoadBalancingV2Client> = {
-  id: 'elbv2',
-  create: async (s) =>
-    surfaceThrottling(new (await import('@aws-sdk/client-elastic-load-balancing-v2')).ElasticLoadBalancingV2Client(sdkConfig(s))),
-};
-export const logsClient: ClientFactory<CloudWatchLogsClient> = {
-  id: 'logs',
-  create: async (s) => surfaceThrottling(new (await import('@aws-sdk/client-cloudwatch-logs')).CloudWatchLogsClient(sdkConfig(s))),
-};
-export const ec2Client: ClientFactory<EC2Client> = {
-  id: 'ec2',
-  create: async (s) => surfaceThrottling(new (await import('@aws-sdk/client-ec2')).EC2Client(sdkConfig(s))),
-};
-export const elasticacheClient: ClientFactory<ElastiCacheClient> = {
-  id: 'elasticache',
-  create: async (s) => surfaceThrottling(new (await import('@aws-sdk/client-elasticache')).ElastiCacheClient(sdkConfig(s))),
-};
-export const cloudwatchClient: ClientFactory<CloudWatchClient> = {
-  id: 'cloudwatch',
-  create: async (s) => surfaceThrottling(new (await import('@aws-sdk/client-cloudwatch')).CloudWatchClient(sdkConfig(s))),
-};
+/**
+ * What every AWS client of a run gets: throttling surfaced to the runner (surfaceThrottling) and,
+ * when the pool has one, the run's rate limiter in front of `send`.
+ */
+function awsClient<C>(client: C, settings: ClientSettings): C {
+  const limiter = (settings as PooledClientSettings).rateLimiter;
+  surfaceThrottling(client);
+  return limiter ? limitRate(client, limiter, settings.region ?? process.env.AWS_REGION ?? '') : client;
+}
+
+/** A lazily imported AWS SDK client class, built with the run's region, profile, throttling treatment and rate limiter. */
+function sdkFactory<C>(id: string, load: () => Promise<new (config: ReturnType<typeof sdkConfig>) => C>): ClientFactory<C> {
+  return { id, create: async (s) => awsClient(new (await load())(sdkConfig(s)), s) };
+}
+
+export const ecsClient: ClientFactory<ECSClient> = sdkFactory('ecs', async () => (await import('@aws-sdk/client-ecs')).ECSClient);
+export const elbv2Client: ClientFactory<ElasticLoadBalancingV2Client> = sdkFactory(
+  'elbv2',
+  async () => (await import('@aws-sdk/client-elastic-load-balancing-v2')).ElasticLoadBalancingV2Client,
+);
+export const logsClient: ClientFactory<CloudWatchLogsClient> = sdkFactory('logs', async () => (await import('@aws-sdk/client-cloudwatch-logs')).CloudWatchLogsClient);
+export const ec2Client: ClientFactory<EC2Client> = sdkFactory('ec2', async () => (await import('@aws-sdk/client-ec2')).EC2Client);
+export const elasticacheClient: ClientFactory<ElastiCacheClient> = sdkFactory('elasticache', async () => (await import('@aws-sdk/client-elasticache')).ElastiCacheClient);
+export const cloudwatchClient: ClientFactory<CloudWatchClient> = sdkFactory('cloudwatch', async () => (await import('@aws-sdk/client-cloudwatch')).CloudWatchClient);
+export const rdsClient: ClientFactory<RDSClient> = sdkFactory('rds', async () => (await import('@aws-sdk/client-rds')).RDSClient);
+export const memorydbClient: ClientFactory<MemoryDBClient> = sdkFactory('memorydb', async () => (await import('@aws-sdk/client-memorydb')).MemoryDBClient);
+export const secretsManagerClient: ClientFactory<SecretsManagerClient> = sdkFactory(
+  'secretsmanager',
+  async () => (await import('@aws-sdk/client-secrets-manager')).SecretsManagerClient,
+);
+export const ssmClient: ClientFactory<SSMClient> = sdkFactory('ssm', async () => (await import('@aws-sdk/client-ssm')).SSMClient);
 
 /**
  * The region a client sends its calls to (`await client.config.region()`), for "not found"

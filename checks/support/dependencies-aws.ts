@@ -1,49 +1,16 @@
 /**
- * The AWS side of dependencies: lazily created RDS, MemoryDB, Secrets Manager and SSM clients, and
- * the look-ups that list data stores (ElastiCache, RDS, MemoryDB) with their endpoints, ports,
+ * The AWS side of dependencies (its RDS, MemoryDB, Secrets Manager and SSM clients come from
+ * support/aws.ts and are re-exported here): the look-ups that list data stores (ElastiCache, RDS, MemoryDB) with their endpoints, ports,
  * security groups and TLS setting, for matching endpoint references (dependencies-match.ts).
  */
 import type { CacheCluster, Endpoint as CacheEndpoint, ReplicationGroup } from '@aws-sdk/client-elasticache';
-import type { MemoryDBClient } from '@aws-sdk/client-memorydb';
-import type { DBCluster, DBInstance, RDSClient } from '@aws-sdk/client-rds';
-import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import type { SSMClient } from '@aws-sdk/client-ssm';
-import { AttemptResultError, type CheckContext, type ClientFactory, type ClientSettings } from '../types.js';
-import { awsCall, elasticacheClient, throttlingNotRetried, type ResponseShape } from './aws.js';
+import type { DBCluster, DBInstance } from '@aws-sdk/client-rds';
+import { AttemptResultError, type CheckContext } from '../types.js';
+import { awsCall, elasticacheClient, memorydbClient, rdsClient, secretsManagerClient, ssmClient, type ResponseShape } from './aws.js';
 import type { DataStore, StoreEndpoint } from './dependencies-match.js';
 
-function sdkConfig(settings: ClientSettings) {
-  return { region: settings.region, ...(settings.profile ? { profile: settings.profile } : {}) };
-}
-
-/**
- * The same throttling treatment as the clients of support/aws.ts (throttlingNotRetried), which
- * keeps its wrapper private: a throttled call ends the attempt as a `retry` at once.
- */
-function surfaceThrottling<C>(client: C): C {
-  const config = (client as unknown as { config: { retryStrategy: () => Promise<unknown> } }).config;
-  const resolved = config.retryStrategy;
-  let wrapped: Promise<unknown> | undefined;
-  config.retryStrategy = () => (wrapped ??= resolved().then(throttlingNotRetried));
-  return client;
-}
-
-export const rdsClient: ClientFactory<RDSClient> = {
-  id: 'rds',
-  create: async (s) => surfaceThrottling(new (await import('@aws-sdk/client-rds')).RDSClient(sdkConfig(s))),
-};
-export const memorydbClient: ClientFactory<MemoryDBClient> = {
-  id: 'memorydb',
-  create: async (s) => surfaceThrottling(new (await import('@aws-sdk/client-memorydb')).MemoryDBClient(sdkConfig(s))),
-};
-export const secretsManagerClient: ClientFactory<SecretsManagerClient> = {
-  id: 'secretsmanager',
-  create: async (s) => surfaceThrottling(new (await import('@aws-sdk/client-secrets-manager')).SecretsManagerClient(sdkConfig(s))),
-};
-export const ssmClient: ClientFactory<SSMClient> = {
-  id: 'ssm',
-  create: async (s) => surfaceThrottling(new (await import('@aws-sdk/client-ssm')).SSMClient(sdkConfig(s))),
-};
+// The clients live with the others in support/aws.ts (one throttling wrapper, one rate limiter).
+export { memorydbClient, rdsClient, secretsManagerClient, ssmClient };
 
 /** What DescribeDBInstances always returns: `DBInstances`, each with its identifier and status. */
 export const DESCRIBE_DB_INSTANCES_SHAPE: ResponseShape = {

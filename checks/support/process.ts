@@ -339,7 +339,8 @@ function supervise(child: ChildProcess, { marker, started, captured, options }: 
         release(child);
         const [stdout, stderr] = captured();
         const result = { exitCode, signal: exitSignal, durationMs, stdout, stderr, notFound: false, notExecutable: false, pipesHeldAfterExit: !closed };
-        settle(() => resolve(result));
+        // An abort that killed it may reach here before onAbort's own scan settles: still an abort.
+        settle(() => (signal.aborted ? reject(signal.reason) : resolve(result)));
       });
     });
   });

@@ -26,11 +26,12 @@ import { measureFleet, renderFleetFigure, type FleetFigure } from './fig-fleet.j
 import { measureDemoPhases, renderDemoPhases, type DemoPhasesResult } from './fig-demo.js';
 import { measureHttpOverhead } from './fig-http-overhead.js';
 import { measureLogScan } from './fig-log-scan.js';
+import { measureRateLimit, renderRateLimit, type RateLimitFigure } from './fig-rate-limit.js';
 import { measureVerdictLatency } from './fig-verdict-latency.js';
 import { startHealthServer, type HealthServer } from './local-http.js';
 import { renderResults, writeResultsSection, type BenchEnvironment, type BenchResults } from './report.js';
 
-const FIGURES = ['cold', 'http', 'failures', 'calls', 'latency', 'logs', 'fleet', 'broken', 'demo'] as const;
+const FIGURES = ['cold', 'http', 'failures', 'calls', 'latency', 'logs', 'fleet', 'broken', 'demo', 'ratelimit'] as const;
 type Figure = (typeof FIGURES)[number];
 /** The whole bench is meant to take < 5 min; past this, something hangs: stop everything. */
 const WATCHDOG_MS = 10 * 60_000;
@@ -152,7 +153,7 @@ export async function main(argv: string[]): Promise<number> {
     const ctx: BenchContext = { root, cli, tmp, moto, aws, fixture, health, awsCli: Boolean(awsCliVersion), log };
     log(`bench: moto on ${moto.endpoint}, service stand-in on ${health.url}, set-up ${((performance.now() - started) / 1000).toFixed(1)} s`);
 
-    const results: BenchResults & { fleet?: FleetFigure; broken?: BrokenVerdictResult; demo?: DemoPhasesResult } = { environment: env, durationMs: 0, figures: options.figures, load: {} };
+    const results: BenchResults & { fleet?: FleetFigure; broken?: BrokenVerdictResult; demo?: DemoPhasesResult; ratelimit?: RateLimitFigure } = { environment: env, durationMs: 0, figures: options.figures, load: {} };
     const steps: Record<Figure, () => Promise<void>> = {
       cold: async () => void (results.cold = await measureColdStart(ctx)),
       http: async () => void (results.http = await measureHttpOverhead(ctx)),
@@ -163,6 +164,7 @@ export async function main(argv: string[]): Promise<number> {
       fleet: async () => void (results.fleet = await measureFleet(ctx)),
       broken: async () => void (results.broken = await measureBrokenVerdict(ctx)),
       demo: async () => void (results.demo = await measureDemoPhases(ctx)),
+      ratelimit: async () => void (results.ratelimit = await measureRateLimit(ctx)),
     };
     for (const figure of options.figures) {
       const figureStarted = performance.now();
@@ -179,6 +181,7 @@ export async function main(argv: string[]): Promise<number> {
       ...(results.fleet ? [renderFleetFigure(results.fleet)] : []),
       ...(results.broken ? [renderBrokenVerdict(results.broken)] : []),
       ...(results.demo ? [renderDemoPhases(results.demo)] : []),
+      ...(results.ratelimit ? [renderRateLimit(results.ratelimit)] : []),
     ].join('\n\n');
     if (options.write) {
       await writeResultsSection(path.join(root, 'BENCHMARKS.md'), markdown);

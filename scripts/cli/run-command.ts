@@ -34,6 +34,8 @@ export interface RunArgs {
   concurrency?: number;
   /** What inconclusive checks make of the run: `fail` (default, exit 1) or `pass`. */
   inconclusive?: 'pass' | 'fail';
+  /** `--publish-metrics NAMESPACE`: put the verdict into CloudWatch after the run (overrides the scenario's `publishMetrics`). */
+  publishMetrics?: string;
   color?: boolean;
   /** Show the checks' debug lines on stderr. */
   verbose?: boolean;
@@ -188,6 +190,24 @@ export async function prepareOutputs(args: RunArgs, stderr: Streams['stderr']): 
   return refused;
 }
 
+/**
+ * Puts the verdict into CloudWatch when --publish-metrics or the scenario's `publishMetrics` asks.
+ * A publish that fails is a warning: the exit code stays the checks' verdict, so a gate never
+ * blocks (nor passes) a rollout because CloudWatch was unreachable; the alarm then sees no datapoint.
+ */
+async function publishMetrics(args: RunArgs, scenario: Scenario, report: RunReport, stderr: Streams['stderr']): Promise<void> {
+  const namespace = args.publishMetrics ?? (scenario as { publishMetrics?: { namespace: string } }).publishMetrics?.namespace;
+  if (!namespace || report.interrupted === 'SIGINT' || report.interrupted === 'SIGTERM') return;
+  const [{ publishVerdictMetrics }, { ClientPool }] = await Promise.all([import('../../runner/publish-metrics.js'), import('../../runner/clients.js')]);
+  const clients = new ClientPool(scenario.aws);
+  try {
+    const outcome = await publishVerdictMetrics(report, { namespace, clients });
+    if (!outcome.ok) stderr.write(`verify-deployment: warning: the verdict was not published to CloudWatch namespace ${scenario.masker.mask(namespace)}: ${scenario.masker.mask(outcome.reason)} (the exit code is unchanged)\n`);
+  } finally {
+    await clients.destroy();
+  }
+}
+
 /** Loads, runs and reports one scenario; the summary and --out files are written even when interrupted. */
 export async function runCommand(args: RunArgs, io: RunIo = {}): Promise<number> {
   if (args.fleet) return (await import('./fleet-command.js')).runFleetCommand(args, args.fleet, io);
@@ -214,6 +234,7 @@ export async function runCommand(args: RunArgs, io: RunIo = {}): Promise<number>
   io.onReport?.(report);
   const failures = await writeReports(args, lib, report, plan, refused, streams);
   for (const failure of failures) streams.stderr.write(`verify-deployment: ${lib.neutralize(failure)}\n`);
+  await publishMetrics(args, scenario, report, streams.stderr);
   if (report.interrupted === 'SIGINT' || report.interrupted === 'SIGTERM') return EXIT[report.interrupted];
   // A gate that passed but lost its report files has not done its job.
   return report.status === 'passed' && failures.length === 0 ? EXIT.passed : EXIT.failed;

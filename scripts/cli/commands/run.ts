@@ -21,6 +21,7 @@ const RUN_FLAGS = {
   watch: { type: 'boolean' },
   interval: { type: 'string' },
   inconclusive: { type: 'string' },
+  'publish-metrics': { type: 'string' },
   verbose: { type: 'boolean' },
   color: { type: 'boolean' },
   'no-color': { type: 'boolean' },
@@ -59,7 +60,7 @@ function commonRunArgs(values: RunValues, defaultConcurrency: number | undefined
 
 /** `run [scenario.yaml] --cluster C --all-services ...`. Throws UsageError for flags that do not apply to a fleet. */
 function parseFleetRun(values: RunValues, positionals: string[]): RunArgs {
-  const misplaced = (['service', 'url', 'from', 'only', 'watch', 'interval'] as const).filter((flag) => values[flag] !== undefined);
+  const misplaced = (['service', 'url', 'from', 'only', 'watch', 'interval', 'publish-metrics'] as const).filter((flag) => values[flag] !== undefined);
   if (misplaced.length > 0) throw new UsageError(`--${misplaced[0]} does not apply with --all-services`);
   return { ...commonRunArgs(values, DEFAULT_FLEET_CONCURRENCY), file: positionals[0], fleet: fleetSelection(values, '--all-services') };
 }
@@ -73,7 +74,7 @@ export const run = defineCommand({
         'run <scenario.yaml> [--var key=value]... [--reporter NAME]... [--out NAME=PATH]...',
         '[--only NAME[,NAME]] [--from NAME] [--fail-fast] [--timeout DURATION]',
         '[--concurrency N] [--watch [--interval DURATION]] [--inconclusive fail|pass]',
-        '[--verbose] [--color | --no-color]',
+        '[--publish-metrics NAMESPACE] [--verbose] [--color | --no-color]',
       ],
     },
     {
@@ -109,6 +110,10 @@ export const run = defineCommand({
     watch: { text: 're-run what is not passing every --interval until all pass or --timeout expires' },
     interval: { arg: 'DURATION', text: 'pause between --watch rounds (default 5s)' },
     inconclusive: { arg: 'fail|pass', text: 'what a check with no data (no datapoints, an alarm in INSUFFICIENT_DATA) makes of the run: fail (default, exit 1) or pass' },
+    'publish-metrics': {
+      arg: 'NAMESPACE',
+      text: "after the run, put ScenarioPassed (1/0) and CheckPassed per check (dimensions Scenario, Check) into that CloudWatch namespace (overrides the scenario's publishMetrics)",
+    },
     verbose: { text: "show the checks' debug lines on stderr" },
     color: { text: 'colour the output even when it is not a terminal' },
     'no-color': { text: 'never colour the output (NO_COLOR is respected too)' },
@@ -138,6 +143,10 @@ AWS clients shared so each Describe call covers a resource once a round): a line
 failing ones in full, and the fleet's totals. JSON: {version, cluster, status, totals, services:
 [{service, verdict, report}]}; JUnit: one <testsuite> per service. See docs/scale.md.
 
+--publish-metrics (or the scenario's publishMetrics: {namespace}) puts the verdict into CloudWatch
+after the run (cloudwatch:PutMetricData), for a deployment alarm on ScenarioPassed < 1. A failed
+publish is a warning on stderr: the exit code stays the checks' verdict.
+
 A check that found no evidence ends "inconclusive": it is counted apart, and the run fails on it
 (exit 1) unless --inconclusive pass.
 
@@ -157,6 +166,10 @@ still written).`,
     if (values.inconclusive !== undefined && values.inconclusive !== 'pass' && values.inconclusive !== 'fail') {
       throw new UsageError(`--inconclusive expects fail or pass, got "${values.inconclusive}"`);
     }
+    const namespace = values['publish-metrics'];
+    if (namespace !== undefined && !/^(?!AWS\/)[^:]{1,255}$/.test(namespace)) {
+      throw new UsageError(`--publish-metrics expects a CloudWatch namespace (1-255 characters, no ":", not starting with "AWS/"), got "${namespace}"`);
+    }
     const only = values.only?.flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
     return {
       ...commonRunArgs(values, undefined),
@@ -168,6 +181,7 @@ still written).`,
       only: only && only.length > 0 ? only : undefined,
       ...(values.event !== undefined ? { event: values.event } : {}),
       ...(values.inconclusive ? { inconclusive: values.inconclusive as 'pass' | 'fail' } : {}),
+      ...(namespace !== undefined ? { publishMetrics: namespace } : {}),
     };
   },
   async run(args, context) {

@@ -1,0 +1,75 @@
+/**
+ * The verdict as CloudWatch metrics, so an alarm on `ScenarioPassed < 1` (an ECS service's
+ * `deploymentConfiguration.alarms`) rolls a rollout back natively: `ScenarioPassed` (1/0, dimension
+ * `Scenario`) and `CheckPassed` per check that ran (1/0, dimensions `Scenario`, `Check`).
+ */
+import type { MetricDatum } from '@aws-sdk/client-cloudwatch';
+import { awsErrorResult, cloudwatchClient } from '../checks/support/aws.js';
+import type { ClientProvider } from '../checks/types.js';
+import type { RunReport } from './result.js';
+
+/** Where and how to publish. */
+export interface PublishMetricsOptions {
+  /** CloudWatch namespace (`--publish-metrics NAMESPACE` or the scenario's `publishMetrics.namespace`). */
+  namespace: string;
+  /** Where the CloudWatch client comes from (the CLI passes a ClientPool with the scenario's `aws:` settings). */
+  clients: ClientProvider;
+  /** Ends the call early (default: a 15 s budget). */
+  signal?: AbortSignal;
+  /** The datapoints' timestamp (default: now). */
+  timestamp?: Date;
+}
+
+/** What publishing did: the datapoints put, or why none (or not all) were. */
+export type PublishOutcome = { ok: true; datapoints: number } | { ok: false; reason: string };
+
+/** Datapoints per PutMetricData call (the API takes up to 1,000). */
+const BATCH = 500;
+/** CloudWatch dimension values are at most 1,024 characters; shorter keeps alarms readable. */
+const MAX_DIMENSION = 255;
+const DEFAULT_TIMEOUT_MS = 15_000;
+
+const dimension = (value: string) => (value.length > MAX_DIMENSION ? value.slice(0, MAX_DIMENSION) : value) || '-';
+
+/**
+ * The datapoints for `report` (already masked): ScenarioPassed, then CheckPassed for each check
+ * that ran. Skipped checks (not selected, needs not met, fail-fast) put nothing: they have no
+ * verdict of their own, and ScenarioPassed already says the run did not pass. Pure.
+ */
+export function verdictMetrics(report: RunReport, timestamp = new Date()): MetricDatum[] {
+  const scenario = dimension(report.scenario);
+  const datum = (name: string, passed: boolean, extra: { Name: string; Value: string }[] = []): MetricDatum => ({
+    MetricName: name,
+    Dimensions: [{ Name: 'Scenario', Value: scenario }, ...extra],
+    Value: passed ? 1 : 0,
+    Unit: 'Count',
+    Timestamp: timestamp,
+  });
+  return [
+    datum('ScenarioPassed', report.status === 'passed'),
+    ...report.checks.filter((c) => c.status !== 'skipped').map((c) => datum('CheckPassed', c.status === 'passed', [{ Name: 'Check', Value: dimension(c.name) }])),
+  ];
+}
+
+/**
+ * Puts verdictMetrics(report) into `namespace` (AWS API: cloudwatch:PutMetricData, in batches).
+ * Never throws: an AWS error, a timeout or an abort comes back as `{ ok: false, reason }` for the
+ * caller to warn about — the run's verdict (and exit code) stays what the checks decided.
+ */
+export async function publishVerdictMetrics(report: RunReport, options: PublishMetricsOptions): Promise<PublishOutcome> {
+  const data = verdictMetrics(report, options.timestamp);
+  const signal = options.signal ?? AbortSignal.timeout(DEFAULT_TIMEOUT_MS);
+  try {
+    const { PutMetricDataCommand } = await import('@aws-sdk/client-cloudwatch');
+    const client = await options.clients.get(cloudwatchClient);
+    for (let at = 0; at < data.length; at += BATCH) {
+      await client.send(new PutMetricDataCommand({ Namespace: options.namespace, MetricData: data.slice(at, at + BATCH) }), { abortSignal: signal });
+    }
+    return { ok: true, datapoints: data.length };
+  } catch (error) {
+    if (signal.aborted) return { ok: false, reason: `cloudwatch:PutMetricData did not answer in time (${String((signal.reason as Error)?.message ?? signal.reason)})` };
+    const result = awsErrorResult(error, 'cloudwatch:PutMetricData');
+    // Nothing retries a publish: "backing off and retrying" would not be true here.
+    return { ok: false, reason: result.outcome === 'retry' ? `AWS throttled cloudwatch:PutMetricData (${String(result.details?.awsError)})` : result.message };
+  }
+}
