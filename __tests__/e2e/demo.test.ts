@@ -1,22 +1,13 @@
 /** `verify-deployment demo`, the README's first command, end to end through the built binary. */
 import { expect, it } from '@jest/globals';
-import { spawn } from 'node:child_process';
 import path from 'node:path';
+import { runCli } from '../support/cli.js';
 import { requireTool } from '../support/tools.js';
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
 requireTool(['moto', 'redis-server'], 'the demo test')('verify-deployment demo', () => {
   it('shows the failing verdict with the root cause, the fix, and then the passing verdict', async () => {
-    const child = spawn(process.execPath, [path.join(ROOT, 'dist/cli/verify-deployment.js'), 'demo'], {
-      cwd: ROOT,
-      env: { ...process.env, NO_COLOR: '1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    const { code, stdout, stderr } = await runCli(['demo'], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' }, killAfterMs: 170_000 });
 
     expect({ code, stderrTail: code === 0 ? '' : stderr.slice(-2000) }).toEqual({ code: 0, stderrTail: '' });
     const failing = stdout.indexOf('✗ FAILED hokusai-api-development');
@@ -39,16 +30,7 @@ requireTool(['moto', 'redis-server'], 'the demo test')('verify-deployment demo',
   }, 180_000);
 
   it('--hook: the gate rolls back the rollout on the incident, then continues the one after the fix', async () => {
-    const child = spawn(process.execPath, [path.join(ROOT, 'dist/cli/verify-deployment.js'), 'demo', '--hook'], {
-      cwd: ROOT,
-      env: { ...process.env, NO_COLOR: '1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    const { code, stdout, stderr } = await runCli(['demo', '--hook'], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' }, killAfterMs: 170_000 });
 
     expect({ code, stderrTail: code === 0 ? '' : stderr.slice(-2000) }).toEqual({ code: 0, stderrTail: '' });
     const paused = stdout.indexOf('paused at a PAUSE hook at POST_TEST_TRAFFIC_SHIFT');
