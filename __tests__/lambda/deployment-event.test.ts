@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { isRollbackInvocation, parseDeploymentEvent, parseEcsArn, type DeploymentEvent } from '../../runner/deployment-event.js';
 import { SOURCE_REVISION, TARGET_REVISION, sampleEvent } from './fixtures.js';
+import { HOOK_EVENT_FIXTURES } from '../support/hook-events.js';
 
 function parsed(input: unknown): DeploymentEvent {
   const result = parseDeploymentEvent(input);
@@ -39,15 +40,7 @@ describe('parseEcsArn', () => {
 });
 
 describe('ECS lifecycle hook events', () => {
-  it.each([
-    ['ecs-hook-reconcile-service', 'RECONCILE_SERVICE'],
-    ['ecs-hook-pre-scale-up', 'PRE_SCALE_UP'],
-    ['ecs-hook-post-scale-up', 'POST_SCALE_UP'],
-    ['ecs-hook-test-traffic-shift', 'TEST_TRAFFIC_SHIFT'],
-    ['ecs-hook-post-test-traffic-shift', 'POST_TEST_TRAFFIC_SHIFT'],
-    ['ecs-hook-production-traffic-shift', 'PRODUCTION_TRAFFIC_SHIFT'],
-    ['ecs-hook-post-production-traffic-shift', 'POST_PRODUCTION_TRAFFIC_SHIFT'],
-  ])('%s: cluster, service, stage and target revision, not a rollback', (name, stage) => {
+  it.each(HOOK_EVENT_FIXTURES.map(([fixture, stage]) => [fixture, stage]))('%s: cluster, service, stage and target revision, not a rollback', (name, stage) => {
     const event = parsed(sampleEvent(name));
     expect(event).toMatchObject({
       kind: 'ecs-lifecycle-hook',

@@ -10,6 +10,7 @@ import { createHandler, type CodeDeployHookApi, type EcsHookResponse, type Handl
 import { startHttpServer, type TestHttpServer } from '../support/http-server.js';
 import { TARGET_REVISION, sampleEvent } from './fixtures.js';
 import { TASK_DEFINITION, bundleDir, fakeContext, logCapture } from './support.js';
+import { HOOK_EVENT_FIXTURES } from '../support/hook-events.js';
 
 let server: TestHttpServer;
 let bundle: { root: string; remove: () => void };
@@ -91,15 +92,7 @@ function hookEvent(name: string, hookDetails: Record<string, unknown> = { scenar
 }
 
 describe('ECS lifecycle hooks', () => {
-  it.each([
-    ['ecs-hook-reconcile-service', 'RECONCILE_SERVICE'],
-    ['ecs-hook-pre-scale-up', 'PRE_SCALE_UP'],
-    ['ecs-hook-post-scale-up', 'POST_SCALE_UP'],
-    ['ecs-hook-test-traffic-shift', 'TEST_TRAFFIC_SHIFT'],
-    ['ecs-hook-post-test-traffic-shift', 'POST_TEST_TRAFFIC_SHIFT'],
-    ['ecs-hook-production-traffic-shift', 'PRODUCTION_TRAFFIC_SHIFT'],
-    ['ecs-hook-post-production-traffic-shift', 'POST_PRODUCTION_TRAFFIC_SHIFT'],
-  ])('%s: runs hookDetails.scenario with cluster, service, taskDefinition, stage and hookDetails.vars set → SUCCEEDED', async (name, stage) => {
+  it.each(HOOK_EVENT_FIXTURES.map(([fixture, stage]) => [fixture, stage]))('%s: runs hookDetails.scenario with cluster, service, taskDefinition, stage and hookDetails.vars set → SUCCEEDED', async (name, stage) => {
     const { handler, logs } = handlerWith();
     const response = (await handler(hookEvent(name), fakeContext(60_000))) as EcsHookResponse;
     expect(response).toEqual({ hookStatus: 'SUCCEEDED' });
