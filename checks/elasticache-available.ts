@@ -6,6 +6,7 @@ import { z } from 'zod';
 import type { Endpoint, ReplicationGroup } from '@aws-sdk/client-elasticache';
 import { AttemptResultError, defineCheck, type AttemptResult } from './types.js';
 import { awsCall, clientRegion, elasticacheClient, unexpectedResponseResult, type ResponseShape } from './support/aws.js';
+import { DESCRIBE_REPLICATION_GROUPS_SHAPE } from './support/elasticache.js';
 import { dependencyUnreachableEffects } from './support/relations.js';
 
 const schema = z.strictObject({
@@ -24,13 +25,6 @@ type Spec = z.output<typeof schema>;
 const TERMINAL = new Set(['deleting', 'deleted', 'create-failed']);
 
 const ACTION = 'elasticache:DescribeReplicationGroups';
-
-/** What DescribeReplicationGroups always returns: `ReplicationGroups`, each with its id and status. */
-export const DESCRIBE_REPLICATION_GROUPS_SHAPE: ResponseShape = {
-  ReplicationGroups: 'array',
-  'ReplicationGroups[].ReplicationGroupId': 'string',
-  'ReplicationGroups[].Status': 'string',
-};
 
 export const elasticacheAvailable = defineCheck({
   type: 'elasticache-available',

@@ -10,6 +10,7 @@ import { CloudWatchLogsClient, CreateLogGroupCommand, CreateLogStreamCommand, Pu
 import * as sdk from '@aws-sdk/client-ecs';
 import * as ec2sdk from '@aws-sdk/client-ec2';
 import { logsAbsent } from '../../checks/logs-absent.js';
+import { createNetwork, createSecurityGroup, registerTaskDefinition } from '../../scripts/fixtures/index.js';
 import { fakeContext } from '../support/context.js';
 import { useClientPool } from '../support/clients.js';
 import { useMoto } from '../support/moto.js';
@@ -40,30 +41,13 @@ suite('streams: target-revision against moto', () => {
   });
 
   beforeEach(async () => {
-    const vpc = (await ec2.send(new ec2sdk.CreateVpcCommand({ CidrBlock: '10.0.0.0/16' }))).Vpc!.VpcId!;
-    await ec2.send(new ec2sdk.ModifyVpcAttributeCommand({ VpcId: vpc, EnableDnsHostnames: { Value: true } }));
-    const subnet = (await ec2.send(new ec2sdk.CreateSubnetCommand({ VpcId: vpc, CidrBlock: '10.0.1.0/24' }))).Subnet!.SubnetId!;
-    const group = (await ec2.send(new ec2sdk.CreateSecurityGroupCommand({ GroupName: 'ecs-tasks', Description: 'api tasks', VpcId: vpc }))).GroupId!;
-    const network = { awsvpcConfiguration: { subnets: [subnet], securityGroups: [group] } };
+    const { vpcId, subnetIds } = await createNetwork(ec2);
+    const group = await createSecurityGroup(ec2, { vpcId, name: 'ecs-tasks', description: 'api tasks' });
+    const network = { awsvpcConfiguration: { subnets: subnetIds, securityGroups: [group] } };
     await ecs.send(new sdk.CreateClusterCommand({ clusterName: CLUSTER }));
+    const logConfiguration = { logDriver: 'awslogs' as const, options: { 'awslogs-group': GROUP, 'awslogs-region': 'us-east-1', 'awslogs-stream-prefix': 'ecs' } };
     for (const image of ['hokusai/api:1', 'hokusai/api:2']) {
-      await ecs.send(
-        new sdk.RegisterTaskDefinitionCommand({
-          family: SERVICE,
-          networkMode: 'awsvpc',
-          requiresCompatibilities: ['FARGATE'],
-          cpu: '256',
-          memory: '512',
-          containerDefinitions: [
-            {
-              name: 'api',
-              image,
-              memory: 512,
-              logConfiguration: { logDriver: 'awslogs', options: { 'awslogs-group': GROUP, 'awslogs-region': 'us-east-1', 'awslogs-stream-prefix': 'ecs' } },
-            },
-          ],
-        }),
-      );
+      await registerTaskDefinition(ecs, SERVICE, [{ name: 'api', image, memory: 512, logConfiguration }]);
     }
     await ecs.send(new sdk.CreateServiceCommand({ cluster: CLUSTER, serviceName: SERVICE, taskDefinition: `${SERVICE}:1`, desiredCount: 1, launchType: 'FARGATE' }));
     await ecs.send(new sdk.UpdateServiceCommand({ cluster: CLUSTER, service: SERVICE, taskDefinition: `${SERVICE}:2` }));

@@ -8,6 +8,7 @@ import type { DBCluster, DBInstance } from '@aws-sdk/client-rds';
 import { AttemptResultError, type CheckContext } from '../types.js';
 import { awsCall, elasticacheClient, memorydbClient, rdsClient, secretsManagerClient, ssmClient, type ResponseShape } from './aws.js';
 import type { DataStore, StoreEndpoint } from './dependencies-match.js';
+import { DESCRIBE_CACHE_CLUSTERS_SHAPE, DESCRIBE_REPLICATION_GROUPS_SHAPE } from './elasticache.js';
 
 // The clients live with the others in support/aws.ts (one throttling wrapper, one rate limiter).
 export { memorydbClient, rdsClient, secretsManagerClient, ssmClient };
@@ -23,16 +24,6 @@ export const DESCRIBE_DB_CLUSTERS_SHAPE: ResponseShape = {
   DBClusters: 'array',
   'DBClusters[].DBClusterIdentifier': 'string',
   'DBClusters[].Status': 'string',
-};
-const DESCRIBE_REPLICATION_GROUPS_SHAPE: ResponseShape = {
-  ReplicationGroups: 'array',
-  'ReplicationGroups[].ReplicationGroupId': 'string',
-  'ReplicationGroups[].Status': 'string',
-};
-const DESCRIBE_CACHE_CLUSTERS_SHAPE: ResponseShape = {
-  CacheClusters: 'array',
-  'CacheClusters[].CacheClusterId': 'string',
-  'CacheClusters[].CacheClusterStatus': 'string',
 };
 const DESCRIBE_MEMORYDB_CLUSTERS_SHAPE: ResponseShape = {
   Clusters: 'array',
