@@ -19,6 +19,20 @@ export interface RecordedCall {
   service: string;
   /** performance.now() when the request arrived. */
   at: number;
+  /** Bytes of the request as it arrived: request line, headers and body. */
+  requestBytes: number;
+  /**
+   * Bytes of the response as forwarded: status line, headers and body (0 until the response has
+   * ended, and for a request answered by an intercept).
+   */
+  responseBytes: number;
+}
+
+/** Calls, request bytes and response bytes of one AWS action. */
+export interface ActionTraffic {
+  calls: number;
+  requestBytes: number;
+  responseBytes: number;
 }
 
 export interface CountingProxy {
@@ -27,6 +41,8 @@ export interface CountingProxy {
   calls: RecordedCall[];
   /** Calls per action, e.g. `{ DescribeServices: 3 }`. */
   counts(): Record<string, number>;
+  /** Calls and bytes per action (see trafficByAction). */
+  traffic(): Record<string, ActionTraffic>;
   total(): number;
   /** Forget the calls recorded so far. */
   clear(): void;
@@ -64,6 +80,29 @@ export function classifyRequest(method: string, url: string, headers: http.Incom
   return { action: `other:${method} ${path}`, service: '?' };
 }
 
+/**
+ * Size in bytes of an HTTP/1.1 message head as it goes over the wire: the start line and each
+ * header (`name: value`), each ended by CRLF, plus the blank line that ends the head.
+ * `rawHeaders` is Node's flat `[name, value, name, value, …]` list.
+ */
+export function headBytes(startLine: string, rawHeaders: readonly string[]): number {
+  let bytes = Buffer.byteLength(startLine) + 2;
+  for (let i = 0; i + 1 < rawHeaders.length; i += 2) bytes += Buffer.byteLength(rawHeaders[i]!) + 2 + Buffer.byteLength(rawHeaders[i + 1]!) + 2;
+  return bytes + 2;
+}
+
+/** Calls, request bytes and response bytes summed per action. */
+export function trafficByAction(calls: readonly RecordedCall[]): Record<string, ActionTraffic> {
+  const out: Record<string, ActionTraffic> = {};
+  for (const call of calls) {
+    const entry = (out[call.action] ??= { calls: 0, requestBytes: 0, responseBytes: 0 });
+    entry.calls += 1;
+    entry.requestBytes += call.requestBytes;
+    entry.responseBytes += call.responseBytes;
+  }
+  return out;
+}
+
 /** Answers a request itself (returning true) instead of forwarding it, e.g. with an injected fault. */
 export type Intercept = (call: RecordedCall, req: IncomingMessage, res: ServerResponse, body: string) => boolean;
 
@@ -93,7 +132,8 @@ export async function startAwsProxy(upstream: string, options: { intercept?: Int
     req.on('end', () => {
       const body = Buffer.concat(chunks);
       const text = body.toString('utf8');
-      const call: RecordedCall = { ...classifyRequest(req.method ?? 'GET', req.url ?? '/', req.headers, text), at };
+      const requestBytes = headBytes(`${req.method} ${req.url} HTTP/${req.httpVersion}`, req.rawHeaders) + body.length;
+      const call: RecordedCall = { ...classifyRequest(req.method ?? 'GET', req.url ?? '/', req.headers, text), at, requestBytes, responseBytes: 0 };
       calls.push(call);
       if (options.intercept?.(call, req, res, text)) return;
       const headers = { ...req.headers, host: target.host };
@@ -101,6 +141,12 @@ export async function startAwsProxy(upstream: string, options: { intercept?: Int
         { protocol: target.protocol, hostname: target.hostname, port: target.port, method: req.method, path: req.url, headers, agent },
         (upstreamRes) => {
           res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.headers);
+          // Counted as forwarded: the body bytes exactly as they came (compressed, if they were).
+          let bodyBytes = 0;
+          upstreamRes.on('data', (chunk: Buffer) => (bodyBytes += chunk.length));
+          upstreamRes.once('end', () => {
+            call.responseBytes = headBytes(`HTTP/${upstreamRes.httpVersion} ${upstreamRes.statusCode} ${upstreamRes.statusMessage ?? ''}`, upstreamRes.rawHeaders) + bodyBytes;
+          });
           upstreamRes.pipe(res);
         },
       );
@@ -144,6 +190,7 @@ export async function startCountingProxy(upstream: string): Promise<CountingProx
       for (const call of calls) counts[call.action] = (counts[call.action] ?? 0) + 1;
       return counts;
     },
+    traffic: () => trafficByAction(calls),
     total: () => calls.length,
     clear() {
       calls.length = 0;

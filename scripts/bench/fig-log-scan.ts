@@ -59,7 +59,8 @@ export interface LogScanResult {
 
 const groupFor = (size: number) => `/bench/scan-${size / 1000}k`;
 
-async function putEvents(logs: CloudWatchLogsClient, group: string, size: number): Promise<void> {
+/** Creates `group` with one stream and puts `size` events 1 ms apart, ending a second ago (every event holds `request`). */
+export async function putEvents(logs: CloudWatchLogsClient, group: string, size: number): Promise<void> {
   const sdk = await import('@aws-sdk/client-cloudwatch-logs');
   await logs.send(new sdk.CreateLogGroupCommand({ logGroupName: group }));
   await logs.send(new sdk.CreateLogStreamCommand({ logGroupName: group, logStreamName: 'ecs/api/scan' }));

@@ -3,7 +3,7 @@
  * local HTTP service, and writes the results section of BENCHMARKS.md (plus the raw numbers to
  * reports/bench-results.json). Runs the BUILT code: `npm run build` first.
  *
- *   node dist/scripts/bench.js [--only latency,failures,calls,logs,cold,http,fleet,broken,demo] [--no-write]
+ *   node dist/scripts/bench.js [--only latency,failures,calls,logs,cold,http,fleet,broken,demo,ratelimit,insights] [--no-write]
  *
  * Everything listens on 127.0.0.1; every loop is bounded; every process started here is stopped
  * by pid on the way out (also on SIGINT/SIGTERM and on the overall watchdog).
@@ -25,13 +25,14 @@ import { measureDefinitiveFailures } from './fig-definitive-failures.js';
 import { measureFleet, renderFleetFigure, type FleetFigure } from './fig-fleet.js';
 import { measureDemoPhases, renderDemoPhases, type DemoPhasesResult } from './fig-demo.js';
 import { measureHttpOverhead } from './fig-http-overhead.js';
+import { measureLogInsights, renderLogInsights, type LogInsightsResult } from './fig-log-insights.js';
 import { measureLogScan } from './fig-log-scan.js';
 import { measureRateLimit, renderRateLimit, type RateLimitFigure } from './fig-rate-limit.js';
 import { measureVerdictLatency } from './fig-verdict-latency.js';
 import { startHealthServer, type HealthServer } from './local-http.js';
 import { renderResults, writeResultsSection, type BenchEnvironment, type BenchResults } from './report.js';
 
-const FIGURES = ['cold', 'http', 'failures', 'calls', 'latency', 'logs', 'fleet', 'broken', 'demo', 'ratelimit'] as const;
+const FIGURES = ['cold', 'http', 'failures', 'calls', 'latency', 'logs', 'fleet', 'broken', 'demo', 'ratelimit', 'insights'] as const;
 type Figure = (typeof FIGURES)[number];
 /** The whole bench is meant to take < 5 min; past this, something hangs: stop everything. */
 const WATCHDOG_MS = 10 * 60_000;
@@ -153,7 +154,7 @@ export async function main(argv: string[]): Promise<number> {
     const ctx: BenchContext = { root, cli, tmp, moto, aws, fixture, health, awsCli: Boolean(awsCliVersion), log };
     log(`bench: moto on ${moto.endpoint}, service stand-in on ${health.url}, set-up ${((performance.now() - started) / 1000).toFixed(1)} s`);
 
-    const results: BenchResults & { fleet?: FleetFigure; broken?: BrokenVerdictResult; demo?: DemoPhasesResult; ratelimit?: RateLimitFigure } = { environment: env, durationMs: 0, figures: options.figures, load: {} };
+    const results: BenchResults & { fleet?: FleetFigure; broken?: BrokenVerdictResult; demo?: DemoPhasesResult; ratelimit?: RateLimitFigure; insights?: LogInsightsResult } = { environment: env, durationMs: 0, figures: options.figures, load: {} };
     const steps: Record<Figure, () => Promise<void>> = {
       cold: async () => void (results.cold = await measureColdStart(ctx)),
       http: async () => void (results.http = await measureHttpOverhead(ctx)),
@@ -165,6 +166,7 @@ export async function main(argv: string[]): Promise<number> {
       broken: async () => void (results.broken = await measureBrokenVerdict(ctx)),
       demo: async () => void (results.demo = await measureDemoPhases(ctx)),
       ratelimit: async () => void (results.ratelimit = await measureRateLimit(ctx)),
+      insights: async () => void (results.insights = await measureLogInsights(ctx)),
     };
     for (const figure of options.figures) {
       const figureStarted = performance.now();
@@ -182,6 +184,7 @@ export async function main(argv: string[]): Promise<number> {
       ...(results.broken ? [renderBrokenVerdict(results.broken)] : []),
       ...(results.demo ? [renderDemoPhases(results.demo)] : []),
       ...(results.ratelimit ? [renderRateLimit(results.ratelimit)] : []),
+      ...(results.insights ? [renderLogInsights(results.insights)] : []),
     ].join('\n\n');
     if (options.write) {
       await writeResultsSection(path.join(root, 'BENCHMARKS.md'), markdown);
