@@ -192,9 +192,26 @@ export async function measureBrokenVerdict(ctx: BenchContext): Promise<BrokenVer
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 
+/**
+ * The verdicts against the whole scenario's budgets: their sum is what one-at-a-time checks may
+ * take when every one spends its budget; the longest is the floor when they all run at once.
+ */
+export function budgetLine(r: Pick<BrokenVerdictResult, 'budgets'>, before: BrokenVerdictRun | undefined, after: BrokenVerdictRun | undefined): string {
+  const finite = r.budgets.filter((b) => Number.isFinite(b.budgetMs));
+  const sum = finite.reduce((total, b) => total + b.budgetMs, 0);
+  const longest = finite.reduce((top, b) => (b.budgetMs > top.budgetMs ? b : top), { name: '?', budgetMs: 0 });
+  const share = (run: BrokenVerdictRun | undefined) => (run && sum > 0 ? `${((median(run.wallMs) / sum) * 100).toFixed(1)} %` : 'n/a');
+  return (
+    `Budgets of all ${r.budgets.length} checks (retry policy worst case: every attempt timing out, plus the waits, capped by \`within\`): ` +
+    `${finite.map((b) => `${b.name} ${formatDuration(b.budgetMs)}`).join(', ')}${finite.length < r.budgets.length ? ' (the others unbounded)' : ''}. ` +
+    `Sum ${formatDuration(sum)} (one at a time, every check spending its budget); longest ${longest.name} ${formatDuration(longest.budgetMs)}. ` +
+    `Before took ${share(before)} of the sum, after ${share(after)}: on the broken state most checks end at their first attempt either way, and the ones that would keep retrying are the consequences the cut stops.`
+  );
+}
+
 /** The figure's section of BENCHMARKS.md. */
 export function renderBrokenVerdict(r: BrokenVerdictResult): string {
-  const head = ['## 7. Time to the verdict on the broken state', ''];
+  const head = ['## 8. Time to the verdict on the broken state', ''];
   if (r.skipped) return [...head, `Not measured: ${r.skipped}`].join('\n');
   const before = r.runs.find((run) => run.id === 'before');
   // The checks the cut stopped early: what their budgets would have let them wait for.
@@ -224,5 +241,7 @@ export function renderBrokenVerdict(r: BrokenVerdictResult): string {
     '',
     `Retry budgets of the checks stopped as consequences: ${explainedBudgets.map((b) => `${b.name} ${formatDuration(b.budgetMs)}`).join(', ')}; without the cut the verdict waits at least the longest, ${formatDuration(longest)} (after: ${((median(after?.wallMs ?? [0]) / longest) * 100).toFixed(0)}% of it). ` +
       `Target (#12): under ${seconds(r.targetMs)} with default options — ${met ? '✅ met' : '❌ not met'}.`,
+    '',
+    budgetLine(r, before, after),
   ].join('\n');
 }

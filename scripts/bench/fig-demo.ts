@@ -130,7 +130,7 @@ export function renderDemoPhases(result: DemoPhasesResult): string {
   const broken = medianOf((run) => run.phasesMs.broken);
   const codes = result.runs.map((run) => run.code).join(', ');
   return [
-    '## 7. The demo, phase by phase',
+    '## 9. The demo, phase by phase',
     '',
     `\`verify-deployment demo\` through the built CLI, ${result.runs.length} runs (exit ${codes}); each stdout line timestamped on arrival, a phase runs from the line that ends the previous one to the line that ends it. Median per phase. “Before” is the demo as it was at commit 2c5ea27, measured once the same way (not re-run). Target: under ${s(result.targetMs)} end to end.`,
     '',

@@ -191,7 +191,7 @@ export function renderFleetFigure(figure: FleetFigure): string {
     String(Object.values(c.calls).reduce((a, b) => a + b, 0)),
   ]);
   return [
-    `### Fleet: one process, ${FLEET_SIZES.join(' and ')} services`,
+    `## 7. Fleet: one process, ${FLEET_SIZES.join(' and ')} services`,
     '',
     `\`run --cluster C --all-services\` (runFleet, ${figure.concurrency} services at a time) over healthy services in moto, each with its`,
     'discovered chain (service stable, tasks running, targets healthy, no error logs). "Per resource" counts the calls that named',

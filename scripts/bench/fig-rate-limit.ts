@@ -98,7 +98,7 @@ export async function measureRateLimit(ctx: BenchContext): Promise<RateLimitFigu
 /** The figure as a markdown section. */
 export function renderRateLimit(figure: RateLimitFigure): string {
   return [
-    '### One budget for the AWS APIs',
+    '## 10. One budget for the AWS APIs',
     '',
     `${figure.checks} logs-absent checks at once against moto; FilterLogEvents calls counted at the proxy. The limiter lets a fifth of a second's calls through at once and spaces the rest 1/rate apart, so any one-second window holds at most rate + burst (5/s: 6; 10/s: 12).`,
     '',
