@@ -1,15 +1,18 @@
 /**
  * Smoke tests of the benchmark harness pieces (scripts/bench/), with tiny sizes and no timing
  * assertions: the counting proxy forwards and counts by AWS action, the statistics and polling
- * models compute what the report says they do, and the results section is replaced in place.
+ * models compute what the report says they do, and the results section is replaced in place; the
+ * proxy counts the exact bytes that cross it, and the insights figure verifies counts and renders.
  */
 import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { classifyRequest, startCountingProxy, type CountingProxy } from '../../scripts/bench/counting-proxy.js';
+import { classifyRequest, headBytes, startCountingProxy, trafficByAction, type CountingProxy } from '../../scripts/bench/counting-proxy.js';
+import { budgetLine } from '../../scripts/bench/fig-broken-verdict.js';
+import { bytes, INSIGHTS_CASES, medianTraffic, renderLogInsights, seriesVerified, type InsightsSample } from '../../scripts/bench/fig-log-insights.js';
 import { median, percentile } from '../../scripts/bench/stats.js';
 import { delayInForce, detectionDelay, fixedPoll, runnerPolicy, sdkWaiter, seededRandom } from '../../scripts/bench/simulate.js';
 import { RESULTS_END, RESULTS_START, writeResultsSection } from '../../scripts/bench/report.js';
@@ -172,5 +175,140 @@ describe('writeResultsSection', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('bytes over the wire', () => {
+  it.each([
+    ['start line only', 'GET / HTTP/1.1', [], 'GET / HTTP/1.1\r\n\r\n'],
+    ['two headers', 'HTTP/1.1 200 OK', ['Content-Length', '2', 'X-A', 'b'], 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\nX-A: b\r\n\r\n'],
+    ['multi-byte value', 'POST / HTTP/1.1', ['X-Name', 'café'], 'POST / HTTP/1.1\r\nX-Name: café\r\n\r\n'],
+  ])('headBytes: %s', (_label, line, raw, wire) => {
+    expect(headBytes(line, raw)).toBe(Buffer.byteLength(wire));
+  });
+
+  it('trafficByAction sums calls and bytes per action', () => {
+    const call = (action: string, requestBytes: number, responseBytes: number) => ({ action, service: 'logs', at: 0, requestBytes, responseBytes });
+    expect(trafficByAction([call('StartQuery', 100, 50), call('GetQueryResults', 80, 900), call('StartQuery', 110, 55)])).toEqual({
+      StartQuery: { calls: 2, requestBytes: 210, responseBytes: 105 },
+      GetQueryResults: { calls: 1, requestBytes: 80, responseBytes: 900 },
+    });
+  });
+
+  it('counts the exact request and response bytes that cross the proxy', async () => {
+    const response = 'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 21\r\n\r\n{"queryId":"q-12345"}';
+    const upstream = net.createServer((socket) => {
+      let seen = '';
+      socket.on('data', (chunk: Buffer) => {
+        seen += chunk.toString();
+        if (seen.includes('\r\n\r\n{}')) socket.end(response);
+      });
+    });
+    await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', () => resolve()));
+    const proxy = await startCountingProxy(`http://127.0.0.1:${(upstream.address() as AddressInfo).port}`);
+    try {
+      const request = 'POST / HTTP/1.1\r\nHost: bench\r\nX-Amz-Target: Logs_20140328.StartQuery\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}';
+      const port = Number(new URL(proxy.endpoint).port);
+      const answer = await new Promise<string>((resolve, reject) => {
+        const socket = net.connect(port, '127.0.0.1', () => socket.write(request));
+        let text = '';
+        socket.on('data', (chunk: Buffer) => (text += chunk.toString()));
+        socket.on('end', () => resolve(text));
+        socket.on('error', reject);
+      });
+      expect(answer).toContain('{"queryId":"q-12345"}');
+      expect(proxy.traffic()).toEqual({ StartQuery: { calls: 1, requestBytes: Buffer.byteLength(request), responseBytes: Buffer.byteLength(response) } });
+    } finally {
+      await proxy.stop();
+      await new Promise<void>((resolve) => upstream.close(() => resolve()));
+    }
+  });
+
+  it('counts no response bytes for the proxy\'s own 502', async () => {
+    const dead = await startCountingProxy('http://127.0.0.1:9');
+    try {
+      await (await fetch(dead.endpoint, { method: 'POST', headers: { 'x-amz-target': 'Logs_20140328.GetQueryResults' }, body: '{"queryId":"q"}' })).text();
+      const traffic = dead.traffic().GetQueryResults!;
+      expect(traffic.calls).toBe(1);
+      expect(traffic.requestBytes).toBeGreaterThan(Buffer.byteLength('{"queryId":"q"}'));
+      expect(traffic.responseBytes).toBe(0);
+    } finally {
+      await dead.stop();
+    }
+  });
+});
+
+describe('insights figure', () => {
+  const sample = (over: Partial<InsightsSample> = {}): InsightsSample => ({
+    wallMs: 1000,
+    status: 'failed',
+    matches: 100_000,
+    recordsScanned: 100_000,
+    engine: 'insights',
+    traffic: { StartQuery: { calls: 2, requestBytes: 1000, responseBytes: 200 }, GetQueryResults: { calls: 2, requestBytes: 900, responseBytes: 2000 } },
+    ...over,
+  });
+  const absentWorst = INSIGHTS_CASES.find((c) => c.check === 'logs-absent' && c.matching > 0)!;
+  const presentWorst = INSIGHTS_CASES.find((c) => c.check === 'logs-present' && c.matching > 0)!;
+  const filterSample = (over: Partial<InsightsSample> = {}) =>
+    sample({ engine: 'filter', recordsScanned: undefined, traffic: { FilterLogEvents: { calls: 10, requestBytes: 10_000, responseBytes: 17 * 1024 * 1024 } }, ...over });
+
+  it.each([
+    ['insights counting all 100,000', absentWorst, 'insights', sample(), true],
+    ['insights one short', absentWorst, 'insights', sample({ matches: 99_999 }), false],
+    ['insights scanning fewer records', absentWorst, 'insights', sample({ recordsScanned: 90_000 }), false],
+    ['the wrong status', absentWorst, 'insights', sample({ status: 'passed' }), false],
+    ['another engine answered', absentWorst, 'insights', sample({ engine: 'filter' }), false],
+    ['filter counting all for logs-absent', absentWorst, 'filter', filterSample(), true],
+    ['filter one page short for logs-absent', absentWorst, 'filter', filterSample({ matches: 90_000 }), false],
+    ['logs-present on filter stopping at its first match', presentWorst, 'filter', filterSample({ status: 'passed', matches: 5 }), true],
+    ['logs-present on filter finding nothing', presentWorst, 'filter', filterSample({ status: 'passed', matches: 0 }), false],
+  ] as const)('seriesVerified: %s', (_label, c, engine, x, ok) => {
+    expect(seriesVerified({ ...c, engine, samples: [x] }, 100_000)).toBe(ok);
+  });
+
+  it('medianTraffic takes the median per action, a missing action counting 0', () => {
+    const one = (calls: number) => sample({ traffic: { GetQueryResults: { calls, requestBytes: calls * 10, responseBytes: calls * 100 } } });
+    expect(medianTraffic([one(2), one(6), sample({ traffic: {} })])).toEqual({ GetQueryResults: { calls: 2, requestBytes: 20, responseBytes: 200 } });
+  });
+
+  it.each([
+    [812, '812 B'],
+    [2048, '2.0 KiB'],
+    [17 * 1024 * 1024, '17.0 MiB'],
+  ])('bytes(%d) = %s', (value, text) => {
+    expect(bytes(value)).toBe(text);
+  });
+
+  it('renders a row per engine with calls, bytes and the count check, and the ratios', () => {
+    const text = renderLogInsights({
+      size: 100_000,
+      putMs: 800,
+      series: [
+        { ...absentWorst, engine: 'insights', samples: [sample(), sample({ wallMs: 1200 }), sample({ wallMs: 1400 })] },
+        { ...absentWorst, engine: 'filter', samples: [filterSample({ wallMs: 2400 }), filterSample({ wallMs: 2600 }), filterSample({ wallMs: 2500, matches: 1 })] },
+      ],
+    });
+    expect(text).toContain('## 11. Logs Insights vs FilterLogEvents');
+    expect(text).toContain('not CloudWatch');
+    expect(text).toContain('| logs-absent | `request` (100,000 match) | insights | failed | 100,000 (100,000 scanned) | 4: GetQueryResults 2, StartQuery 2 | **1.20 s** (1.00 s–1.40 s) | 1.9 KiB / 2.1 KiB | ✅ |');
+    expect(text).toMatch(/\| filter \| failed \| 100,000, 1 \| 10: FilterLogEvents 10 \| \*\*2\.50 s\*\* .* \| 9\.8 KiB \/ 17\.0 MiB \| ❌ \|/);
+    expect(text).toContain('logs-absent `request`: FilterLogEvents ÷ Insights — wall time 2.08×, bytes 4,350×');
+  });
+});
+
+describe('broken figure budgets', () => {
+  it('sums the finite budgets, names the longest, and gives each run\'s share of the sum', () => {
+    const run = (id: 'before' | 'after', wallMs: number) => ({ id, label: id, wallMs: [wallMs], checks: [], sameVerdict: true });
+    const line = budgetLine(
+      { budgets: [{ name: 'a', budgetMs: 60_000 }, { name: 'b', budgetMs: 120_000 }, { name: 'c', budgetMs: Infinity }] },
+      run('before', 90_000),
+      run('after', 1_800),
+    );
+    expect(line).toContain('Budgets of all 3 checks');
+    expect(line).toContain('(the others unbounded)');
+    expect(line).toContain('Sum 3m');
+    expect(line).toContain('longest b 2m');
+    expect(line).toContain('Before took 50.0 % of the sum, after 1.0 %');
   });
 });

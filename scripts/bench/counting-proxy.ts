@@ -23,7 +23,7 @@ export interface RecordedCall {
   requestBytes: number;
   /**
    * Bytes of the response as forwarded: status line, headers and body (0 until the response has
-   * ended, and for a request answered by an intercept).
+   * ended, and for a request answered by an intercept or by the proxy itself on an upstream error).
    */
   responseBytes: number;
 }

@@ -139,6 +139,6 @@ export function renderDemoPhases(result: DemoPhasesResult): string {
     ...rows.map((r) => `| ${r.join(' | ')} |`),
     `| **end to end** | ${s(beforeTotal)} | **${s(total)}** ${total !== undefined && total < result.targetMs ? '✓' : '✗'} |`,
     '',
-    `The broken run is ${broken !== undefined && total ? `${Math.round((broken / total) * 100)} %` : 'n/a'} of the end-to-end time (its report states ${s(medianOf((run) => run.brokenRunReportedMs))}): the scenario's retry budgets, not the sandbox, bound it — \`health latency\` keeps its 2 attempts × 3 samples of the 2 s /health (issue #12 §1 stops retrying checks explained by a definitive failure). The wait for health is the incident's own health check: 2 successes in a row, every 5 s.`,
+    `The broken run is ${broken !== undefined && total ? `${Math.round((broken / total) * 100)} %` : 'n/a'} of the end-to-end time (its report states ${s(medianOf((run) => run.brokenRunReportedMs))}): the checks explained by the definitive security-group failure stop at their first attempt (issue #12 §1), so the run lasts about as long as its slowest first attempts. A phase near 0 s is a wait the demo no longer has (§3: the ALB stand-in starts from the state the incident was found in). The wait for health is the incident's own health check: 2 successes in a row, every 5 s.`,
   ].join('\n');
 }
