@@ -34,7 +34,7 @@ import { renderResults, writeResultsSection, type BenchEnvironment, type BenchRe
 
 const FIGURES = ['cold', 'http', 'failures', 'calls', 'latency', 'logs', 'fleet', 'broken', 'demo', 'ratelimit', 'insights'] as const;
 type Figure = (typeof FIGURES)[number];
-/** The whole bench is meant to take < 5 min; past this, something hangs: stop everything. */
+/** The whole bench takes ~7 min (figure 8 alone ~3 min); past this, something hangs: stop everything. */
 const WATCHDOG_MS = 10 * 60_000;
 
 const USAGE = `usage: node dist/scripts/bench.js [--only ${FIGURES.join(',')}] [--no-write]
