@@ -121,6 +121,36 @@ requireTool('moto', 'fleet integration tests')('a cluster of services against mo
     expect(run.code).toBe(1);
   }, 70_000);
 
+  it("holds the whole fleet to the scenario file's aws.rateLimits: one limiter, shared by every service", async () => {
+    const scenario = path.join(dir, 'rate-limited.yaml');
+    writeFileSync(
+      scenario,
+      [
+        'name: stable ${vars.service}',
+        "aws: { rateLimits: { 'Describe*': 1, 'List*': 1 } }",
+        'checks:',
+        '  - name: stable',
+        '    type: ecs-service-stable',
+        '    cluster: ${vars.cluster}',
+        '    service: ${vars.service}',
+        '    retry: { attempts: 1 }',
+        '',
+      ].join('\n'),
+    );
+    const pool = new ClientPool();
+    const clients = new SharedClients(pool, { batchWindowMs: 0 });
+    const started = performance.now();
+    const fleet = await runFleet({ cluster: CLUSTER, services: ['api-orders', 'api-users', 'web-nolb'], scenarioFile: scenario, clients });
+    await clients.destroy();
+    expect(fleet.services.map((s) => s.verdict)).toEqual(['passed', 'passed', 'passed']);
+    expect(pool.rateLimiter.rateOf('DescribeServices')).toBe(1);
+    expect(pool.rateLimiter.rateOf('ListTasks')).toBe(1);
+    // Three services' DescribeServices calls (no batching here) at 1/s with a burst of 1: the
+    // last starts 2 s after the first, where the default 20/s would send them at once.
+    expect(pool.rateLimiter.stats.delayed).toBeGreaterThanOrEqual(2);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(1900);
+  }, 60_000);
+
   it('refuses an invalid scenario file once, with its problems, before any service runs (exit 2)', async () => {
     const scenario = path.join(dir, 'invalid.yaml');
     writeFileSync(scenario, 'name: x\nchecks:\n  - name: stable\n    type: ecs-service-stabel\n');
