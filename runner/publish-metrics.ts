@@ -56,7 +56,7 @@ export function verdictMetrics(report: Pick<RunReport, 'scenario' | 'status' | '
  * Never throws: an AWS error, a timeout or an abort comes back as `{ ok: false, reason }` for the
  * caller to warn about — the run's verdict (and exit code) stays what the checks decided.
  */
-export async function publishVerdictMetrics(report: RunReport, options: PublishMetricsOptions): Promise<PublishOutcome> {
+export async function publishVerdictMetrics(report: Pick<RunReport, 'scenario' | 'status' | 'checks'>, options: PublishMetricsOptions): Promise<PublishOutcome> {
   return putDatapoints(verdictMetrics(report, options.timestamp), options);
 }
 
