@@ -178,7 +178,6 @@ export function parseScenario(text: string, options: LoadOptions & { displayName
   for (const warning of remask(problems.warnings)) options.onWarning?.(warning);
   if (problems.items.length > 0) throw new ScenarioError(remask(problems.items));
   const data = topResult.data!;
-  // rateLimits and publishMetrics ride along for ClientPool and the CLI (Scenario types only region/profile).
   const aws: ClientPoolSettings = { region: data.aws?.region, profile: data.aws?.profile, ...(data.aws?.rateLimits ? { rateLimits: data.aws.rateLimits } : {}) };
   const published = data.publishMetrics ? { publishMetrics: { namespace: data.publishMetrics.namespace } } : {};
   return {

@@ -36,7 +36,7 @@ const dimension = (value: string) => (value.length > MAX_DIMENSION ? value.slice
  * that ran. Skipped checks (not selected, needs not met, fail-fast) put nothing: they have no
  * verdict of their own, and ScenarioPassed already says the run did not pass. Pure.
  */
-export function verdictMetrics(report: RunReport, timestamp = new Date()): MetricDatum[] {
+export function verdictMetrics(report: Pick<RunReport, 'scenario' | 'status' | 'checks'>, timestamp = new Date()): MetricDatum[] {
   const scenario = dimension(report.scenario);
   const datum = (name: string, passed: boolean, extra: { Name: string; Value: string }[] = []): MetricDatum => ({
     MetricName: name,
@@ -56,8 +56,37 @@ export function verdictMetrics(report: RunReport, timestamp = new Date()): Metri
  * Never throws: an AWS error, a timeout or an abort comes back as `{ ok: false, reason }` for the
  * caller to warn about — the run's verdict (and exit code) stays what the checks decided.
  */
-export async function publishVerdictMetrics(report: RunReport, options: PublishMetricsOptions): Promise<PublishOutcome> {
-  const data = verdictMetrics(report, options.timestamp);
+export async function publishVerdictMetrics(report: Pick<RunReport, 'scenario' | 'status' | 'checks'>, options: PublishMetricsOptions): Promise<PublishOutcome> {
+  return putDatapoints(verdictMetrics(report, options.timestamp), options);
+}
+
+/** One service of a fleet run, as publishFleetMetrics reads it: its name and its report (absent when it could not be verified). */
+export interface FleetServiceVerdict {
+  service: string;
+  report?: RunReport;
+}
+
+/**
+ * The datapoints of a fleet run: for each service, verdictMetrics of its report with the
+ * `Scenario` dimension set to the service's name (one scenario file runs for every service, so its
+ * name would not tell them apart; a discovered chain is named after its service anyway). A service
+ * that could not be verified (no report: discovery failed, its scenario did not load) puts
+ * `ScenarioPassed` 0: no evidence opens no gate. Pure.
+ */
+export function fleetVerdictMetrics(services: readonly FleetServiceVerdict[], timestamp = new Date()): MetricDatum[] {
+  return services.flatMap(({ service, report }) =>
+    report
+      ? verdictMetrics({ ...report, scenario: service }, timestamp)
+      : verdictMetrics({ scenario: service, status: 'failed', checks: [] }, timestamp),
+  );
+}
+
+/** publishVerdictMetrics for a fleet run: fleetVerdictMetrics in batches of PutMetricData (AWS API: cloudwatch:PutMetricData). Never throws. */
+export async function publishFleetMetrics(services: readonly FleetServiceVerdict[], options: PublishMetricsOptions): Promise<PublishOutcome> {
+  return putDatapoints(fleetVerdictMetrics(services, options.timestamp), options);
+}
+
+async function putDatapoints(data: MetricDatum[], options: PublishMetricsOptions): Promise<PublishOutcome> {
   const signal = options.signal ?? AbortSignal.timeout(DEFAULT_TIMEOUT_MS);
   try {
     const { PutMetricDataCommand } = await import('@aws-sdk/client-cloudwatch');

@@ -92,8 +92,8 @@ export interface RunReport {
   startedAt: string;
   durationMs: number;
   /**
-   * Counts per status. `inconclusive` is present only when a check ended inconclusive (JSON
-   * `summary.inconclusive`; read it as `?? 0`), so reports of runs without one are unchanged.
+   * Counts per status. Here `inconclusive` is present only when a check ended inconclusive (read
+   * it as `?? 0`); the JSON reporter always writes `summary.inconclusive`, 0 when none was.
    */
   summary: { passed: number; failed: number; errored: number; skipped: number; inconclusive?: number };
   checks: CheckReport[];

@@ -1,8 +1,17 @@
 /** A scenario after loading: every value interpolated, validated and resolved to milliseconds. */
-import type { CheckType, ClientSettings, RetryPolicy } from '../checks/types.js';
+import type { z } from 'zod';
+import type { CheckType, RetryPolicy } from '../checks/types.js';
+import type { ClientPoolSettings } from './clients.js';
 import type { VarValue } from './interpolate.js';
 import type { Masker } from './mask.js';
 import type { SourceLocation } from './result.js';
+import type { scenarioTopSchema } from './schema.js';
+
+/**
+ * The scenario's `publishMetrics:` block, as its schema parses it: `{ namespace }`, the CloudWatch
+ * namespace ScenarioPassed and CheckPassed are put into after the run.
+ */
+export type PublishMetricsSettings = NonNullable<z.infer<typeof scenarioTopSchema>['publishMetrics']>;
 
 export interface PlannedCheck {
   /** Position in the file, 0-based; reports keep this order. */
@@ -26,7 +35,10 @@ export interface Scenario {
   description?: string;
   vars: Record<string, VarValue>;
   secrets: string[];
-  aws: ClientSettings;
+  /** The `aws:` block: region, profile and `rateLimits` (calls per second per AWS API, over the defaults). */
+  aws: ClientPoolSettings;
+  /** The `publishMetrics:` block; `--publish-metrics NAMESPACE` overrides its namespace. */
+  publishMetrics?: PublishMetricsSettings;
   checks: PlannedCheck[];
   /** The scenario's `concurrency:` (most checks at once); RunOptions.concurrency overrides it. */
   concurrency?: number;

@@ -8,6 +8,7 @@ import { afterAll, afterEach, beforeAll, expect, it } from '@jest/globals';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { parseStdoutJson, runCli } from '../support/cli.js';
 import { respond, startHttpServer, type TestHttpServer } from '../support/http-server.js';
 import { useMoto } from '../support/moto.js';
@@ -140,6 +141,40 @@ requireTool('moto', 'gate end-to-end tests')('verify-deployment gate against the
     expect((await rollout.tags())[CONTINUED]).toBeUndefined();
     expect((await rollout.newest()).lifecycleHookDetails![0]!.status).toBe('AWAITING_ACTION');
   }, 30_000);
+
+  it('--publish-metrics puts the run\'s verdict into CloudWatch, then the gate decides as without it', async () => {
+    rollout = await pausedRollout({ pauseHook: 'POST_TEST_TRAFFIC_SHIFT|AWAITING_ACTION' });
+    server.route('/health', respond(500, 'down'));
+    const result = await gate(scenario, '--dry-run', '--publish-metrics', 'Deploy/Gate');
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/gate: would ROLLBACK \(verdict failed\)/);
+    expect(result.stderr).not.toContain('warning');
+    const cloudwatch = new CloudWatchClient({});
+    try {
+      const end = new Date(Date.now() + 60_000);
+      const metric = (name: string, dimensions: Record<string, string>) => ({
+        Metric: { Namespace: 'Deploy/Gate', MetricName: name, Dimensions: Object.entries(dimensions).map(([Name, Value]) => ({ Name, Value })) },
+        Period: 60,
+        Stat: 'Maximum',
+      });
+      const out = await cloudwatch.send(
+        new GetMetricDataCommand({
+          StartTime: new Date(end.getTime() - 600_000),
+          EndTime: end,
+          MetricDataQueries: [
+            { Id: 'scenario', MetricStat: metric('ScenarioPassed', { Scenario: 'hokusai-api gate' }) },
+            { Id: 'health', MetricStat: metric('CheckPassed', { Scenario: 'hokusai-api gate', Check: 'health' }) },
+          ],
+        }),
+      );
+      expect(out.MetricDataResults?.map((r) => [r.Id, r.Values?.[0]])).toEqual([
+        ['scenario', 0],
+        ['health', 0],
+      ]);
+    } finally {
+      cloudwatch.destroy();
+    }
+  }, 60_000);
 
   it('without a scenario: the zero-config chain, judged at the hook stage (--reporter json keeps stdout one JSON document)', async () => {
     // The target revision's deployment runs its 1 task (ext_ecs.py), the old one still beside it.

@@ -56,6 +56,27 @@ describe('parsing: each command gets its own arguments', () => {
     });
   });
 
+  it.each<[string, string[], Record<string, unknown>]>([
+    ['run', ['run', 'a.yaml', '--publish-metrics', 'Deploy/Verify'], { publishMetrics: 'Deploy/Verify' }],
+    ['a fleet run', ['run', '--cluster', 'c', '--all-services', '--publish-metrics', 'Deploy/Verify'], { publishMetrics: 'Deploy/Verify', fleet: expect.objectContaining({ cluster: 'c' }) }],
+    ['a fleet run (--inconclusive)', ['run', '--cluster', 'c', '--all-services', '--inconclusive', 'pass'], { inconclusive: 'pass' }],
+    ['gate', ['gate', '--cluster', 'c', '--service', 's', '--publish-metrics', 'Deploy/Gate'], { command: 'gate', publishMetrics: 'Deploy/Gate' }],
+  ])('%s takes --publish-metrics / --inconclusive', (_what, argv, expected) => {
+    expect(parse(argv).args).toMatchObject(expected);
+  });
+
+  it.each([
+    [['run', '--cluster', 'c', '--all-services', '--publish-metrics', 'AWS/ECS'], /--publish-metrics expects a CloudWatch namespace/],
+    [['gate', '--cluster', 'c', '--service', 's', '--publish-metrics', 'a:b'], /--publish-metrics expects a CloudWatch namespace/],
+    [['run', '--cluster', 'c', '--all-services', '--inconclusive', 'maybe'], /--inconclusive expects fail or pass/],
+  ])('refuses %j', (argv, message) => {
+    expect(usageError(argv).message).toMatch(message);
+  });
+
+  it('gate without --publish-metrics carries no namespace (the scenario key may still publish)', () => {
+    expect(parse(['gate', '--cluster', 'c', '--service', 's']).args).not.toHaveProperty('publishMetrics');
+  });
+
   it('init takes the same target', () => {
     expect(parse(['init', '--cluster', 'c', '--service', 's']).args).toEqual({ target: { cluster: 'c', service: 's', url: undefined, region: undefined } });
   });

@@ -130,8 +130,8 @@ describe('--reporter json', () => {
     expect(report).toMatchObject({ version: 1, scenario: 'cli mixed', status: 'failed' });
     expect(new Date(report.startedAt).toISOString()).toBe(report.startedAt);
     expect(report.durationMs).toEqual(expect.any(Number));
-    expect(report.summary).toEqual({ passed: 1, failed: 1, errored: 0, skipped: 1 });
-    expect(Object.keys(report.summary)).toEqual(['passed', 'failed', 'errored', 'skipped']);
+    expect(report.summary).toEqual({ passed: 1, failed: 1, errored: 0, skipped: 1, inconclusive: 0 });
+    expect(Object.keys(report.summary)).toEqual(['passed', 'failed', 'errored', 'skipped', 'inconclusive']);
 
     expect(report.checks.map((c: { name: string }) => c.name)).toEqual(['healthy', 'broken', 'dependent']);
     expect(report.checks.map((c: { status: string }) => c.status)).toEqual(['passed', 'failed', 'skipped']);

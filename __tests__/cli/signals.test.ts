@@ -65,7 +65,7 @@ describe.each([
     const report = JSON.parse(readFileSync(path.join(tmp, signal, 'report.json'), 'utf8'));
     expect(report.interrupted).toBe(signal);
     expect(report.status).toBe('failed');
-    expect(report.summary).toEqual({ passed: 1, failed: 0, errored: 0, skipped: 2 });
+    expect(report.summary).toEqual({ passed: 1, failed: 0, errored: 0, skipped: 2, inconclusive: 0 });
     const [quick, stuck, never] = report.checks;
     expect(quick).toMatchObject({ name: 'quick', status: 'passed' });
     expect(stuck).toMatchObject({ name: 'stuck', status: 'skipped', attempts: 1, skipReason: 'interrupted' });

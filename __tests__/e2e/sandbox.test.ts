@@ -76,7 +76,7 @@ describeSandbox('the incident scenario against the sandbox', () => {
     const run = await runScenario(sandbox);
     expect(run.code).toBe(0);
     expect(run.report.status).toBe('passed');
-    expect(run.report.summary).toEqual({ passed: 9, failed: 0, errored: 0, skipped: 0 });
+    expect(run.report.summary).toEqual({ passed: 9, failed: 0, errored: 0, skipped: 0, inconclusive: 0 });
     expect(run.report.rootCause).toBeUndefined();
     expect(run.stdout).not.toContain(sandbox.apiKey);
     expect(run.stderr).not.toContain(sandbox.apiKey);
@@ -174,7 +174,7 @@ describeSandbox('the incident scenario against the sandbox', () => {
     const report = JSON.parse(run.stdout) as RunReport;
     expect({ code: run.code, failed: report.checks.filter((c) => c.status !== 'passed').map((c) => c.message) }).toEqual({ code: 0, failed: [] });
     expect(report.file).toBe('discovered:hokusai-development/hokusai-api-development');
-    expect(report.summary).toEqual({ passed: 9, failed: 0, errored: 0, skipped: 0 });
+    expect(report.summary).toEqual({ passed: 9, failed: 0, errored: 0, skipped: 0, inconclusive: 0 });
     // The incident's REDIS_URL still has no scheme after the fix: a warning, never a failure.
     expect(report.checks.find((c) => c.type === 'ecs-task-definition')?.warnings).toEqual([expect.stringContaining('REDIS_URL (container api) has no scheme')]);
   }, 60_000);

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { CloudWatchClient, GetMetricDataCommand, ListMetricsCommand } from '@aws-sdk/client-cloudwatch';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { ECSClient } from '@aws-sdk/client-ecs';
@@ -120,6 +121,68 @@ requireTool('moto', 'fleet integration tests')('a cluster of services against mo
     ]);
     expect(run.code).toBe(1);
   }, 70_000);
+
+  it("holds the whole fleet to the scenario file's aws.rateLimits: one limiter, shared by every service", async () => {
+    const scenario = path.join(dir, 'rate-limited.yaml');
+    writeFileSync(
+      scenario,
+      [
+        'name: stable ${vars.service}',
+        "aws: { rateLimits: { 'Describe*': 1, 'List*': 1 } }",
+        'checks:',
+        '  - name: stable',
+        '    type: ecs-service-stable',
+        '    cluster: ${vars.cluster}',
+        '    service: ${vars.service}',
+        '    retry: { attempts: 1 }',
+        '',
+      ].join('\n'),
+    );
+    const pool = new ClientPool();
+    const clients = new SharedClients(pool, { batchWindowMs: 0 });
+    const started = performance.now();
+    const fleet = await runFleet({ cluster: CLUSTER, services: ['api-orders', 'api-users', 'web-nolb'], scenarioFile: scenario, clients });
+    await clients.destroy();
+    expect(fleet.services.map((s) => s.verdict)).toEqual(['passed', 'passed', 'passed']);
+    expect(pool.rateLimiter.rateOf('DescribeServices')).toBe(1);
+    expect(pool.rateLimiter.rateOf('ListTasks')).toBe(1);
+    // Three services' DescribeServices calls (no batching here) at 1/s with a burst of 1: the
+    // last starts 2 s after the first, where the default 20/s would send them at once.
+    expect(pool.rateLimiter.stats.delayed).toBeGreaterThanOrEqual(2);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(1900);
+  }, 60_000);
+
+  it("--publish-metrics puts each service's verdict (dimension Scenario = the service), as does the file's publishMetrics key", async () => {
+    const scenario = path.join(dir, 'published.yaml');
+    const lines = ['name: stable ${vars.service}', 'checks:', '  - name: stable', '    type: ecs-service-stable', '    cluster: ${vars.cluster}', '    service: ${vars.service}', '    retry: { attempts: 1 }', ''];
+    writeFileSync(scenario, lines.join('\n'));
+    const keyed = path.join(dir, 'published-key.yaml');
+    writeFileSync(keyed, ['publishMetrics: { namespace: Deploy/FleetKey }', ...lines].join('\n'));
+    const select = ['--cluster', CLUSTER, '--all-services', '--service-prefix', 'api-', '--no-color'];
+    const [flagged, fromKey] = [await runCli(['run', scenario, ...select, '--publish-metrics', 'Deploy/Fleet'], { cwd: dir, killAfterMs: 60_000 }), await runCli(['run', keyed, ...select], { cwd: dir, killAfterMs: 60_000 })];
+    expect([flagged.code, fromKey.code]).toEqual([1, 1]);
+    expect(flagged.stderr + fromKey.stderr).not.toContain('warning');
+    const cloudwatch = new CloudWatchClient({});
+    try {
+      const scenarioPassed = async (namespace: string, service: string) => {
+        const end = new Date(Date.now() + 60_000);
+        const stat = { Metric: { Namespace: namespace, MetricName: 'ScenarioPassed', Dimensions: [{ Name: 'Scenario', Value: service }] }, Period: 60, Stat: 'Maximum' };
+        const out = await cloudwatch.send(new GetMetricDataCommand({ StartTime: new Date(end.getTime() - 600_000), EndTime: end, MetricDataQueries: [{ Id: 'm', MetricStat: stat }] }));
+        return out.MetricDataResults?.[0]?.Values?.[0];
+      };
+      for (const namespace of ['Deploy/Fleet', 'Deploy/FleetKey']) {
+        expect([namespace, await scenarioPassed(namespace, 'api-broken'), await scenarioPassed(namespace, 'api-orders'), await scenarioPassed(namespace, 'api-users')]).toEqual([namespace, 0, 1, 1]);
+      }
+      const listed = await cloudwatch.send(new ListMetricsCommand({ Namespace: 'Deploy/Fleet', MetricName: 'CheckPassed' }));
+      expect((listed.Metrics ?? []).map((m) => (m.Dimensions ?? []).map((d) => `${d.Name}=${d.Value}`).sort().join(' ')).sort()).toEqual([
+        'Check=stable Scenario=api-broken',
+        'Check=stable Scenario=api-orders',
+        'Check=stable Scenario=api-users',
+      ]);
+    } finally {
+      cloudwatch.destroy();
+    }
+  }, 130_000);
 
   it('refuses an invalid scenario file once, with its problems, before any service runs (exit 2)', async () => {
     const scenario = path.join(dir, 'invalid.yaml');

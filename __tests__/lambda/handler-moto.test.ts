@@ -5,6 +5,7 @@
  * the reason — never SUCCEEDED on a task definition it could not see.
  */
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
+import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { CreateClusterCommand, CreateServiceCommand, ECSClient, RegisterTaskDefinitionCommand } from '@aws-sdk/client-ecs';
 import { createHandler, type EcsHookResponse, type RunResponse } from '../../runner/lambda/handler.js';
 import { useMoto } from '../support/moto.js';
@@ -12,12 +13,25 @@ import { requireTool } from '../support/tools.js';
 import { sampleEvent } from './fixtures.js';
 import { TASK_DEFINITION, bundleDir, fakeContext, logCapture } from './support.js';
 
+/** A gate on a metric nobody published: no datapoints, so the check ends inconclusive. */
+const NO_DATA_SCENARIO = `name: hokusai-api metrics
+publishMetrics: { namespace: Deploy/Lambda }
+checks:
+  - name: latency
+    type: cloudwatch-metric
+    namespace: Hokusai/Nothing
+    metric: Latency
+    stat: Maximum
+    retry: { attempts: 1 }
+    expect: { max: 1 }
+`;
+
 requireTool('moto', 'Lambda handler against moto')('Lambda handler against moto', () => {
   useMoto();
   let bundle: { root: string; remove: () => void };
 
   beforeAll(async () => {
-    bundle = bundleDir({});
+    bundle = bundleDir({ 'scenarios/no-data.yaml': NO_DATA_SCENARIO });
     const ecs = new ECSClient({ region: 'us-east-1' });
     await ecs.send(new CreateClusterCommand({ clusterName: 'hokusai' }));
     await ecs.send(new RegisterTaskDefinitionCommand({ family: 'hokusai-api', containerDefinitions: [{ name: 'api', image: 'api:152', memory: 512 }] }));
@@ -47,6 +61,42 @@ requireTool('moto', 'Lambda handler against moto')('Lambda handler against moto'
     expect(['SUCCEEDED', 'FAILED', 'IN_PROGRESS']).toContain(response.hookStatus);
     expect(logs.entries()[0]).toMatchObject({ scenarioSource: 'discovery', taskDefinition: TASK_DEFINITION });
   });
+
+  it("an inconclusive check (no datapoints) answers FAILED, and the scenario's publishMetrics puts the verdict", async () => {
+    const logs = logCapture();
+    const handler = createHandler({ bundleRoot: bundle.root, env: process.env, log: logs.log, marginMs: 100, resolveTaskDefinition: async () => TASK_DEFINITION });
+    const event = sampleEvent('ecs-hook-post-test-traffic-shift');
+    event.hookDetails = { scenario: 'scenarios/no-data.yaml' };
+    expect(await handler(event, fakeContext(20_000))).toEqual({ hookStatus: 'FAILED' });
+    const entry = logs.entries()[0]!;
+    expect(entry).toMatchObject({ verdict: 'inconclusive', hookStatus: 'FAILED', summary: { inconclusive: 1, failed: 0, errored: 0 }, metricsPublished: 'Deploy/Lambda' });
+    expect(entry.report.checks[0]).toMatchObject({ name: 'latency', status: 'inconclusive' });
+    const cloudwatch = new CloudWatchClient({ region: 'us-east-1' });
+    try {
+      const end = new Date(Date.now() + 60_000);
+      const stat = (name: string, dimensions: [string, string][]) => ({
+        Metric: { Namespace: 'Deploy/Lambda', MetricName: name, Dimensions: dimensions.map(([Name, Value]) => ({ Name, Value })) },
+        Period: 60,
+        Stat: 'Maximum',
+      });
+      const out = await cloudwatch.send(
+        new GetMetricDataCommand({
+          StartTime: new Date(end.getTime() - 600_000),
+          EndTime: end,
+          MetricDataQueries: [
+            { Id: 'scenario', MetricStat: stat('ScenarioPassed', [['Scenario', 'hokusai-api metrics']]) },
+            { Id: 'latency', MetricStat: stat('CheckPassed', [['Scenario', 'hokusai-api metrics'], ['Check', 'latency']]) },
+          ],
+        }),
+      );
+      expect(out.MetricDataResults?.map((r) => [r.Id, r.Values?.[0]])).toEqual([
+        ['scenario', 0],
+        ['latency', 0],
+      ]);
+    } finally {
+      cloudwatch.destroy();
+    }
+  }, 30_000);
 
   it('discovery of a service that does not exist: the reason, not a crash', async () => {
     const logs = logCapture();

@@ -11,6 +11,7 @@ import { startHttpServer, type TestHttpServer } from '../support/http-server.js'
 import { TARGET_REVISION, sampleEvent } from './fixtures.js';
 import { TASK_DEFINITION, bundleDir, fakeContext, logCapture } from './support.js';
 import { HOOK_EVENT_FIXTURES } from '../support/hook-events.js';
+import { freePort } from '../support/ports.js';
 
 let server: TestHttpServer;
 let bundle: { root: string; remove: () => void };
@@ -59,6 +60,7 @@ checks:
     type: http
     url: ${url}/ok?for=\${vars.cluster}/\${vars.service}&region=\${vars.region}&token=\${env.API_TOKEN}
 `,
+    'scenarios/published.yaml': `name: published\naws: { region: us-east-1 }\npublishMetrics: { namespace: Deploy/Lambda }\nchecks:\n  - name: health\n    type: http\n    url: ${url}/ok\n`,
     'scenarios/service-broken.yaml': `name: service-broken\nchecks:\n  - name: health\n    type: http\n    url: ${url}/denied?for=\${vars.service}\n`,
   });
   symlinkSync('/etc/hostname', path.join(bundle.root, 'scenarios', 'escape.yaml'));
@@ -159,6 +161,25 @@ describe('ECS lifecycle hooks', () => {
     const late = await timed(hookEvent('ecs-hook-post-test-traffic-shift', first.hookDetails), fakeContext(60_000));
     expect(late).toEqual({ hookStatus: 'FAILED' });
     expect(logs.entries()[1]).toMatchObject({ hookStatus: 'FAILED', budget: '39s', reason: expect.stringMatching(/budget of 39s is spent.*2 invocations/) });
+  });
+
+  it("publishMetrics that cannot reach CloudWatch: logged as metricsError, the hook's answer unchanged", async () => {
+    const saved = { endpoint: process.env.AWS_ENDPOINT_URL, attempts: process.env.AWS_MAX_ATTEMPTS };
+    process.env.AWS_ENDPOINT_URL = `http://127.0.0.1:${await freePort()}`;
+    process.env.AWS_MAX_ATTEMPTS = '1';
+    try {
+      const { handler, logs } = handlerWith();
+      expect(await handler(hookEvent('ecs-hook-post-test-traffic-shift', { scenario: 'scenarios/published.yaml' }), fakeContext(20_000))).toEqual({ hookStatus: 'SUCCEEDED' });
+      const entry = logs.entries()[0]!;
+      expect(entry).toMatchObject({ verdict: 'passed', hookStatus: 'SUCCEEDED' });
+      expect(entry.metricsError).toMatch(/^the verdict was not published to CloudWatch namespace Deploy\/Lambda: .*cloudwatch:PutMetricData/);
+      expect(entry).not.toHaveProperty('metricsPublished');
+    } finally {
+      for (const [name, value] of [['AWS_ENDPOINT_URL', saved.endpoint], ['AWS_MAX_ATTEMPTS', saved.attempts]] as const) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
+    }
   });
 
   it('state of another service deployment in hookDetails is ignored (a fresh start)', async () => {

@@ -12,7 +12,7 @@ describe('verdictOf / hookStatusOf: only passed opens the gate', () => {
     ['failed', { failed: 1 }, 'failed', 'FAILED'],
     ['failed', { errored: 1 }, 'errored', 'FAILED'],
     ['failed', { failed: 1, errored: 1 }, 'failed', 'FAILED'],
-    // issue #11: an `inconclusive` check status and summary count are coming; no evidence never passes.
+    // An inconclusive check (issue #11: no evidence) never passes.
     ['passed', { inconclusive: 1 }, 'inconclusive', 'FAILED'],
     ['inconclusive', { inconclusive: 2 }, 'inconclusive', 'FAILED'],
     ['failed', { inconclusive: 1, failed: 1 }, 'failed', 'FAILED'],

@@ -64,7 +64,9 @@ export const realClock: Clock = {
  * is spaced 1/rate apart: any one-second window sees at most rate + burst calls.
  */
 export class RateLimiter {
-  private readonly limits: RateLimits;
+  private limits: RateLimits;
+  /** The rates a scenario set through adopt(), by name. */
+  private readonly adopted = new Map<string, number>();
   /** When the next call of each bucket may start (clock ms). */
   private readonly next = new Map<string, number>();
   /** Calls made to wait, and the total wait (ms), for reports and the bench. */
@@ -72,6 +74,22 @@ export class RateLimiter {
 
   constructor(overrides: RateLimits = {}, private readonly clock: Clock = realClock) {
     this.limits = { ...DEFAULT_RATE_LIMITS, ...overrides };
+  }
+
+  /**
+   * Applies a scenario's `aws.rateLimits` to a limiter that was created before it loaded (a fleet
+   * run's, shared by every service): each entry replaces the default, and when scenarios ask
+   * different rates for one name the lowest stands, so no scenario's budget is exceeded. Calls
+   * already waiting keep their slot; the next ones are spaced at the new rate.
+   */
+  adopt(overrides: RateLimits = {}): void {
+    const changed: Record<string, number> = {};
+    for (const [name, rate] of Object.entries(overrides)) {
+      const lowest = Math.min(rate, this.adopted.get(name) ?? Infinity);
+      this.adopted.set(name, lowest);
+      changed[name] = lowest;
+    }
+    if (Object.keys(changed).length > 0) this.limits = { ...this.limits, ...changed };
   }
 
   /** Calls per second allowed for `operation`: its own entry, else the longest matching prefix, else `*`. */

@@ -14,7 +14,8 @@
  * twice (never one older than `maxAgeMs`). Each caller gets its own copy of an answer.
  */
 import type { ClientFactory, ClientProvider, ClientSettings } from '../../checks/types.js';
-import { ClientPool } from '../clients.js';
+import type { RateLimiter } from '../../checks/support/rate-limit.js';
+import { ClientPool, type ClientPoolSettings } from '../clients.js';
 
 export interface SharedClientsOptions {
   /** How long an answer is reused, ms, counted from when its call was sent (default DEFAULT_MAX_AGE_MS; 0 turns reuse off). */
@@ -126,7 +127,7 @@ export class SharedClients implements ClientProvider {
 
   /** `pool`: where the real clients come from (default a new ClientPool, destroyed with this). */
   constructor(
-    private readonly pool: ClientProvider & { destroy?(): Promise<void> } = new ClientPool(),
+    private readonly pool: ClientProvider & { destroy?(): Promise<void>; rateLimiter?: RateLimiter } = new ClientPool(),
     options: SharedClientsOptions = {},
   ) {
     this.maxAgeMs = options.maxAgeMs ?? DEFAULT_MAX_AGE_MS;
@@ -137,8 +138,13 @@ export class SharedClients implements ClientProvider {
     return this.wrap(await this.pool.get(factory, overrides));
   }
 
-  /** A provider for one scenario: its `aws:` region and profile are the defaults, over these shared clients. */
-  scoped(defaults: ClientSettings): ClientProvider {
+  /**
+   * A provider for one scenario: its `aws:` region and profile are the defaults, over these shared
+   * clients; its `aws.rateLimits` are adopted by the pool's one rate limiter (RateLimiter.adopt),
+   * which every service of the fleet draws from.
+   */
+  scoped(defaults: ClientPoolSettings): ClientProvider {
+    if (defaults.rateLimits) this.pool.rateLimiter?.adopt(defaults.rateLimits);
     return {
       get: <T>(factory: ClientFactory<T>, overrides: ClientSettings = {}) =>
         this.get(factory, { region: overrides.region ?? defaults.region, profile: overrides.profile ?? defaults.profile }),

@@ -10,6 +10,7 @@
  */
 import { ClientPool } from '../clients.js';
 import { formatDuration } from '../duration.js';
+import { publishVerdictMetrics } from '../publish-metrics.js';
 import type { RunReport } from '../result.js';
 import { runScenario } from '../run.js';
 import type { Scenario } from '../scenario.js';
@@ -140,6 +141,29 @@ async function runBounded(inv: Invocation, scenario: Scenario, budgetLeftMs: num
   }
 }
 
+/** Time a publish may take: half of what is left of the invocation, between 0.5 s and 15 s. */
+function publishTimeoutMs(inv: Invocation): number {
+  return Math.min(15_000, Math.max(500, Math.floor(remainingMs(inv.context) / 2)));
+}
+
+/**
+ * Puts the final verdict into CloudWatch when the scenario has `publishMetrics:` (as `run` does:
+ * ScenarioPassed, CheckPassed; cloudwatch:PutMetricData), with the scenario's `aws:` settings.
+ * Logs `metricsPublished` (the namespace) or `metricsError`; never changes the hook's answer.
+ */
+async function publishVerdict(inv: Invocation, scenario: Scenario, report: Pick<RunReport, 'scenario' | 'status' | 'checks'>): Promise<void> {
+  const namespace = scenario.publishMetrics?.namespace;
+  if (!namespace) return;
+  const clients = new ClientPool(scenario.aws);
+  try {
+    const outcome = await publishVerdictMetrics(report, { namespace, clients, signal: AbortSignal.timeout(publishTimeoutMs(inv)) });
+    if (outcome.ok) inv.log.metricsPublished = namespace;
+    else inv.log.metricsError = `the verdict was not published to CloudWatch namespace ${namespace}: ${outcome.reason}`;
+  } finally {
+    await clients.destroy();
+  }
+}
+
 function recordRun(inv: Invocation, report: RunReport, verdict: Verdict, budgetMs: number): void {
   Object.assign(inv.log, { verdict, scenario: report.scenario, file: report.file, budget: formatDuration(budgetMs), summary: report.summary, report: reportForLog(report) });
   if (report.rootCause) inv.log.rootCause = report.rootCause.reason;
@@ -176,6 +200,7 @@ async function lifecycleHook(inv: Invocation, event: EcsLifecycleHookEvent): Pro
   const budgetLeft = budgetMs - (now - firstInvokedAt);
   if (budgetLeft <= 0) {
     Object.assign(inv.log, { hookStatus: 'FAILED', verdict: 'failed', budget: formatDuration(budgetMs), reason: `the scenario's budget of ${formatDuration(budgetMs)} is spent (first invocation ${new Date(firstInvokedAt).toISOString()}, ${invocations} invocations) and not every check has passed` });
+    await publishVerdict(inv, scenario, { scenario: scenario.name, status: 'failed', checks: [] });
     return { hookStatus: 'FAILED' };
   }
   const only = passedBefore.length > 0 ? scenario.checks.map((c) => c.name).filter((name) => !passedBefore.includes(name)) : undefined;
@@ -197,6 +222,7 @@ async function lifecycleHook(inv: Invocation, event: EcsLifecycleHookEvent): Pro
   const hookStatus = hookStatusOf(verdict);
   recordRun(inv, final, verdict, budgetMs);
   inv.log.hookStatus = hookStatus;
+  await publishVerdict(inv, scenario, final);
   return { hookStatus };
 }
 
@@ -213,6 +239,7 @@ async function runToVerdict(inv: Invocation, request: ScenarioRequest): Promise<
   const { report, outOfTime } = await runBounded(inv, scenario, budgetMs);
   const verdict = verdictOf(report);
   recordRun(inv, report, verdict, budgetMs);
+  await publishVerdict(inv, scenario, report);
   if (outOfTime) inv.log.reason = `the invocation ran out of time before every check ended (the scenario's budget is ${formatDuration(budgetMs)}): raise the function's timeout`;
   return { verdict, report };
 }

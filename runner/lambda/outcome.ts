@@ -3,7 +3,7 @@ import type { RunReport } from '../result.js';
 
 /**
  * The verdict of a run, as the fleet and action outputs name it. Only `passed` opens a gate:
- * `failed`, `errored`, `inconclusive` (no evidence, coming with issue #11) all answer FAILED.
+ * `failed`, `errored`, `inconclusive` (no evidence: no datapoints, an alarm in INSUFFICIENT_DATA) all answer FAILED.
  * `ignored`: the event asked for no run (an in-progress deployment event).
  */
 export type Verdict = 'passed' | 'failed' | 'errored' | 'inconclusive' | 'ignored';

@@ -59,8 +59,8 @@ function runDocument(report: RunReport) {
     status: report.status,
     startedAt: report.startedAt,
     durationMs: report.durationMs,
-    // `inconclusive` only when a check was (an extension after the contract's four counts).
-    summary: { passed, failed, errored, skipped, inconclusive },
+    // `inconclusive` always, 0 when no check was (an extension after the contract's four counts).
+    summary: { passed, failed, errored, skipped, inconclusive: inconclusive ?? 0 },
     checks: report.checks.map(checkDocument),
     // extensions
     file: report.file,

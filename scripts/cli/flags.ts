@@ -8,6 +8,23 @@ export const VAR_HELP: { readonly var: FlagHelp } = {
   var: { arg: 'key=value', text: 'override a `vars:` entry of the scenario (repeatable)' },
 };
 
+/** `--publish-metrics NAMESPACE`: put the verdict into CloudWatch after the run (run, gate). */
+export const PUBLISH_METRICS_FLAG = { 'publish-metrics': { type: 'string' } } as const;
+export const PUBLISH_METRICS_HELP: { readonly 'publish-metrics': FlagHelp } = {
+  'publish-metrics': {
+    arg: 'NAMESPACE',
+    text: "after the run, put ScenarioPassed (1/0) and CheckPassed per check (dimensions Scenario, Check) into that CloudWatch namespace (overrides the scenario's publishMetrics)",
+  },
+};
+
+/** The --publish-metrics namespace, checked as CloudWatch takes it; undefined when not given. Throws UsageError. */
+export function publishNamespace(value: string | undefined): string | undefined {
+  if (value !== undefined && !/^(?!AWS\/)[^:]{1,255}$/.test(value)) {
+    throw new UsageError(`--publish-metrics expects a CloudWatch namespace (1-255 characters, no ":", not starting with "AWS/"), got "${value}"`);
+  }
+  return value;
+}
+
 /** `--cluster C --service S [--url BASE] [--region R]`: discover the service (run, init). */
 export const TARGET_FLAGS = {
   cluster: { type: 'string' },

@@ -1,5 +1,5 @@
 /** `verify-deployment run --cluster C --all-services`: every selected service of a cluster, one process, one report. */
-import type { FleetServiceResult } from '../../runner/index.js';
+import type { FleetReport, FleetServiceResult, Scenario } from '../../runner/index.js';
 import { EXIT } from './exit-codes.js';
 import { describeSelection, type FleetSelection } from './fleet-flags.js';
 import { writeFleetReports } from './fleet-outputs.js';
@@ -26,13 +26,12 @@ async function selectedServices(selection: FleetSelection, fleet: FleetLibrary, 
 /**
  * A scenario file is checked once (with the first service's vars) before any service runs: a
  * mistake in it is a usage error with every problem, not N errored services. Returns the exit
- * code to stop with, or undefined to go on.
+ * code to stop with, else the scenario as loaded for that service (undefined without a file).
  */
-async function checkScenarioFile(args: RunArgs, selection: FleetSelection, service: string, lib: Library, streams: Streams): Promise<number | undefined> {
+async function checkScenarioFile(args: RunArgs, selection: FleetSelection, service: string, lib: Library, streams: Streams): Promise<number | Scenario | undefined> {
   if (!args.file) return undefined;
   try {
-    await lib.loadScenario(args.file, { checkTypes: lib.checkTypes, vars: args.vars, optionalVars: { cluster: selection.cluster, service }, env: streams.env });
-    return undefined;
+    return await lib.loadScenario(args.file, { checkTypes: lib.checkTypes, vars: args.vars, optionalVars: { cluster: selection.cluster, service }, env: streams.env });
   } catch (error) {
     if (!(error instanceof lib.ScenarioError)) throw error;
     for (const problem of error.problems) streams.stderr.write(`${lib.formatProblem(problem)}\n`);
@@ -51,6 +50,26 @@ function progressLine(result: FleetServiceResult, lib: Library, color: boolean):
 }
 
 /**
+ * Puts each service's verdict into CloudWatch when --publish-metrics or the scenario file's
+ * `publishMetrics` asks (runner/publish-metrics.ts: dimension Scenario = the service's name), with
+ * the file's `aws:` settings. Not after an interruption (the verdicts are not the services' own).
+ * A publish that fails is a warning: the exit code stays the fleet's verdict.
+ */
+async function publishFleet(args: RunArgs, selection: FleetSelection, scenario: Scenario | undefined, fleet: FleetReport, stderr: Streams['stderr']): Promise<void> {
+  const namespace = args.publishMetrics ?? scenario?.publishMetrics?.namespace;
+  if (!namespace) return;
+  const [{ publishFleetMetrics }, { ClientPool }] = await Promise.all([import('../../runner/publish-metrics.js'), import('../../runner/clients.js')]);
+  const clients = new ClientPool({ ...scenario?.aws, region: selection.region ?? scenario?.aws.region });
+  try {
+    const outcome = await publishFleetMetrics(fleet.services, { namespace, clients });
+    const mask = (text: string) => scenario?.masker.mask(text) ?? text;
+    if (!outcome.ok) stderr.write(`verify-deployment: warning: the verdicts were not published to CloudWatch namespace ${mask(namespace)}: ${mask(outcome.reason)} (the exit code is unchanged)\n`);
+  } finally {
+    await clients.destroy();
+  }
+}
+
+/**
  * Lists the cluster's services, selects them, verifies each (its discovered chain or `args.file`)
  * `args.concurrency` at a time through shared AWS clients, and reports the fleet.
  * Exit codes: 0 every service passed; 1 one did not, or a report could not be written; 2 usage
@@ -61,8 +80,8 @@ export async function runFleetCommand(args: RunArgs, selection: FleetSelection, 
   const [lib, fleetLib] = await Promise.all([import('../../runner/index.js'), import('../../runner/index.js').then((lib) => lib.fleet)]);
   const plan = planRun(args, lib);
   const services = await selectedServices(selection, fleetLib, streams.stderr, io.signal);
-  const invalid = await checkScenarioFile(args, selection, services[0]!, lib, streams);
-  if (invalid !== undefined) return invalid;
+  const scenario = await checkScenarioFile(args, selection, services[0]!, lib, streams);
+  if (typeof scenario === 'number') return scenario;
   const refused = await prepareOutputs(args, streams.stderr);
   const color = lib.shouldUseColor({ env: streams.env, isTTY: Boolean(streams.stderr.isTTY), flag: args.color });
   const inFlight = Math.min(args.concurrency ?? fleetLib.DEFAULT_FLEET_CONCURRENCY, services.length);
@@ -78,11 +97,13 @@ export async function runFleetCommand(args: RunArgs, selection: FleetSelection, 
     failFast: args.failFast,
     timeoutMs: plan.timeoutMs,
     signal: io.signal,
+    ...(args.inconclusive ? { inconclusive: args.inconclusive } : {}),
     onServiceEnd: (result) => streams.stderr.write(progressLine(result, lib, color)),
   });
   const failures = await writeFleetReports({ stdoutReporters: plan.stdoutReporters, outs: args.outs, color: args.color }, fleet, refused, streams);
   for (const failure of failures) streams.stderr.write(`verify-deployment: ${failure}\n`);
   const reason: unknown = io.signal?.aborted ? io.signal.reason : undefined;
   if (reason === 'SIGINT' || reason === 'SIGTERM') return EXIT[reason];
+  await publishFleet(args, selection, scenario, fleet, streams.stderr);
   return fleet.status === 'passed' && failures.length === 0 ? EXIT.passed : EXIT.failed;
 }

@@ -35,6 +35,8 @@ export interface GateArgs {
   reporters: string[];
   outs: { reporter: string; path: string }[];
   timeout?: string;
+  /** `--publish-metrics NAMESPACE`: the run's verdict into CloudWatch (overrides the scenario's `publishMetrics`). */
+  publishMetrics?: string;
   color?: boolean;
   verbose?: boolean;
 }
@@ -63,6 +65,7 @@ function runArgsOf(args: GateArgs): RunArgs {
     concurrency: 1,
     color: args.color,
     verbose: args.verbose,
+    ...(args.publishMetrics !== undefined ? { publishMetrics: args.publishMetrics } : {}),
   };
 }
 

@@ -196,7 +196,7 @@ export async function prepareOutputs(args: RunArgs, stderr: Streams['stderr']): 
  * blocks (nor passes) a rollout because CloudWatch was unreachable; the alarm then sees no datapoint.
  */
 async function publishMetrics(args: RunArgs, scenario: Scenario, report: RunReport, stderr: Streams['stderr']): Promise<void> {
-  const namespace = args.publishMetrics ?? (scenario as { publishMetrics?: { namespace: string } }).publishMetrics?.namespace;
+  const namespace = args.publishMetrics ?? scenario.publishMetrics?.namespace;
   if (!namespace || report.interrupted === 'SIGINT' || report.interrupted === 'SIGTERM') return;
   const [{ publishVerdictMetrics }, { ClientPool }] = await Promise.all([import('../../runner/publish-metrics.js'), import('../../runner/clients.js')]);
   const clients = new ClientPool(scenario.aws);

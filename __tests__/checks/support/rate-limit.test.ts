@@ -102,6 +102,27 @@ describe('RateLimiter', () => {
     expect(burstOf(rate)).toBe(burst);
   });
 
+  it.each<[string, Record<string, number>[], Record<string, number>]>([
+    ['one scenario replaces the defaults', [{ FilterLogEvents: 2, 'Describe*': 4 }], { FilterLogEvents: 2, DescribeServices: 4, GetMetricData: 50 }],
+    ['a scenario may raise a default', [{ FilterLogEvents: 100 }], { FilterLogEvents: 100, StartQuery: 10 }],
+    ['the same overrides twice (one file for every service) change nothing more', [{ FilterLogEvents: 2 }, { FilterLogEvents: 2 }], { FilterLogEvents: 2 }],
+    ['scenarios that disagree: the lowest rate stands, whatever the order', [{ FilterLogEvents: 3 }, { FilterLogEvents: 1 }, { FilterLogEvents: 8 }], { FilterLogEvents: 1 }],
+    ['no overrides: the defaults', [{}], { FilterLogEvents: 5, '*': 10 }],
+  ])('adopt(): %s', (_label, adopted, expected) => {
+    const limiter = new RateLimiter();
+    for (const overrides of adopted) limiter.adopt(overrides);
+    for (const [operation, rate] of Object.entries(expected)) expect(limiter.rateOf(operation === '*' ? 'PutMetricData' : operation)).toBe(rate);
+  });
+
+  it('adopt() spaces the next calls at the new rate', async () => {
+    const clock = fakeClock();
+    const limiter = new RateLimiter({}, clock);
+    limiter.adopt({ FilterLogEvents: 1 });
+    await limiter.take('FilterLogEvents', 'us-east-1');
+    void limiter.take('FilterLogEvents', 'us-east-1');
+    expect(clock.waits).toEqual([1000]);
+  });
+
   it('lets a burst of a fifth of a second through at once, then spaces the rest (20/s: 4 at once, then 50 ms apart)', async () => {
     const clock = fakeClock();
     const limiter = new RateLimiter({}, clock);
@@ -139,6 +160,27 @@ describe('limitRate and the pool', () => {
       const b = await shared.scoped({ region: 'us-east-1', profile: 'other' }).get(logsClient);
       await Promise.all([a.send(new FilterLogEventsCommand({ logGroupName: 'a' })), b.send(new FilterLogEventsCommand({ logGroupName: 'b' }))]);
       expect(pool.rateLimiter.stats).toMatchObject({ calls: 2, delayed: 1 });
+    } finally {
+      mock.restore();
+      await shared.destroy();
+    }
+  });
+
+  it("a fleet run applies the scenario's aws.rateLimits to its one shared limiter (scoped)", async () => {
+    const pool = new ClientPool({ region: 'us-east-1' });
+    const shared = new SharedClients(pool);
+    const mock = mockClient(CloudWatchLogsClient);
+    mock.on(FilterLogEventsCommand).resolves({ events: [] });
+    try {
+      expect(pool.rateLimiter.rateOf('FilterLogEvents')).toBe(5);
+      const a = await shared.scoped({ region: 'us-east-1', rateLimits: { FilterLogEvents: 2 } }).get(logsClient);
+      const b = await shared.scoped({ region: 'us-east-1', rateLimits: { FilterLogEvents: 2 } }).get(logsClient);
+      expect(pool.rateLimiter.rateOf('FilterLogEvents')).toBe(2);
+      const started = performance.now();
+      await Promise.all([a, b, a].map((client, i) => client.send(new FilterLogEventsCommand({ logGroupName: `g${i}` }))));
+      // 2/s with a burst of 1: the third call starts 1 s after the first (5/s would take 400 ms).
+      expect(performance.now() - started).toBeGreaterThanOrEqual(950);
+      expect(pool.rateLimiter.stats).toMatchObject({ calls: 3, delayed: 2 });
     } finally {
       mock.restore();
       await shared.destroy();

@@ -23,7 +23,7 @@ describe('json reporter', () => {
   it('puts the contract fields first, in contract order, then the extensions', () => {
     const document = parse(withRootCause);
     expect(Object.keys(document)).toEqual([...RUN_CONTRACT, 'file', 'rootCause']);
-    expect(Object.keys(document.summary)).toEqual(['passed', 'failed', 'errored', 'skipped']);
+    expect(Object.keys(document.summary)).toEqual(['passed', 'failed', 'errored', 'skipped', 'inconclusive']);
     const failed = document.checks.find((check: any) => check.name === 'redis ingress');
     expect(Object.keys(failed)).toEqual([...CHECK_CONTRACT, 'flaky', 'description', 'location', 'fix', 'nextSteps']);
     expect(Object.keys(failed.observations[0])).toEqual(['what', 'expected', 'actual', 'ok']);
@@ -61,10 +61,20 @@ describe('json reporter', () => {
     expect(parse(mixed).rootCause).toMatchObject({ check: 'targets healthy', otherCauses: [], explanations: [], independent: false });
   });
 
+  it.each(Object.entries(sampleReports))('%s: summary.inconclusive is always written, 0 when no check was', (_name, report) => {
+    const expected = report.checks.filter((check) => check.status === 'inconclusive').length;
+    expect(parse(report).summary.inconclusive).toBe(expected);
+  });
+
+  it('writes summary.inconclusive as 0 for a report built without the count (a library caller, an old report)', () => {
+    const { inconclusive: _dropped, ...fourCounts } = allPassed.summary;
+    expect(parse({ ...allPassed, summary: fourCounts }).summary).toEqual({ ...fourCounts, inconclusive: 0 });
+  });
+
   it('carries the interruption and the summary counts', () => {
     const document = parse(interrupted);
     expect(document.interrupted).toBe('SIGINT');
-    expect(document.summary).toEqual({ passed: 1, failed: 0, errored: 0, skipped: 2 });
+    expect(document.summary).toEqual({ passed: 1, failed: 0, errored: 0, skipped: 2, inconclusive: 0 });
     expect(document.checks.map((check: any) => check.skip)).toEqual([undefined, { reason: 'interrupted' }, { reason: 'interrupted' }]);
     expect(document.status).toBe('failed');
   });

@@ -1,6 +1,6 @@
 /** `verify-deployment gate`: verify a rollout paused at a PAUSE lifecycle hook and continue it or roll it back. */
 import { defineCommand } from '../command.js';
-import { keyValue, serviceTarget, varsOf, TARGET_FLAGS, TARGET_HELP, VAR_FLAG, VAR_HELP } from '../flags.js';
+import { keyValue, publishNamespace, serviceTarget, varsOf, PUBLISH_METRICS_FLAG, PUBLISH_METRICS_HELP, TARGET_FLAGS, TARGET_HELP, VAR_FLAG, VAR_HELP } from '../flags.js';
 import type { GateArgs } from '../gate-command.js';
 import { UsageError } from '../usage-error.js';
 
@@ -13,7 +13,7 @@ export const gate = defineCommand({
         'gate --cluster C --service S [<scenario.yaml>] [--stage STAGE] [--wait DURATION]',
         '[--interval DURATION] [--dry-run] [--var key=value]... [--reporter NAME]...',
         '[--out NAME=PATH]... [--timeout DURATION] [--url BASE] [--region R]',
-        '[--verbose] [--color | --no-color]',
+        '[--publish-metrics NAMESPACE] [--verbose] [--color | --no-color]',
       ],
     },
   ],
@@ -27,6 +27,7 @@ export const gate = defineCommand({
     reporter: { type: 'string', multiple: true, short: 'r' },
     out: { type: 'string', multiple: true, short: 'o' },
     timeout: { type: 'string' },
+    ...PUBLISH_METRICS_FLAG,
     verbose: { type: 'boolean' },
     color: { type: 'boolean' },
     'no-color': { type: 'boolean' },
@@ -41,6 +42,7 @@ export const gate = defineCommand({
     reporter: { arg: 'NAME', text: 'write that reporter to stdout: pretty (default), json, junit, github (repeatable)' },
     out: { arg: 'NAME=PATH', text: 'write that reporter to a file (repeatable; directories are created)' },
     timeout: { arg: 'DURATION', text: "bound the run (default: until 30s before the hook's timeout)" },
+    ...PUBLISH_METRICS_HELP,
     verbose: { text: "show the checks' debug lines on stderr" },
     color: { text: 'colour the output even when it is not a terminal' },
     'no-color': { text: 'never colour the output (NO_COLOR is respected too)' },
@@ -53,6 +55,8 @@ the zero-config chain judged at the hook's stage — with the vars cluster, serv
 calls ecs:ContinueServiceDeployment: CONTINUE when every check passed, ROLLBACK on anything else
 (failed, errored, inconclusive). The decision line follows the report (on stderr when stdout
 carries a json or junit report). See docs/gate.md for the checks that belong in a gate scenario.
+--publish-metrics (or the scenario's publishMetrics) puts the verdict into CloudWatch after the
+run, as run does (cloudwatch:PutMetricData); a failed publish is a warning.
 
 Exit codes: 0 continued; 1 rolled back (or the gate could not look for the hook or act on it:
 the hook then keeps waiting until its timeout action); 2 usage or invalid scenario (nothing
@@ -78,6 +82,7 @@ called); 3 no hook awaiting action within --wait; 130/143 interrupted (nothing c
         return { reporter, path };
       }),
       timeout: values.timeout,
+      ...(values['publish-metrics'] !== undefined ? { publishMetrics: publishNamespace(values['publish-metrics']) } : {}),
       color: values['no-color'] ? false : values.color,
       verbose: values.verbose ?? false,
     };

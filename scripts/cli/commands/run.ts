@@ -1,7 +1,7 @@
 /** `verify-deployment run`: run a scenario's checks (or a discovered service's standard chain) and report. */
 import { defineCommand, type FlagValues } from '../command.js';
 import { fleetSelection, SELECTION_FLAGS, SELECTION_HELP } from '../fleet-flags.js';
-import { keyValue, serviceTarget, varsOf, TARGET_FLAGS, TARGET_HELP, VAR_FLAG, VAR_HELP } from '../flags.js';
+import { keyValue, publishNamespace, serviceTarget, varsOf, PUBLISH_METRICS_FLAG, PUBLISH_METRICS_HELP, TARGET_FLAGS, TARGET_HELP, VAR_FLAG, VAR_HELP } from '../flags.js';
 import type { RunArgs } from '../run-command.js';
 import { UsageError } from '../usage-error.js';
 
@@ -21,7 +21,7 @@ const RUN_FLAGS = {
   watch: { type: 'boolean' },
   interval: { type: 'string' },
   inconclusive: { type: 'string' },
-  'publish-metrics': { type: 'string' },
+  ...PUBLISH_METRICS_FLAG,
   verbose: { type: 'boolean' },
   color: { type: 'boolean' },
   'no-color': { type: 'boolean' },
@@ -58,11 +58,23 @@ function commonRunArgs(values: RunValues, defaultConcurrency: number | undefined
   };
 }
 
+/** --inconclusive and --publish-metrics, checked: what a single run and a fleet run take alike. Throws UsageError. */
+function verdictArgs(values: RunValues): Pick<RunArgs, 'inconclusive' | 'publishMetrics'> {
+  if (values.inconclusive !== undefined && values.inconclusive !== 'pass' && values.inconclusive !== 'fail') {
+    throw new UsageError(`--inconclusive expects fail or pass, got "${values.inconclusive}"`);
+  }
+  const namespace = publishNamespace(values['publish-metrics']);
+  return {
+    ...(values.inconclusive ? { inconclusive: values.inconclusive as 'pass' | 'fail' } : {}),
+    ...(namespace !== undefined ? { publishMetrics: namespace } : {}),
+  };
+}
+
 /** `run [scenario.yaml] --cluster C --all-services ...`. Throws UsageError for flags that do not apply to a fleet. */
 function parseFleetRun(values: RunValues, positionals: string[]): RunArgs {
-  const misplaced = (['service', 'url', 'from', 'only', 'watch', 'interval', 'publish-metrics'] as const).filter((flag) => values[flag] !== undefined);
+  const misplaced = (['service', 'url', 'from', 'only', 'watch', 'interval'] as const).filter((flag) => values[flag] !== undefined);
   if (misplaced.length > 0) throw new UsageError(`--${misplaced[0]} does not apply with --all-services`);
-  return { ...commonRunArgs(values, DEFAULT_FLEET_CONCURRENCY), file: positionals[0], fleet: fleetSelection(values, '--all-services') };
+  return { ...commonRunArgs(values, DEFAULT_FLEET_CONCURRENCY), ...verdictArgs(values), file: positionals[0], fleet: fleetSelection(values, '--all-services') };
 }
 
 export const run = defineCommand({
@@ -110,10 +122,7 @@ export const run = defineCommand({
     watch: { text: 're-run what is not passing every --interval until all pass or --timeout expires' },
     interval: { arg: 'DURATION', text: 'pause between --watch rounds (default 5s)' },
     inconclusive: { arg: 'fail|pass', text: 'what a check with no data (no datapoints, an alarm in INSUFFICIENT_DATA) makes of the run: fail (default, exit 1) or pass' },
-    'publish-metrics': {
-      arg: 'NAMESPACE',
-      text: "after the run, put ScenarioPassed (1/0) and CheckPassed per check (dimensions Scenario, Check) into that CloudWatch namespace (overrides the scenario's publishMetrics)",
-    },
+    ...PUBLISH_METRICS_HELP,
     verbose: { text: "show the checks' debug lines on stderr" },
     color: { text: 'colour the output even when it is not a terminal' },
     'no-color': { text: 'never colour the output (NO_COLOR is respected too)' },
@@ -145,7 +154,9 @@ failing ones in full, and the fleet's totals. JSON: {version, cluster, status, t
 
 --publish-metrics (or the scenario's publishMetrics: {namespace}) puts the verdict into CloudWatch
 after the run (cloudwatch:PutMetricData), for a deployment alarm on ScenarioPassed < 1. A failed
-publish is a warning on stderr: the exit code stays the checks' verdict.
+publish is a warning on stderr: the exit code stays the checks' verdict. With --all-services, each
+service's verdict is put with the dimension Scenario set to the service's name (one that could not
+be verified puts ScenarioPassed 0).
 
 A check that found no evidence ends "inconclusive": it is counted apart, and the run fails on it
 (exit 1) unless --inconclusive pass.
@@ -163,13 +174,6 @@ still written).`,
     if (!target && positionals.length === 0 && values.event === undefined) throw new UsageError('needs a scenario file (or --cluster and --service to discover one)');
     if (values.from && values.only) throw new UsageError('--from and --only cannot be combined');
     if (values.interval && !values.watch) throw new UsageError('--interval only applies with --watch');
-    if (values.inconclusive !== undefined && values.inconclusive !== 'pass' && values.inconclusive !== 'fail') {
-      throw new UsageError(`--inconclusive expects fail or pass, got "${values.inconclusive}"`);
-    }
-    const namespace = values['publish-metrics'];
-    if (namespace !== undefined && !/^(?!AWS\/)[^:]{1,255}$/.test(namespace)) {
-      throw new UsageError(`--publish-metrics expects a CloudWatch namespace (1-255 characters, no ":", not starting with "AWS/"), got "${namespace}"`);
-    }
     const only = values.only?.flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
     return {
       ...commonRunArgs(values, undefined),
@@ -180,8 +184,7 @@ still written).`,
       interval: values.interval,
       only: only && only.length > 0 ? only : undefined,
       ...(values.event !== undefined ? { event: values.event } : {}),
-      ...(values.inconclusive ? { inconclusive: values.inconclusive as 'pass' | 'fail' } : {}),
-      ...(namespace !== undefined ? { publishMetrics: namespace } : {}),
+      ...verdictArgs(values),
     };
   },
   async run(args, context) {
