@@ -9,7 +9,7 @@
  * points at, the load balancer in front) with dependency-chain.ts (their checks, run first).
  */
 export { discover, type DiscoverOptions } from './aws.js';
-export { plannedChain, DEFAULT_ERROR_PATTERN, type Chain, type ChainCheck, type LeftOut } from './chain.js';
+export { plannedChain, albMetricsGroups, ALB_METRICS_DEFAULTS, DEFAULT_ERROR_PATTERN, type Chain, type ChainCheck, type LeftOut } from './chain.js';
 export {
   rolloutBudget,
   targetsHealthyBudget,
@@ -23,12 +23,14 @@ export {
   LOGS_BUDGET,
   TASKS_RUNNING_BUDGET,
   TARGETS_MARGIN_MS,
+  ALB_METRICS_BUDGET,
+  DEPLOYMENT_ALARMS_BUDGET,
   type Budget,
 } from './budgets.js';
 export { scenarioText, budgetKeys, yamlDuration } from './text.js';
 export { dependencyChecks, discoveryLines, entryPointCheck, successCodes, withDependencies } from './dependency-chain.js';
 export { discoverDependencies } from './dependencies.js';
-export { discoverEntryPoint, baseUrlOf, forwardsTo } from './entry-point.js';
+export { discoverEntryPoint, describeLoadBalancers, baseUrlOf, forwardsTo } from './entry-point.js';
 export {
   DiscoveryError,
   type Discovered,
