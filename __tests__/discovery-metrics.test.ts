@@ -67,7 +67,7 @@ describe('alb-metrics in the discovered chain', () => {
     const checks = checksOf(found);
     expect(checks.map((c) => c.name)).toEqual(['rollout landed', 'service stable', 'tasks running', 'targets healthy', 'ALB 5xx rate']);
     const metrics = checks.find((c) => c.type === 'alb-metrics')!;
-    expect(metrics.spec).toEqual({ targetGroupArn: TG, window: 300_000, max5xxRate: '5%', minRequests: 50, noData: 'pass' });
+    expect(metrics.spec).toEqual({ cluster: 'shop', service: 'checkout', targetGroupArn: TG, sinceDeployment: true, max5xxRate: '5%', minRequests: 50, noData: 'pass' });
     // One attempt (the count bounds it before the type's default deadline); it needs nothing that could hide a breach from the root cause.
     expect(metrics.retry.attempts).toBe(1);
     expect(metrics.needs).toEqual([]);

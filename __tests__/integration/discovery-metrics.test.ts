@@ -40,7 +40,9 @@ requireTool('moto', 'discovery metrics integration tests')('discovered alb-metri
     cloudwatch = new CloudWatchClient({});
     api = await startHttpServer();
     api.route('/healthz', respond(200, 'ok'));
-    behindAlb = await createWebService(aws, { cluster: CLUSTER, service: 'checkout', healthCheck: HEALTH_CHECK, logGroup: '/ecs/checkout' });
+    // The rollout started 10 minutes ago (ext_ecs.py), so the window since the deployment holds whole minutes.
+    const serviceTags = { 'moto:runningCount': '1', 'moto:rolloutState': 'COMPLETED', 'moto:deploymentCreatedAt': new Date(Date.now() - 10 * MINUTE).toISOString() };
+    behindAlb = await createWebService(aws, { cluster: CLUSTER, service: 'checkout', healthCheck: HEALTH_CHECK, logGroup: '/ecs/checkout', serviceTags });
     loadBalancerArn = await createLoadBalancer(aws.elbv2, { name: 'shop', subnetIds: behindAlb.subnetIds, securityGroups: [behindAlb.securityGroup], targetGroupArn: behindAlb.targetGroupArn });
     await createWebService(aws, { cluster: CLUSTER, service: 'worker-api', healthCheck: HEALTH_CHECK });
     [found, unattached] = await Promise.all([discover({ cluster: CLUSTER, service: 'checkout' }), discover({ cluster: CLUSTER, service: 'worker-api' })]);
@@ -52,6 +54,27 @@ requireTool('moto', 'discovery metrics integration tests')('discovered alb-metri
     await api?.stop();
   });
 
+  /** The dimension values ALB publishes per target group: `app/name/id` and `targetgroup/name/id`. */
+  const dimensions = () => [
+    { Name: 'LoadBalancer', Value: loadBalancerArn.split(':loadbalancer/')[1]! },
+    { Name: 'TargetGroup', Value: behindAlb.targetGroupArn.split(':').pop()! },
+  ];
+
+  /** 100 requests and `errors` 5xx in each of the minutes `minutesAgo` (whole minutes before now). */
+  async function publish(dims: ReturnType<typeof dimensions>, minutesAgo: number[], errors: number) {
+    const end = Math.floor(Date.now() / MINUTE) * MINUTE;
+    const at = (ago: number) => new Date(end - ago * MINUTE + 15_000);
+    await cloudwatch.send(
+      new PutMetricDataCommand({
+        Namespace: 'AWS/ApplicationELB',
+        MetricData: minutesAgo.flatMap((ago) => [
+          { MetricName: 'RequestCount', Dimensions: dims, Value: 100, Timestamp: at(ago) },
+          { MetricName: 'HTTPCode_Target_5XX_Count', Dimensions: dims, Value: errors, Timestamp: at(ago) },
+        ]),
+      }),
+    );
+  }
+
   const zeroConfig = (service: string, discovered: Discovered) => runScenario(load(scenarioText({ cluster: CLUSTER, service, url: api.url }, discovered)));
 
   it('a target group behind a moto ALB gets alb-metrics, and with no metrics published the run passes (noData: pass, no false alarm)', async () => {
@@ -61,7 +84,7 @@ requireTool('moto', 'discovery metrics integration tests')('discovered alb-metri
     expect(metrics).toMatchObject({ name: 'ALB 5xx rate', status: 'passed', attempts: 1 });
     // The message says the pass is the no-data policy's, not evidence of a healthy 5xx rate.
     expect(metrics.message).toContain('noData: pass');
-    expect(metrics.message).toContain('0 requests over 5m (minRequests 50)');
+    expect(metrics.message).toMatch(/0 requests since the deployment at .* \(minRequests 50\)/);
     expect(report.status).toBe('passed');
     expect(report.checks.map((c) => c.name)).toEqual(['rollout landed', 'service stable', 'tasks running', 'targets healthy', 'ALB 5xx rate', 'no errors since the deployment', 'health']);
   }, 60_000);
@@ -74,25 +97,20 @@ requireTool('moto', 'discovery metrics integration tests')('discovered alb-metri
     expect((await zeroConfig('worker-api', unattached)).status).toBe('passed');
   }, 60_000);
 
+  it('a 5xx rate before the deployment is not the rollout\'s: a run whose deployment started after it passes', async () => {
+    // Published 12-14 minutes ago, before the rollout 10 minutes ago: outside the window.
+    await publish(dimensions(), [14, 13, 12], 10);
+    const report = await zeroConfig('checkout', found);
+    expect(report.checks.find((c) => c.type === 'alb-metrics')).toMatchObject({ status: 'passed' });
+    expect(report.status).toBe('passed');
+  }, 60_000);
+
   it('a published 5xx rate over 5% (LoadBalancer + TargetGroup dimensions, as the check queries) fails the run on alb-metrics', async () => {
-    const dimensions = [
-      { Name: 'LoadBalancer', Value: loadBalancerArn.split(':loadbalancer/')[1]! },
-      { Name: 'TargetGroup', Value: behindAlb.targetGroupArn.split(':').pop()! },
-    ];
-    const end = Math.floor(Date.now() / MINUTE) * MINUTE;
-    const at = (minutesAgo: number) => new Date(end - minutesAgo * MINUTE + 15_000);
-    await cloudwatch.send(
-      new PutMetricDataCommand({
-        Namespace: 'AWS/ApplicationELB',
-        MetricData: [3, 2, 1].flatMap((ago) => [
-          { MetricName: 'RequestCount', Dimensions: dimensions, Value: 100, Timestamp: at(ago) },
-          { MetricName: 'HTTPCode_Target_5XX_Count', Dimensions: dimensions, Value: 10, Timestamp: at(ago) },
-        ]),
-      }),
-    );
+    await publish(dimensions(), [3, 2, 1], 10);
     const report = await zeroConfig('checkout', found);
     const metrics = report.checks.find((c) => c.type === 'alb-metrics')!;
-    expect(metrics).toMatchObject({ status: 'failed', attempts: 1, message: '5xx rate 10 % (30 of 300 requests) over 5m > 5 %' });
+    expect(metrics).toMatchObject({ status: 'failed', attempts: 1 });
+    expect(metrics.message).toMatch(/^5xx rate 10 % \(30 of 300 requests\) since the deployment at .* > 5 %$/);
     expect(report.status).toBe('failed');
     expect(report.checks.filter((c) => c.status === 'failed').map((c) => c.name)).toEqual(['ALB 5xx rate']);
     expect(report.rootCause?.check).toBe('ALB 5xx rate');

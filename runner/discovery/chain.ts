@@ -33,12 +33,12 @@ export interface Chain {
 const SERVICE_REF = { cluster: '${vars.cluster}', service: '${vars.service}' };
 
 /**
- * The zero-config `alb-metrics` bounds: a 5xx rate a healthy service stays well under, judged only
- * with enough requests to mean something, and missing evidence passes (zero-config never blocks a
- * rollout on evidence it does not have; the check's message says `noData: pass`). A trailing
- * window, since `sinceDeployment` needs cluster + service and the check is per target group.
+ * The zero-config `alb-metrics` bounds: since the deployment (a previous revision's 5xx are not the
+ * rollout's), a 5xx rate a healthy service stays well under, judged only with enough requests to
+ * mean something, and missing evidence passes (zero-config never blocks a rollout on evidence it
+ * does not have; the check's message says `noData: pass`).
  */
-export const ALB_METRICS_DEFAULTS = { window: '5m', max5xxRate: '5%', minRequests: 50, noData: 'pass' } as const;
+export const ALB_METRICS_DEFAULTS = { sinceDeployment: true, max5xxRate: '5%', minRequests: 50, noData: 'pass' } as const;
 
 /** Why a target group gets no `alb-metrics`, or undefined when it does (behind application load balancers only). */
 function noAlbMetrics(group: DiscoveredTargetGroup): string | undefined {
@@ -68,7 +68,7 @@ function metricChecks(found: Discovered): Chain {
     const name = many ? `ALB 5xx rate (${group.name})` : 'ALB 5xx rate';
     const why = noAlbMetrics(group);
     if (why) leftOut.push({ name, why });
-    else checks.push({ name, type: 'alb-metrics', spec: { targetGroupArn: group.arn, ...ALB_METRICS_DEFAULTS }, budget: ALB_METRICS_BUDGET });
+    else checks.push({ name, type: 'alb-metrics', spec: { ...SERVICE_REF, targetGroupArn: group.arn, ...ALB_METRICS_DEFAULTS }, budget: ALB_METRICS_BUDGET });
   }
   if (found.deploymentAlarms?.length) {
     checks.push({ name: 'deployment alarms', type: 'cloudwatch-alarms', spec: { ...SERVICE_REF, noData: 'pass' }, budget: DEPLOYMENT_ALARMS_BUDGET });
