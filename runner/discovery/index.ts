@@ -1,6 +1,7 @@
 /**
  * Zero-config discovery: from an ECS service, find what the standard post-deploy chain needs (its
- * target groups and their health checks, log group, security groups, task definition, deployment)
+ * target groups, their health checks and load balancer types, log group, security groups, task
+ * definition, deployment and its alarms)
  * and write that chain, with budgets derived from AWS, as a commented scenario. `run --cluster
  * --service` runs the very text `init` prints.
  *
