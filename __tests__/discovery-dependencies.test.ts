@@ -83,8 +83,9 @@ describe('the dependency checks of the discovered chain', () => {
     const chain = plannedChain(INPUT, { ...FOUND, dependencies: [memorydb] });
     expect(chain.checks.map((c) => c.type)).not.toContain('sg-ingress');
     const leftOut = chain.leftOut.filter((l) => l.name !== 'health');
-    expect(leftOut.map((l) => l.name)).toEqual(['m1 available', 'm1 reachable on 6379']);
-    expect(leftOut[1]!.why).toBe('MemoryDB cluster m1 reports no VPC security groups');
+    // The target group reports no load balancer here: no ALB metrics to read.
+    expect(leftOut.map((l) => l.name)).toEqual(['ALB 5xx rate', 'm1 available', 'm1 reachable on 6379']);
+    expect(leftOut[2]!.why).toBe('MemoryDB cluster m1 reports no VPC security groups');
   });
 
   it('two variables to one store make one health and one network check', () => {

@@ -34,9 +34,13 @@ const schema = z
   .strictObject({
     cluster: z.string().min(1).optional().meta({ description: 'ECS cluster of `service`.' }),
     service: z.string().min(1).optional().meta({ description: 'ECS service: every target group in its loadBalancers is checked (with `cluster`).' }),
-    targetGroupArn: z.string().min(1).optional().meta({ description: 'ARN of the target group to check (instead of cluster + service).' }),
+    targetGroupArn: z
+      .string()
+      .min(1)
+      .optional()
+      .meta({ description: 'ARN of the target group to check (instead of cluster + service; with them only for sinceDeployment, which then reads just this target group).' }),
     window: durationSchema.optional().meta({ description: 'How far back each attempt looks, ending at the last whole minute (default "5m").' }),
-    sinceDeployment: z.boolean().optional().meta({ description: 'Look from the service\'s PRIMARY deployment createdAt instead of `window` (needs cluster + service).' }),
+    sinceDeployment: z.boolean().optional().meta({ description: 'Look from the service\'s PRIMARY deployment createdAt instead of `window` (needs cluster + service; with targetGroupArn, only that target group is read).' }),
     max5xxRate: z
       .string()
       .regex(PERCENT, { error: 'expected a percentage like "1%" or "0.5%"' })
@@ -57,7 +61,10 @@ const schema = z
     noData: noDataSchema,
   })
   .refine((s) => (s.cluster === undefined) === (s.service === undefined), { error: 'cluster and service go together: set both, or use targetGroupArn' })
-  .refine((s) => (s.service === undefined) !== (s.targetGroupArn === undefined), { error: 'set exactly one of cluster + service, or targetGroupArn' })
+  // Both only with sinceDeployment: the service's deployment starts the window, the target group is the one read.
+  .refine((s) => (s.service === undefined) !== (s.targetGroupArn === undefined) || s.sinceDeployment === true, {
+    error: 'set exactly one of cluster + service, or targetGroupArn (both only with sinceDeployment: true)',
+  })
   .refine((s) => s.max5xxRate !== undefined || s.maxResponseTime !== undefined || s.maxUnhealthyHosts !== undefined, {
     error: 'set at least one of max5xxRate, maxResponseTime, maxUnhealthyHosts',
   })
@@ -278,7 +285,9 @@ export const albMetrics = defineCheck({
       ...Object.entries(spec.maxResponseTime ?? {}).map(([stat, ms]) => `${stat} response time ≤ ${formatDuration(ms)}`),
       spec.maxUnhealthyHosts !== undefined ? `unhealthy hosts ≤ ${spec.maxUnhealthyHosts}` : undefined,
     ].filter(Boolean);
-    const what = spec.service ? `ECS service ${spec.service} (cluster ${spec.cluster})` : `target group ${targetGroupNameFromArn(spec.targetGroupArn!)}`;
+    const service = spec.service ? `ECS service ${spec.service} (cluster ${spec.cluster})` : undefined;
+    const group = spec.targetGroupArn ? `target group ${targetGroupNameFromArn(spec.targetGroupArn)}` : undefined;
+    const what = group && service ? `${group} of ${service}` : (group ?? service);
     const window = spec.sinceDeployment ? 'since the deployment' : `over ${formatDuration(spec.window ?? 300_000)}`;
     return `ALB metrics of ${what} ${window}: ${bounds.join(', ')}`;
   },

@@ -7,6 +7,7 @@
  */
 import { z } from 'zod';
 import type { Deployment, Service, ServiceDeployment, ServiceDeploymentBrief, ServiceRevision, ServiceEvent, Task } from '@aws-sdk/client-ecs';
+import { albBreached } from './support/relations.js';
 import { AttemptResultError, defineCheck, type AttemptResult, type CheckContext, type Observation } from './types.js';
 import { describeService, primaryDeployment, runningTaskDefinitionArn } from './support/ecs.js';
 import { describeTasksBatched, listServiceTaskArns, parseTaskDefinitionLabel, taskDefinitionLabel, taskId } from './support/ecs-tasks.js';
@@ -453,6 +454,7 @@ export const ecsDeployment = defineCheck({
     { effect: 'ecs-task-running', because: 'the rollout failed or was rolled back: its tasks are not running' },
     { effect: 'alb-targets-healthy', because: 'a failed rollout leaves no healthy targets of the new revision' },
     { effect: 'http', because: 'a failed or rolled-back rollout serves errors or the old revision' },
+    { effect: 'alb-metrics', because: 'a failed rollout\'s tasks answer the load balancer with errors or slowly', when: (_, effect) => albBreached(effect, '5xx', 'latency', 'unhealthy') },
   ],
   async run(spec, ctx): Promise<AttemptResult> {
     const described = describeService(ctx, spec);

@@ -7,6 +7,7 @@
  */
 import { z } from 'zod';
 import type { Deployment, Service, ServiceEvent } from '@aws-sdk/client-ecs';
+import { albBreached } from './support/relations.js';
 import { defineCheck, type AttemptResult, type Observation } from './types.js';
 import { describeService, primaryDeployment } from './support/ecs.js';
 import { taskDefinitionLabel } from './support/ecs-tasks.js';
@@ -136,6 +137,7 @@ export const ecsServiceStable = defineCheck({
     { effect: 'ecs-task-running', because: 'the service does not run its desired tasks' },
     { effect: 'alb-targets-healthy', because: 'tasks that do not run cannot be healthy targets' },
     { effect: 'http', because: 'with tasks not running, requests go unanswered' },
+    { effect: 'alb-metrics', because: 'with tasks not running, the load balancer\'s targets fail requests or are unhealthy', when: (_, effect) => albBreached(effect, '5xx', 'unhealthy') },
   ],
   async run(spec, ctx): Promise<AttemptResult> {
     const service = await describeService(ctx, spec);

@@ -8,7 +8,7 @@ import { AttemptResultError, defineCheck, type AttemptResult, type CheckContext,
 import { describeService, runningTaskDefinitionArn } from './support/ecs.js';
 import { findTaskDefinition } from './support/ecs.js';
 import { taskDefinitionLabel } from './support/ecs-tasks.js';
-import { httpServerError } from './support/relations.js';
+import { albBreached, httpServerError } from './support/relations.js';
 import { clientRegion, ecsClient } from './support/aws.js';
 import { parseEndpoint } from './support/dependencies.js';
 import { expectationWarnings } from './support/dependencies-match.js';
@@ -282,6 +282,7 @@ export const ecsTaskDefinition = defineCheck({
       when: (cause: FailureView) => Array.isArray(cause.facts.missingSecrets),
     })),
     { effect: 'http', because: 'the running task definition lacks configuration the application needs', when: (_, effect) => httpServerError(effect) },
+    { effect: 'alb-metrics', because: 'the running task definition lacks configuration the application needs: its requests fail', when: (_, effect) => albBreached(effect, '5xx') },
     { effect: 'ecs-task-running', because: 'tasks without their configuration fail to start or stay unhealthy' },
     { effect: 'ecs-service-stable', because: 'tasks without their configuration keep the rollout from completing' },
   ],

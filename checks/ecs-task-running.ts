@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import type { Service, Task } from '@aws-sdk/client-ecs';
+import { albBreached } from './support/relations.js';
 import { defineCheck, type AttemptResult, type Observation } from './types.js';
 import { describeService, primaryDeployment, runningTaskDefinitionArn } from './support/ecs.js';
 import {
@@ -261,6 +262,7 @@ export const ecsTaskRunning = defineCheck({
     { effect: 'alb-targets-healthy', because: 'tasks that are not running cannot be healthy targets' },
     { effect: 'ecs-service-stable', because: 'tasks that stop keep the service below its desired count', when: (cause) => cause.definitive === true },
     { effect: 'http', because: 'with tasks not running, requests go unanswered', when: (_, effect) => effect.facts.networkError !== undefined || Number(effect.facts.status) >= 500 },
+    { effect: 'alb-metrics', because: 'tasks that stop fail the requests they hold, and the load balancer counts them unhealthy', when: (_, effect) => albBreached(effect, '5xx', 'unhealthy') },
   ],
   async run(spec, ctx): Promise<AttemptResult> {
     const service = await describeService(ctx, spec);

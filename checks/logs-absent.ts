@@ -6,7 +6,7 @@
  */
 import { defineCheck, type FailureView } from './types.js';
 import { describeLogsSpec, logsSchema, searchLogs, searchReport, unfinishedScanResult } from './support/logs.js';
-import { httpTimedOutOrSlow } from './support/relations.js';
+import { albBreached, httpTimedOutOrSlow } from './support/relations.js';
 
 /** Only events actually found explain anything: an incomplete or failed scan is not evidence. */
 const foundEvents = (cause: FailureView) => typeof cause.facts.logMatches === 'number' && cause.facts.logMatches > 0;
@@ -25,6 +25,7 @@ export const logsAbsent = defineCheck({
       when: (cause, effect) => foundEvents(cause) && httpTimedOutOrSlow(effect),
     },
     { effect: 'alb-targets-healthy', because: 'the errors in the logs slow the health check past the load balancer\'s timeout', when: foundEvents },
+    { effect: 'alb-metrics', because: 'the errors in the logs are the failed and slow requests the load balancer counted', when: (cause, effect) => foundEvents(cause) && albBreached(effect, '5xx', 'latency') },
   ],
   async run(spec, ctx) {
     const search = await searchLogs(spec, ctx);

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { durationSchema, formatDuration } from './support/duration.js';
 import { defineCheck, type AttemptResult, type CheckContext } from './types.js';
-import { httpTimedOutOrSlow } from './support/relations.js';
+import { albBreached, httpTimedOutOrSlow } from './support/relations.js';
 
 const DEFAULT_ANSWER_TIMEOUT_MS = 5000;
 
@@ -45,6 +45,7 @@ export const redisPing = defineCheck({
     { effect: 'logs-absent', because: 'Redis does not answer, so the service logs connection errors' },
     { effect: 'http', because: 'Redis does not answer, so requests that use it wait for its timeout', when: (_, effect) => httpTimedOutOrSlow(effect) },
     { effect: 'alb-targets-healthy', because: 'Redis does not answer, so health checks that ping it time out' },
+    { effect: 'alb-metrics', because: 'Redis does not answer, so requests that use it fail or wait for its timeout', when: (_, effect) => albBreached(effect, '5xx', 'latency') },
   ],
   async run(spec, ctx) {
     const masked = maskRedisUrl(spec.url);

@@ -52,6 +52,9 @@ describe('alb-metrics schema', () => {
     [{ targetGroupArn: TG_ARN, maxResponseTime: {} }, false],
     [{ targetGroupArn: TG_ARN, max5xxRate: '1%', sinceDeployment: true }, false],
     [{ targetGroupArn: TG_ARN, cluster: 'c', service: 's', max5xxRate: '1%' }, false],
+    // Both: the service's deployment starts the window, only that target group is read.
+    [{ targetGroupArn: TG_ARN, cluster: 'c', service: 's', max5xxRate: '1%', sinceDeployment: true }, true],
+    [{ targetGroupArn: TG_ARN, cluster: 'c', max5xxRate: '1%', sinceDeployment: true }, false],
     [{ targetGroupArn: TG_ARN, max5xxRate: '1%', minRequests: 0 }, false],
   ])('%j valid: %s', (spec, valid) => {
     expect(check.schema.safeParse(spec).success).toBe(valid);
@@ -98,6 +101,35 @@ describe('alb-metrics dimensions', () => {
     const result = await run({ cluster: 'c', service: 's', max5xxRate: '1%' });
     expect(result.outcome).toBe('fail');
     expect(result.message).toBe('5xx rate 20 % (10 of 50 requests) in hokusai-admin over 5m > 1 %');
+  });
+
+  it('targetGroupArn with cluster + service and sinceDeployment: the deployment starts the window, only that target group is read', async () => {
+    const other = TG_ARN.replace('hokusai-api/6d0ecf831eec9f09', 'hokusai-admin/1111');
+    const createdAt = new Date(Math.floor(Date.now() / MINUTE) * MINUTE - 3 * MINUTE - 20_000);
+    ecs.on(DescribeServicesCommand).resolves({
+      services: [
+        {
+          serviceName: 's',
+          status: 'ACTIVE',
+          desiredCount: 1,
+          runningCount: 1,
+          deployments: [{ id: 'd', status: 'PRIMARY', taskDefinition: 'td:2', createdAt }],
+          loadBalancers: [{ targetGroupArn: TG_ARN }, { targetGroupArn: other }],
+        },
+      ],
+      failures: [],
+    });
+    givenTargetGroup();
+    answerWith({ requests_0: [100], errors_0: [10] });
+    const result = await run({ cluster: 'c', service: 's', targetGroupArn: TG_ARN, sinceDeployment: true, max5xxRate: '5%' });
+    expect(result.outcome).toBe('fail');
+    expect(result.message).toMatch(/^5xx rate 10 % \(10 of 100 requests\) since the deployment .* > 5 %$/);
+    expect(elbv2.commandCalls(DescribeTargetGroupsCommand).map((c) => c.args[0].input.TargetGroupArns)).toEqual([[TG_ARN]]);
+    const input = cloudwatch.commandCalls(GetMetricDataCommand)[0]!.args[0].input;
+    expect(input.StartTime!.getTime()).toBe(Math.floor(createdAt.getTime() / MINUTE) * MINUTE);
+    expect(check.describe(check.schema.parse({ cluster: 'c', service: 's', targetGroupArn: TG_ARN, sinceDeployment: true, max5xxRate: '5%' }))).toBe(
+      'ALB metrics of target group hokusai-api of ECS service s (cluster c) since the deployment: 5xx rate ≤ 5%',
+    );
   });
 
   it('a target group not attached to a load balancer is an error: ALB publishes nothing for it', async () => {

@@ -482,7 +482,7 @@ describe('ecs-deployment: spec and relations', () => {
   });
 
   it('explains failures of the ECS, ALB and HTTP checks', () => {
-    expect(ecsDeployment.explains?.map((relation) => relation.effect)).toEqual(['ecs-service-stable', 'ecs-task-running', 'alb-targets-healthy', 'http']);
+    expect(ecsDeployment.explains?.map((relation) => relation.effect)).toEqual(['ecs-service-stable', 'ecs-task-running', 'alb-targets-healthy', 'http', 'alb-metrics']);
   });
 
   it('a rolled-back rollout is named the root cause of the ECS, ALB and HTTP failures it leaves behind', () => {

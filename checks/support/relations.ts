@@ -19,6 +19,17 @@ export function httpServerError(effect: FailureView): boolean {
   return typeof status === 'number' && status >= 500;
 }
 
+/** The kinds of breach an `alb-metrics` check reports in its `breached` fact. */
+export type AlbBreach = '5xx' | 'latency' | 'unhealthy';
+
+/**
+ * An `alb-metrics` check that saw one of these breaches (not one that found no data): what the
+ * causes of a failing or slow service explain, as they explain the `http` check's 5xx and timeouts.
+ */
+export function albBreached(effect: FailureView, ...kinds: AlbBreach[]): boolean {
+  return ((effect.facts.breached as string[] | undefined) ?? []).some((b) => (kinds as string[]).includes(b));
+}
+
 /** What an unreachable dependency (Redis behind a blocked SG, a cache that is down) shows up as. */
 export function dependencyUnreachableEffects(what: string): CauseRelation[] {
   return [
@@ -29,7 +40,7 @@ export function dependencyUnreachableEffects(what: string): CauseRelation[] {
     {
       effect: 'alb-metrics',
       because: `${what}: requests fail or wait on the dependency, so the load balancer sees 5xx and slow answers`,
-      when: (_, effect) => ((effect.facts.breached as string[] | undefined) ?? []).some((b) => b === '5xx' || b === 'latency'),
+      when: (_, effect) => albBreached(effect, '5xx', 'latency'),
     },
     { effect: 'cloudwatch-alarms', because: `${what}: the service's alarms fire on its errors and latency`, when: (_, effect) => ((effect.facts.inAlarm as string[] | undefined) ?? []).length > 0 },
   ];

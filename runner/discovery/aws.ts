@@ -1,15 +1,16 @@
 /**
  * The AWS look-ups of discovery, through the same ECS and ELBv2 helpers the check types use:
- * DescribeServices, DescribeTaskDefinition, DescribeTargetGroups.
+ * DescribeServices, DescribeTaskDefinition, DescribeTargetGroups, DescribeLoadBalancers.
  */
 import type { Service, TaskDefinition } from '@aws-sdk/client-ecs';
+import type { LoadBalancer } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { ecsClient } from '../../checks/support/aws.js';
 import { describeService, findTaskDefinition, primaryDeployment, runningTaskDefinitionArn, serviceSecurityGroups } from '../../checks/support/ecs.js';
 import { describeTargetGroup, healthCheckSettings } from '../../checks/support/elbv2.js';
 import { AttemptResultError, type CheckContext } from '../../checks/types.js';
 import { ClientPool } from '../clients.js';
 import { discoverDependencies } from './dependencies.js';
-import { discoverEntryPoint } from './entry-point.js';
+import { describeLoadBalancers, discoverEntryPoint } from './entry-point.js';
 import { DiscoveryError, type Discovered, type DiscoveredContainer, type DiscoveredTargetGroup, type DiscoveryInput } from './types.js';
 import { callContext } from '../call-context.js';
 
@@ -69,13 +70,46 @@ async function targetGroupsOf(ctx: CheckContext, service: Service): Promise<Disc
   }));
 }
 
+interface LoadBalancerFacts {
+  groups: DiscoveredTargetGroup[];
+  /** The load balancers read, for the entry point; absent when there were none or the read failed. */
+  loadBalancers?: LoadBalancer[];
+  notes: string[];
+}
+
+/**
+ * Adds each target group's load balancer types (one DescribeLoadBalancers for all of them): only a
+ * target group behind an application load balancer gets `alb-metrics`. A refused read is a note and
+ * leaves the types unknown (so no `alb-metrics`), never a failed discovery.
+ */
+async function withLoadBalancerTypes(ctx: CheckContext, groups: DiscoveredTargetGroup[]): Promise<LoadBalancerFacts> {
+  const arns = [...new Set(groups.flatMap((g) => g.loadBalancerArns ?? []))];
+  if (arns.length === 0) return { groups, notes: [] };
+  try {
+    const loadBalancers = await describeLoadBalancers(ctx, arns);
+    const typeOf = new Map(loadBalancers.map((lb) => [lb.LoadBalancerArn, lb.Type ?? 'unknown']));
+    return { groups: groups.map((g) => ({ ...g, loadBalancerTypes: (g.loadBalancerArns ?? []).map((arn) => typeOf.get(arn) ?? 'unknown') })), loadBalancers, notes: [] };
+  } catch (error) {
+    if (!(error instanceof AttemptResultError)) throw error;
+    return { groups, notes: [`the load balancers could not be read (${error.result.message}): no ALB metrics are checked`] };
+  }
+}
+
+/** `deploymentConfiguration.alarms.alarmNames` when ECS watches them (`enable: true`), else undefined. */
+function deploymentAlarmsOf(service: Service): string[] | undefined {
+  const alarms = service.deploymentConfiguration?.alarms;
+  const names = (alarms?.alarmNames ?? []).filter((n) => n.length > 0);
+  return alarms?.enable === true && names.length > 0 ? names : undefined;
+}
+
 /**
  * Reads an ECS service as it runs now: its PRIMARY deployment's task definition (containers, secret
  * names, awslogs groups), target groups with their health-check settings, awsvpc security groups,
- * rollout state and health-check grace period; the data stores its configuration points at
+ * the type of the load balancers in front of them, rollout state, health-check grace period and the
+ * deployment alarms ECS watches; the data stores its configuration points at
  * (dependencies.ts) and, without --url, the load balancer listener in front of it (entry-point.ts).
  * AWS APIs: ecs:DescribeServices, ecs:DescribeTaskDefinition, elasticloadbalancing:DescribeTargetGroups,
- * plus those of discoverDependencies and discoverEntryPoint.
+ * elasticloadbalancing:DescribeLoadBalancers (when a target group has a load balancer), plus those of discoverDependencies and discoverEntryPoint.
  * @throws DiscoveryError when the service does not exist or is not ACTIVE, when AWS refuses or fails
  *   a call, or when AWS does not answer within `timeoutMs`.
  */
@@ -88,16 +122,19 @@ export async function discover(input: DiscoveryInput, options: DiscoverOptions =
     const service = await describeService(ctx, input);
     const primary = primaryDeployment(service);
     const taskDefinitionArn = runningTaskDefinitionArn(service);
-    const [definition, targetGroups] = await Promise.all([
+    const [definition, balanced] = await Promise.all([
       taskDefinitionArn ? findTaskDefinition(ctx, taskDefinitionArn) : undefined,
-      targetGroupsOf(ctx, service),
+      targetGroupsOf(ctx, service).then((groups) => withLoadBalancerTypes(ctx, groups)),
     ]);
+    const targetGroups = balanced.groups;
     const [dependencies, entry, ecs] = await Promise.all([
       discoverDependencies(ctx, definition),
       // With --url the entry point is given; without a target group there is none to find.
-      input.url || targetGroups.length === 0 ? NO_ENTRY_POINT : discoverEntryPoint(ctx, targetGroups),
+      input.url || targetGroups.length === 0 ? NO_ENTRY_POINT : discoverEntryPoint(ctx, targetGroups, balanced.loadBalancers),
       pool.get(ecsClient),
     ]);
+    const deploymentAlarms = deploymentAlarmsOf(service);
+    const notes = [...(dependencies.notes ?? []), ...balanced.notes];
     return {
       taskDefinition: definition ? `${definition.family}:${definition.revision}` : label(taskDefinitionArn),
       containers: containersOf(definition),
@@ -106,9 +143,11 @@ export async function discover(input: DiscoveryInput, options: DiscoverOptions =
       deploymentStartedAt: primary?.createdAt?.toISOString(),
       rolloutState: primary?.rolloutState,
       healthCheckGracePeriodSeconds: service.healthCheckGracePeriodSeconds,
+      ...(deploymentAlarms ? { deploymentAlarms } : {}),
       region: input.region ?? (await ecs.config.region().catch(() => undefined)),
       subnets: service.networkConfiguration?.awsvpcConfiguration?.subnets ?? [],
       ...dependencies,
+      notes,
       ...(entry.entryPoint ? { entryPoint: entry.entryPoint } : {}),
       ...(entry.missing ? { entryPointMissing: entry.missing } : {}),
     };

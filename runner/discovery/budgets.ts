@@ -164,3 +164,24 @@ export function httpBudget(settings: HealthCheckSettings | undefined): Budget {
   const timeoutMs = Math.min(Math.max(3 * timeout * 1000, 10_000), 30_000);
   return { timeoutMs, attempts: 1, intervalMs: 1_000, backoff: 1, why: `one attempt of 3 samples, ${seconds(timeoutMs)} at most (3 × the ${timeout}s health-check timeout, 10-30s)` };
 }
+
+/**
+ * `alb-metrics`: one attempt. CloudWatch metrics lag by minutes, so a retry budget would only slow
+ * the verdict; too few requests or no datapoints passes by the chain's `noData: pass`.
+ */
+export const ALB_METRICS_BUDGET: Budget = {
+  timeoutMs: 15_000,
+  attempts: 1,
+  intervalMs: 1_000,
+  backoff: 1,
+  why: 'one attempt: metrics lag by minutes, so waiting would only slow the verdict; missing evidence passes (noData: pass), only a 5xx breach fails',
+};
+
+/** `cloudwatch-alarms` (the deployment alarms): ALARM and OK are verdicts at once; the second attempt covers a transient AWS error. */
+export const DEPLOYMENT_ALARMS_BUDGET: Budget = {
+  timeoutMs: 10_000,
+  attempts: 2,
+  intervalMs: 2_000,
+  backoff: 1,
+  why: '2 attempts: an alarm in ALARM fails at once, OK passes; INSUFFICIENT_DATA passes, as ECS itself only rolls back on ALARM (noData: pass)',
+};

@@ -2,9 +2,9 @@
  * The standard post-deploy chain for a discovered service, as data: which checks, in which order,
  * what each needs first, and each one's budget. text.ts writes it as YAML.
  */
-import { LOGS_BUDGET, TASKS_RUNNING_BUDGET, rolloutBudget, targetsHealthyBudget, type Budget } from './budgets.js';
+import { ALB_METRICS_BUDGET, DEPLOYMENT_ALARMS_BUDGET, LOGS_BUDGET, TASKS_RUNNING_BUDGET, rolloutBudget, targetsHealthyBudget, type Budget } from './budgets.js';
 import { dependencyChecks, entryPointCheck, isChainCheck, withDependencies } from './dependency-chain.js';
-import type { Discovered, DiscoveryInput } from './types.js';
+import type { Discovered, DiscoveredTargetGroup, DiscoveryInput } from './types.js';
 
 /** The default "something went wrong" filter pattern for application logs. */
 export const DEFAULT_ERROR_PATTERN = '?ERROR ?FATAL ?Exception ?Traceback ?panic';
@@ -33,6 +33,50 @@ export interface Chain {
 const SERVICE_REF = { cluster: '${vars.cluster}', service: '${vars.service}' };
 
 /**
+ * The zero-config `alb-metrics` bounds: since the deployment (a previous revision's 5xx are not the
+ * rollout's), a 5xx rate a healthy service stays well under, judged only with enough requests to
+ * mean something, and missing evidence passes (zero-config never blocks a rollout on evidence it
+ * does not have; the check's message says `noData: pass`).
+ */
+export const ALB_METRICS_DEFAULTS = { sinceDeployment: true, max5xxRate: '5%', minRequests: 50, noData: 'pass' } as const;
+
+/** Why a target group gets no `alb-metrics`, or undefined when it does (behind application load balancers only). */
+function noAlbMetrics(group: DiscoveredTargetGroup): string | undefined {
+  const arns = group.loadBalancerArns ?? [];
+  if (arns.length === 0) return `target group ${group.name} is not attached to a load balancer: no ALB metrics exist for it`;
+  const types = group.loadBalancerTypes;
+  if (!types || types.length !== arns.length || types.includes('unknown')) return `the load balancer of target group ${group.name} could not be read`;
+  const other = types.find((t) => t !== 'application');
+  return other ? `target group ${group.name} is behind a ${other} load balancer, which publishes other metrics than AWS/ApplicationELB` : undefined;
+}
+
+/** The target groups that get an `alb-metrics` check: attached only to application load balancers. Pure. */
+export function albMetricsGroups(found: Pick<Discovered, 'targetGroups'>): DiscoveredTargetGroup[] {
+  return found.targetGroups.filter((g) => noAlbMetrics(g) === undefined);
+}
+
+/**
+ * One `alb-metrics` per target group behind an application load balancer, and `cloudwatch-alarms`
+ * when ECS watches deployment alarms. Neither `needs` another check (like the health endpoint):
+ * a breach stays evidence even when the targets or the rollout fail, so the root cause can use it.
+ */
+function metricChecks(found: Discovered): Chain {
+  const checks: ChainCheck[] = [];
+  const leftOut: LeftOut[] = [];
+  const many = found.targetGroups.length > 1;
+  for (const group of found.targetGroups) {
+    const name = many ? `ALB 5xx rate (${group.name})` : 'ALB 5xx rate';
+    const why = noAlbMetrics(group);
+    if (why) leftOut.push({ name, why });
+    else checks.push({ name, type: 'alb-metrics', spec: { ...SERVICE_REF, targetGroupArn: group.arn, ...ALB_METRICS_DEFAULTS }, budget: ALB_METRICS_BUDGET });
+  }
+  if (found.deploymentAlarms?.length) {
+    checks.push({ name: 'deployment alarms', type: 'cloudwatch-alarms', spec: { ...SERVICE_REF, noData: 'pass' }, budget: DEPLOYMENT_ALARMS_BUDGET });
+  }
+  return { checks, leftOut };
+}
+
+/**
  * What a rollout-driven run (a lifecycle hook, `gate`, `run --event`) knows beyond the service:
  * the lifecycle stage it waits at and the target revision's task definition. With `stage`, the
  * ECS checks judge the target revision at that stage instead of waiting for the rollout to end
@@ -49,8 +93,9 @@ const stageRef = (input: RolloutContext) => (input.stage ? { stage: '${vars.stag
 /**
  * The chain: the dependencies (task definition secrets and endpoints, each data store's health and
  * network path; dependency-chain.ts), then rollout landed (ecs-deployment), service stable → tasks
- * running → targets healthy (behind a load balancer with health checks), no error lines since the
- * deployment (awslogs), and the health endpoint (with `url`, or the load balancer's listener).
+ * running → targets healthy (behind a load balancer with health checks), the ALB's 5xx rate (behind
+ * an application load balancer) and the deployment alarms (when ECS watches some), no error lines
+ * since the deployment (awslogs), and the health endpoint (with `url`, or the load balancer's listener).
  * A check that could not pass on a healthy service (health checks disabled) is left out, never a
  * false alarm.
  */
@@ -74,6 +119,9 @@ export function plannedChain(input: DiscoveryInput & RolloutContext, found: Disc
   } else if (found.targetGroups.length > 0) {
     checks.push({ name: 'targets healthy', type: 'alb-targets-healthy', needs: ['tasks running'], spec: SERVICE_REF, budget: targetsHealthyBudget(found.targetGroups) });
   }
+  const metrics = metricChecks(found);
+  checks.push(...metrics.checks);
+  leftOut.push(...metrics.leftOut);
   if (found.containers.some((c) => c.logGroup)) {
     checks.push({
       name: 'no errors since the deployment',

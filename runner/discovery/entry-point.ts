@@ -37,7 +37,12 @@ export function baseUrlOf(loadBalancer: Pick<LoadBalancer, 'DNSName'>, listener:
   return `${protocol.toLowerCase()}://${loadBalancer.DNSName}${port}`;
 }
 
-async function loadBalancers(ctx: CheckContext, arns: string[]): Promise<LoadBalancer[]> {
+/**
+ * The load balancers with these ARNs (name, scheme, type, DNS name).
+ * AWS API: elasticloadbalancing:DescribeLoadBalancers.
+ * @throws AttemptResultError when AWS refuses or fails the call.
+ */
+export async function describeLoadBalancers(ctx: CheckContext, arns: string[]): Promise<LoadBalancer[]> {
   const { DescribeLoadBalancersCommand } = await import('@aws-sdk/client-elastic-load-balancing-v2');
   const client = await ctx.clients.get(elbv2Client);
   const out = await awsCall(
@@ -63,18 +68,20 @@ async function listeners(ctx: CheckContext, loadBalancerArn: string): Promise<Li
 
 /**
  * The first internet-facing ALB listener (HTTP or HTTPS) whose default action forwards to one of
- * the target groups, or the reason there is none.
- * AWS APIs: elasticloadbalancing:DescribeLoadBalancers, elasticloadbalancing:DescribeListeners.
+ * the target groups, or the reason there is none. `known`: the target groups' load balancers,
+ * already read by the caller (then not read again).
+ * AWS APIs: elasticloadbalancing:DescribeLoadBalancers (unless `known`), elasticloadbalancing:DescribeListeners.
  */
 export async function discoverEntryPoint(
   ctx: CheckContext,
   groups: readonly DiscoveredTargetGroup[],
+  known?: readonly LoadBalancer[],
 ): Promise<{ entryPoint?: DiscoveredEntryPoint; missing?: string }> {
   const arns = [...new Set(groups.flatMap((g) => g.loadBalancerArns ?? []))];
   if (arns.length === 0) return { missing: 'the target group has no load balancer' };
   const skipped: string[] = [];
   try {
-    for (const lb of await loadBalancers(ctx, arns)) {
+    for (const lb of known ?? (await describeLoadBalancers(ctx, arns))) {
       const name = lb.LoadBalancerName ?? lb.LoadBalancerArn ?? '?';
       if (lb.Scheme === 'internal') {
         skipped.push(`${name} is internal (not reachable from outside its VPC)`);

@@ -1,6 +1,7 @@
 /**
  * Zero-config discovery: from an ECS service, find what the standard post-deploy chain needs (its
- * target groups and their health checks, log group, security groups, task definition, deployment)
+ * target groups, their health checks and load balancer types, log group, security groups, task
+ * definition, deployment and its alarms)
  * and write that chain, with budgets derived from AWS, as a commented scenario. `run --cluster
  * --service` runs the very text `init` prints.
  *
@@ -9,7 +10,7 @@
  * points at, the load balancer in front) with dependency-chain.ts (their checks, run first).
  */
 export { discover, type DiscoverOptions } from './aws.js';
-export { plannedChain, DEFAULT_ERROR_PATTERN, type Chain, type ChainCheck, type LeftOut } from './chain.js';
+export { plannedChain, albMetricsGroups, ALB_METRICS_DEFAULTS, DEFAULT_ERROR_PATTERN, type Chain, type ChainCheck, type LeftOut } from './chain.js';
 export {
   rolloutBudget,
   targetsHealthyBudget,
@@ -23,12 +24,14 @@ export {
   LOGS_BUDGET,
   TASKS_RUNNING_BUDGET,
   TARGETS_MARGIN_MS,
+  ALB_METRICS_BUDGET,
+  DEPLOYMENT_ALARMS_BUDGET,
   type Budget,
 } from './budgets.js';
 export { scenarioText, budgetKeys, yamlDuration } from './text.js';
 export { dependencyChecks, discoveryLines, entryPointCheck, successCodes, withDependencies } from './dependency-chain.js';
 export { discoverDependencies } from './dependencies.js';
-export { discoverEntryPoint, baseUrlOf, forwardsTo } from './entry-point.js';
+export { discoverEntryPoint, describeLoadBalancers, baseUrlOf, forwardsTo } from './entry-point.js';
 export {
   DiscoveryError,
   type Discovered,

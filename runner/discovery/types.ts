@@ -19,6 +19,11 @@ export interface DiscoveredTargetGroup {
   healthCheck?: HealthCheckSettings;
   /** The load balancers that send it traffic (`LoadBalancerArns`). */
   loadBalancerArns?: string[];
+  /**
+   * The `Type` of each of those load balancers (`application`, `network`, `gateway`), in the same
+   * order, as DescribeLoadBalancers returns it; absent when they could not be read.
+   */
+  loadBalancerTypes?: string[];
 }
 
 /** A data store the service's configuration points at (issue #10: follow the service to its dependencies). */
@@ -85,6 +90,11 @@ export interface Discovered {
   deploymentStartedAt?: string;
   /** The PRIMARY deployment's `rolloutState` (COMPLETED, IN_PROGRESS, FAILED) when ECS reports one. */
   rolloutState?: string;
+  /**
+   * The service's deployment alarms (`deploymentConfiguration.alarms.alarmNames`) when ECS watches
+   * them (`enable: true`); absent otherwise.
+   */
+  deploymentAlarms?: string[];
   /** The service's `healthCheckGracePeriodSeconds` (seconds ECS ignores failing load balancer health checks). */
   healthCheckGracePeriodSeconds?: number;
   region?: string;

@@ -11,6 +11,8 @@ Service tags:
   moto:rolloutState     COMPLETED | IN_PROGRESS | FAILED   the PRIMARY deployment's rolloutState
   moto:rolloutStateReason  text  its rolloutStateReason
   moto:failedTasks      N        its failedTasks
+  moto:deploymentCreatedAt  ISO 8601 time   its createdAt (moto dates it at create-service; a test
+                                 of a window since the deployment needs it minutes old)
 
 Task tags:
   moto:lastStatus       PENDING | PROVISIONING | RUNNING | STOPPED   (pin the ecs::task state manager
@@ -19,6 +21,8 @@ Task tags:
   moto:stopCode         e.g. EssentialContainerExited
   moto:exitCode         N        the containers' exitCode
 """
+from datetime import datetime, timezone
+
 from moto.ecs.models import EC2ContainerServiceBackend
 
 
@@ -46,6 +50,10 @@ def _apply_service_tags(service) -> None:
         primary["rolloutStateReason"] = tags["moto:rolloutStateReason"]
     if "moto:failedTasks" in tags:
         primary["failedTasks"] = int(tags["moto:failedTasks"])
+    if "moto:deploymentCreatedAt" in tags:
+        # Naive UTC, as moto's own utcnow() dates it.
+        created = datetime.fromisoformat(tags["moto:deploymentCreatedAt"].replace("Z", "+00:00"))
+        primary["createdAt"] = created.astimezone(timezone.utc).replace(tzinfo=None)
 
 
 def _apply_task_tags(task) -> None:
