@@ -15,11 +15,18 @@
  * with undici external; the SDK external was not measured alone (the unbundled build took ~2× as
  * long for a run of the incident's scenario: BENCHMARKS.md, figure 5).
  *
+ * Each AWS SDK client's chunk holds only the clients and commands our code imports (usedSdkExports,
+ * sdkSchemasTreeShakable): 5.6 MB → 2.8 MB of bundle; a run of the incident's scenario went from
+ * ~9× to ~6× `node -e 0` (measured side by side under load 8, CPU time 441 → 306 ms).
+ *
+ * Measured and not kept: minifyIdentifiers (with or without keepNames) did not make a start faster
+ * (the CPU time of validate and of both runs was equal or worse, side by side).
+ *
  * The library entry (package.json "main", dist/runner/index.js) stays the tsc output: a library's
  * users bundle it themselves, and its modules stay separately importable.
  */
 import { build, type BuildOptions, type Metafile, type Plugin } from 'esbuild';
-import { rm, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -68,7 +75,86 @@ function commonJsExportNames(root: string, name: string): string[] {
   return Object.keys(exports).filter((key) => IDENTIFIER.test(key) && key !== 'default');
 }
 
-function lazyPackageChunks(root: string): Plugin {
+const SDK_CLIENT = /^@aws-sdk\/client-[a-z0-9-]+$/;
+const SDK_SPECIFIER = String.raw`'(@aws-sdk/client-[a-z0-9-]+)'`;
+/** The ways our code imports an SDK client; anything else naming one fails the build (sdkImportsOf). */
+const SDK_IMPORT_FORMS = [
+  new RegExp(String.raw`import\s+(type\s+)?\{([^}]*)\}\s*from\s*${SDK_SPECIFIER}`, 'g'),
+  new RegExp(String.raw`const\s*\{([^}]*)\}\s*=\s*await\s+import\(${SDK_SPECIFIER}\)`, 'g'),
+  new RegExp(String.raw`\(await\s+import\(${SDK_SPECIFIER}\)\)\.(\w+)`, 'g'),
+];
+
+/**
+ * Records into `used` the names `source` imports from AWS SDK clients (`import { A, type B } from`,
+ * `const { A } = await import(…)`, `(await import(…)).A`; type-only names are skipped). Throws when
+ * the source names a client in another form: its names would be missing from the client's chunk.
+ */
+export function sdkImportsOf(source: string, file: string, used: Map<string, Set<string>>): void {
+  const add = (pkg: string, names: Iterable<string>) => {
+    const set = used.get(pkg) ?? new Set<string>();
+    for (const name of names) set.add(name);
+    used.set(pkg, set);
+  };
+  const listed = (list: string) =>
+    list
+      .split(',')
+      .map((part) => part.trim())
+      .filter((part) => part && !part.startsWith('type '))
+      .map((part) => part.split(/\s+as\s+/)[0]!.trim());
+  let rest = source;
+  const [staticForm, destructured, member] = SDK_IMPORT_FORMS as [RegExp, RegExp, RegExp];
+  rest = rest.replace(staticForm, (_all, typeOnly: string | undefined, list: string, pkg: string) => (add(pkg, typeOnly ? [] : listed(list)), ''));
+  rest = rest.replace(destructured, (_all, list: string, pkg: string) => (add(pkg, listed(list)), ''));
+  rest = rest.replace(member, (_all, pkg: string, name: string) => (add(pkg, [name]), ''));
+  const unread = new RegExp(SDK_SPECIFIER).exec(rest);
+  if (unread) throw new Error(`${file}: imports ${unread[1]} in a form the bundle cannot read the imported names from (scripts/build-bundle.ts, SDK_IMPORT_FORMS)`);
+}
+
+/**
+ * The names the CLI's code imports from each AWS SDK client: a quick first build (no AWS SDK code,
+ * nothing written) over the same entry, reading every one of our TypeScript modules it reaches.
+ */
+async function usedSdkExports(root: string): Promise<Map<string, Set<string>>> {
+  const used = new Map<string, Set<string>>();
+  const scan: Plugin = {
+    name: 'sdk-imports',
+    setup(build) {
+      build.onResolve({ filter: LAZY_PACKAGES }, (args) => ({ path: args.path, external: true }));
+      build.onLoad({ filter: /\.ts$/ }, async (args) => {
+        if (args.path.includes(`${path.sep}node_modules${path.sep}`)) return undefined;
+        const contents = await readFile(args.path, 'utf8');
+        sdkImportsOf(contents, path.relative(root, args.path), used);
+        return { contents, loader: 'ts' };
+      });
+    },
+  };
+  const { plugins: _plugins, outdir: _outdir, metafile: _metafile, ...options } = bundleOptions(root);
+  await build({ ...options, outdir: path.join(root, BUNDLE_DIR), plugins: [scan, englishZodLocalesOnly(root)], write: false, sourcemap: false, logLevel: 'silent' });
+  return used;
+}
+
+/**
+ * The AWS SDK clients' generated schemas (dist-es/schemas/schemas_0.js: every operation's shapes,
+ * 1.3 MB for EC2) key their objects with constants (`{ [_xN]: _tAI }`). esbuild keeps any statement
+ * with a computed key (the key's toString could have effects), so no unused shape was dropped and
+ * every client chunk held its whole API. Written as the literal they stand for (`{ "xmlName": … }`),
+ * the shapes of operations the CLI does not call are tree-shaken: the EC2 client went 1.6 MB → ~0.5 MB.
+ */
+function sdkSchemasTreeShakable(): Plugin {
+  return {
+    name: 'sdk-schemas-tree-shakable',
+    setup(build) {
+      build.onLoad({ filter: /[\\/]@aws-sdk[\\/]client-[^\\/]+[\\/]dist-es[\\/]schemas[\\/]schemas_\d+\.js$/ }, async (args) => {
+        const text = await readFile(args.path, 'utf8');
+        const constants = new Map<string, string>();
+        for (const match of text.matchAll(/^const (_\w+) = ("[^"\\]*");$/gm)) constants.set(match[1]!, match[2]!);
+        return { contents: text.replace(/\[(_\w+)\]:/g, (all, id: string) => (constants.has(id) ? `${constants.get(id)}:` : all)), loader: 'js' };
+      });
+    },
+  };
+}
+
+function lazyPackageChunks(root: string, sdkExports: Map<string, Set<string>>): Plugin {
   return {
     name: 'lazy-package-chunks',
     setup(build) {
@@ -78,9 +164,13 @@ function lazyPackageChunks(root: string): Plugin {
       );
       build.onLoad({ filter: /.*/, namespace: 'lazy-package' }, (args) => {
         const name = JSON.stringify(args.path);
+        const sdkNames = sdkExports.get(args.path);
+        // An SDK client: only the names our code imports, so esbuild drops the rest of its API.
         let contents = CJS_LAZY_PACKAGES.has(args.path)
           ? `import pkg from ${name};\nexport default pkg;\nexport const { ${commonJsExportNames(root, args.path).join(', ')} } = pkg;\n`
-          : `export * from ${name};\n`;
+          : sdkNames
+            ? `export { ${[...sdkNames].sort().join(', ')} } from ${name};\n`
+            : `export * from ${name};\n`;
         if (args.path === 'undici') contents = `${UNDICI_LIFTOFF_ONLY}\n${contents}`;
         return { contents, resolveDir: root, loader: 'js' };
       });
@@ -125,7 +215,7 @@ const BANNER = [
 ].join(' ');
 
 /** The esbuild options for the CLI bundle. */
-export function bundleOptions(root: string): BuildOptions {
+export function bundleOptions(root: string, sdkExports = new Map<string, Set<string>>()): BuildOptions {
   return {
     absWorkingDir: root,
     entryPoints: { 'verify-deployment': 'scripts/verify-deployment.ts' },
@@ -139,7 +229,7 @@ export function bundleOptions(root: string): BuildOptions {
     mainFields: ['module', 'main'],
     chunkNames: 'chunks/[name]-[hash]',
     external: EXTERNAL,
-    plugins: [lazyPackageChunks(root), englishZodLocalesOnly(root)],
+    plugins: [lazyPackageChunks(root, sdkExports), englishZodLocalesOnly(root), sdkSchemasTreeShakable()],
     banner: { js: BANNER },
     // Less to scan at every start; identifiers are kept, so stack traces and error names read as in
     // the source even where no source map applies.
@@ -169,7 +259,7 @@ function moduleMap(metafile: Metafile): Record<string, string[]> {
 /** Builds the bundle under `root` (dist/cli is emptied first); resolves to esbuild's metafile. */
 export async function buildBundle(root = packageRoot()): Promise<Metafile> {
   await rm(path.join(root, BUNDLE_DIR), { recursive: true, force: true });
-  const result = await build(bundleOptions(root));
+  const result = await build(bundleOptions(root, await usedSdkExports(root)));
   await writeFile(path.join(root, BUNDLE_MODULE_MAP), `${JSON.stringify(moduleMap(result.metafile!))}\n`);
   return result.metafile!;
 }

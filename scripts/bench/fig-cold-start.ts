@@ -84,6 +84,11 @@ function bundleEntry(ctx: BenchContext): string {
   return path.join(ctx.root, 'dist', 'cli', 'verify-deployment.js');
 }
 
+/** The same CLI unbundled: tsc's output, every module resolved by Node from dist/ and node_modules. */
+function tscEntry(ctx: BenchContext): string {
+  return path.join(ctx.root, 'dist', 'scripts', 'verify-deployment.js');
+}
+
 /** A sandbox in its healthy state, its target already marked healthy (the incident scenario passes). */
 async function healthySandbox(ctx: BenchContext): Promise<Sandbox> {
   const sandbox = await startSandbox({ state: 'healthy', healthCheckIntervalSeconds: 3 });
@@ -131,7 +136,7 @@ async function measure(ctx: BenchContext, sandbox: Sandbox): Promise<ColdStartRe
   const commands: (ColdCommand & { args: string[]; env: Record<string, string> })[] = [
     { id: 'node', label: '`node -e 0` (baseline)', args: ['-e', '0'], env, timesMs: [], failures: 0 },
     ...runs.map((r) => ({ id: r.id, label: `${r.label}: bundle, target ≤ ${COLD_TARGETS[r.id]}×`, args: [bundleEntry(ctx), ...r.args], env: r.env, timesMs: [], failures: 0 })),
-    ...runs.map((r) => ({ id: `tsc-${r.id}` as const, label: `${r.label}: unbundled tsc output (before)`, args: [ctx.cli, ...r.args], env: r.env, timesMs: [], failures: 0 })),
+    ...runs.map((r) => ({ id: `tsc-${r.id}` as const, label: `${r.label}: unbundled tsc output (before)`, args: [tscEntry(ctx), ...r.args], env: r.env, timesMs: [], failures: 0 })),
   ];
   for (let i = 0; i < N; i++) {
     for (const command of commands) {

@@ -19,7 +19,7 @@ step) is a warning naming it, and what depends on it is not validated; run needs
 --strict-env it is an error, as for run.`,
   parse: (values, files) => ({ files, vars: varsOf(values.var), strictEnv: values['strict-env'] ?? false }),
   async run({ files, vars, strictEnv }) {
-    const { loadScenario, ScenarioError, formatProblem, neutralize, checkTypes } = await import('../../../runner/index.js');
+    const { loadScenario, ScenarioError, formatProblem, neutralize, checkTypes } = await import('../../../runner/load-entry.js');
     let ok = true;
     for (const file of files) {
       // Warnings come before the file's verdict, whether it validates or not (masked by the loader).
