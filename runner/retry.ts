@@ -171,7 +171,10 @@ class ExplainedState {
       if (this.flight !== flight) return;
       const result = unanswered(flight.attempt, performance.now() - flight.started, this.last);
       const cause = this.hooks?.explainedBy(result);
-      if (cause) flight.cut.abort(new ExplainedCut(cause, result));
+      if (!cause) return;
+      // The cut is the explanation: also for a last attempt, which no retry decision consults.
+      this.cause ??= cause;
+      flight.cut.abort(new ExplainedCut(cause, result));
     }, delay);
   }
 
@@ -185,7 +188,7 @@ class ExplainedState {
  * Runs `attempt` until it passes, fails definitively, the policy (attempts and/or `within`
  * deadline) is spent, or `hooks.explained` names a cause for its latest result (then at once, even
  * mid-wait or mid-attempt; `explainedBy` says so). Resolves with the last attempt's result;
- * rejects only when `signal` aborts before an attempt passed.
+ * rejects only when `signal` aborts.
  */
 export async function runWithRetry(
   attempt: (info: AttemptInfo) => Promise<AttemptResult>,
@@ -197,19 +200,15 @@ export async function runWithRetry(
   const started = performance.now();
   const remaining = () => (policy.withinMs === undefined ? Infinity : policy.withinMs - (performance.now() - started));
   let attempts = 0;
-  /** Whether the latest attempt answered: a pass that came back as the run stopped is still a pass. */
-  let answered = false;
   const explained = new ExplainedState(hooks.explained);
   try {
     const result = await pRetry(
       async (attemptNumber) => {
         explained.waits(false);
         attempts = attemptNumber;
-        answered = false;
         // Whole ms: AbortSignal.timeout() throws a RangeError on a fraction (and remaining() has them).
         const timeoutMs = Math.max(1, Math.floor(Math.min(attemptTimeoutMs, remaining())));
         const result = (explained.last = await explained.run(attempt, { attempt: attemptNumber, timeoutMs }));
-        answered = true;
         if (result.outcome === 'pass') return result;
         if (isRetryable(result)) throw new RetryableAttempt(result);
         throw new AbortError(new RetryableAttempt(result));
@@ -236,8 +235,6 @@ export async function runWithRetry(
     const ended = explained.cause ? { explainedBy: explained.cause } : {};
     if (error instanceof RetryableAttempt) return { result: error.result, attempts, ...ended };
     if (explained.interrupted && !signal.aborted && explained.last) return { result: explained.last, attempts, ...ended };
-    // p-retry rejects with the run's abort reason after an attempt that passed as the run stopped.
-    if (answered && explained.last?.outcome === 'pass') return { result: explained.last, attempts };
     throw error;
   } finally {
     explained.dispose();
