@@ -74,11 +74,13 @@ export const IN_FLIGHT_GRACE_MS = 1_000;
 
 /** An attempt in flight as the explanation sees it: no answer yet, like an attempt cut at its timeout. */
 function unanswered(attempt: number, elapsedMs: number, previous: AttemptResult | undefined): AttemptResult {
-  const stopped = `attempt ${attempt} stopped after ${formatDuration(Math.round(elapsedMs))} without an answer`;
+  const waited = formatDuration(Math.round(elapsedMs));
+  const stopped = `attempt ${attempt} stopped after ${waited} without an answer`;
   return {
     outcome: 'retry',
     message: previous ? `${previous.message}; ${stopped}` : stopped,
-    observations: previous?.observations,
+    // The previous attempt's observations (its message leads), then what this one saw: nothing yet.
+    observations: [...(previous?.observations ?? []), { what: `attempt ${attempt}`, expected: 'an answer', actual: `none after ${waited}`, ok: false }],
     facts: { ...previous?.facts, attemptTimedOut: true },
   };
 }

@@ -734,6 +734,7 @@ describe('explained retries (a definitive cause stops its consequences retrying)
         expect(effect.consequenceOf).toBe(cut);
         expect(effect.message).toMatch(new RegExp(`attempt ${attempts} stopped after \\S+ without an answer \\(not retried: explained by ${cut}\\)$`));
         // Ended by the cause: its signal carried the cut (not the attempt timeout), nothing ran after it.
+        expect(effect.observations.at(-1)).toMatchObject({ what: `attempt ${attempts}`, expected: 'an answer', ok: false });
         expect(cutCall.abortReason).toBeInstanceOf(ExplainedCut);
         expect((cutCall.abortReason as ExplainedCut).cause).toBe(cut);
         expect(cutCall.endedAt!).toBeGreaterThanOrEqual(fakeCalls(cut)[0]!.endedAt!);
