@@ -106,8 +106,8 @@ interface Flight {
 /**
  * The explained-retries state of one runWithRetry call: the last result, the cause once one
  * explains it, the wait to interrupt and the attempt in flight to cut. `cut` (p-retry's signal) is
- * aborted only during a wait; an attempt in flight is ended through its own `attemptCut` instead,
- * with a result, so p-retry never drops an answer (a pass) it gets.
+ * aborted only during a wait; an attempt in flight is ended through its Flight's own `cut`
+ * instead, with a result, so p-retry never drops an answer (a pass) it gets.
  */
 class ExplainedState {
   last: AttemptResult | undefined;

@@ -142,7 +142,7 @@ class ScenarioRun {
       return toReport(check, result, aborted.attempts, durationMs, last?.outcome ?? 'retry');
     }
     const { skip, text } = skipForStop(stop);
-    // Attempts counts the one the stop cut; the report's are the ones that answered.
+    // `attempts` would also count an attempt the stop cut before it answered: report the ones that did.
     if (stop.kind === 'fail-fast' && last) return toReport(check, last, aborted.answered, durationMs, last.outcome, undefined, text);
     return skippedReport(check, skip, text, aborted.attempts, durationMs);
   }
