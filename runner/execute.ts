@@ -5,7 +5,7 @@ import type { RunEventListener } from './events.js';
 import type { ExplanationRegistry } from './explained.js';
 import type { Masker } from './mask.js';
 import type { CheckReport, SkipInfo } from './result.js';
-import { runWithRetry, type ExplainedRetries } from './retry.js';
+import { ExplainedCut, runWithRetry, type ExplainedRetries } from './retry.js';
 import type { PlannedCheck } from './scenario.js';
 
 export interface ExecuteOptions {
@@ -24,6 +24,8 @@ export class RunAborted extends Error {
     readonly reason: unknown,
     readonly attempts: number,
     readonly lastResult: AttemptResult | undefined,
+    /** The number of the attempt `lastResult` came from (0: none answered). */
+    readonly answered = 0,
   ) {
     super('run aborted');
   }
@@ -47,6 +49,7 @@ export async function attemptOnce(check: PlannedCheck, context: CheckContext, ru
     return await Promise.race([check.checkType.run(check.spec, context), aborted.promise]);
   } catch (error) {
     if (runSignal.aborted) throw error;
+    if (context.signal.reason instanceof ExplainedCut) return context.signal.reason.result;
     if (context.signal.aborted) {
       // A fact, not only a sentence: root-cause relations read `attemptTimedOut`, never the message.
       return { outcome: 'retry', message: `no answer within the ${formatDuration(timeoutMs)} attempt timeout`, facts: { attemptTimedOut: true } };
@@ -67,12 +70,13 @@ export async function executeCheck(check: PlannedCheck, options: ExecuteOptions)
   const started = performance.now();
   const maxAttempts = check.retry.attempts;
   let lastResult: AttemptResult | undefined;
+  let lastAnswered = 0;
   let attempts = 0;
   let announced = 0;
   options.onEvent({ kind: 'check-start', name: check.name, type: check.type });
   try {
     const outcome = await runWithRetry(
-      async ({ attempt, timeoutMs }) => {
+      async ({ attempt, timeoutMs, cut }) => {
         attempts = attempt;
         options.onEvent({ kind: 'attempt-start', name: check.name, attempt, maxAttempts });
         // A ref'd timer (AbortSignal.timeout's is unref'd): a check that waits on nothing else must
@@ -80,7 +84,8 @@ export async function executeCheck(check: PlannedCheck, options: ExecuteOptions)
         const attemptTimeout = new AbortController();
         const timer = setTimeout(() => attemptTimeout.abort(new DOMException('attempt timed out', 'TimeoutError')), timeoutMs);
         const context: CheckContext = {
-          signal: AbortSignal.any([options.signal, attemptTimeout.signal]),
+          // `cut`: a definitive cause explains the attempt while it still waits; its work stops too.
+          signal: AbortSignal.any([options.signal, attemptTimeout.signal, ...(cut ? [cut] : [])]),
           attempt,
           timeoutMs,
           clients: options.clients,
@@ -92,6 +97,7 @@ export async function executeCheck(check: PlannedCheck, options: ExecuteOptions)
         try {
           const result = await attemptOnce(check, context, options.signal, timeoutMs);
           lastResult = result;
+          lastAnswered = attempt;
           return result;
         } finally {
           clearTimeout(timer);
@@ -115,7 +121,7 @@ export async function executeCheck(check: PlannedCheck, options: ExecuteOptions)
     if (announced !== attempts) options.onEvent({ kind: 'attempt-end', name: check.name, attempt: attempts, maxAttempts, outcome: result.outcome, message: result.message });
     return toReport(check, result, attempts, performance.now() - started, result.outcome, outcome.explainedBy);
   } catch (error) {
-    if (options.signal.aborted) throw new RunAborted(options.signal.reason, attempts, lastResult);
+    if (options.signal.aborted) throw new RunAborted(options.signal.reason, attempts, lastResult, lastAnswered);
     // Not an interruption but a fault in the runner itself: report it, never as "interrupted".
     const message = error instanceof Error ? error.message : String(error);
     return toReport(check, { outcome: 'error', message: `runner error: ${message}` }, attempts, performance.now() - started);
@@ -161,10 +167,20 @@ function gaveUpSuffix(result: AttemptResult, attempts: number): string | undefin
  * from `result.outcome` only when the run deadline turned an unfinished check into a failure.
  * `consequenceOf` names the definitive failure that explains it when that stopped its retries: it
  * is then `failed` (whatever its last outcome), and its message says it was not retried.
+ * `stoppedBy` says why a check stopped after this attempt when the run stopped (fail-fast): its
+ * status is then its last attempt's own, and its message says it was not retried.
  */
-export function toReport(check: PlannedCheck, result: AttemptResult, attempts: number, durationMs: number, lastOutcome = result.outcome, consequenceOf?: string): CheckReport {
+export function toReport(
+  check: PlannedCheck,
+  result: AttemptResult,
+  attempts: number,
+  durationMs: number,
+  lastOutcome = result.outcome,
+  consequenceOf?: string,
+  stoppedBy?: string,
+): CheckReport {
   const status = consequenceOf ? 'failed' : statusOf(result);
-  const suffix = consequenceOf ? `not retried: explained by ${consequenceOf}` : gaveUpSuffix(result, attempts);
+  const suffix = consequenceOf ? `not retried: explained by ${consequenceOf}` : stoppedBy ? `not retried: ${stoppedBy}` : gaveUpSuffix(result, attempts);
   const message = suffix ? `${result.message} (${suffix})` : result.message;
   return {
     name: check.name,

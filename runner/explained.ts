@@ -1,8 +1,9 @@
 /**
  * The run's explanation registry: the checks that failed definitively so far, and whether one of
  * them explains a running check's latest attempt. A running check consults it before each retry
- * wait and is woken during a wait when a new definitive cause appears (runWithRetry), so a symptom
- * that cannot heal while its cause stands stops retrying at once instead of spending its budget.
+ * wait, is woken during a wait when a new definitive cause appears, and has an attempt still
+ * waiting for its answer past IN_FLIGHT_GRACE_MS cut (runWithRetry), so a symptom that cannot heal
+ * while its cause stands stops at once instead of spending its budget.
  *
  * The relation evaluation is root-cause.ts's own (`explainingRelation`): what cuts a retry short
  * here is exactly what the analysis of the finished report will call a consequence.

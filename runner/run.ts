@@ -128,15 +128,22 @@ class ScenarioRun {
     this.running.set(check.name, task);
   }
 
-  /** A check the stop caught mid-flight: the deadline fails it (with what it last saw), the rest skip it. */
+  /**
+   * A check the stop caught mid-flight: the deadline fails it (with what it last saw); fail-fast
+   * keeps the outcome of an attempt it had finished (failed with its message, not retried) and
+   * skips one that had none; a signal skips it.
+   */
   private abortedReport(check: PlannedCheck, aborted: RunAborted, durationMs: number): CheckReport {
     const stop = this.stop!;
+    const last = aborted.lastResult;
     if (stop.kind === 'timeout') {
-      const last = aborted.lastResult ? `; last attempt: ${aborted.lastResult.message}` : '';
-      const result = { outcome: 'fail' as const, message: `${timeoutMessage(stop.timeoutMs)} before a verdict${last}`, observations: aborted.lastResult?.observations };
-      return toReport(check, result, aborted.attempts, durationMs, aborted.lastResult?.outcome ?? 'retry');
+      const lastText = last ? `; last attempt: ${last.message}` : '';
+      const result = { outcome: 'fail' as const, message: `${timeoutMessage(stop.timeoutMs)} before a verdict${lastText}`, observations: last?.observations };
+      return toReport(check, result, aborted.attempts, durationMs, last?.outcome ?? 'retry');
     }
     const { skip, text } = skipForStop(stop);
+    // `attempts` would also count an attempt the stop cut before it answered: report the ones that did.
+    if (stop.kind === 'fail-fast' && last) return toReport(check, last, aborted.answered, durationMs, last.outcome, undefined, text);
     return skippedReport(check, skip, text, aborted.attempts, durationMs);
   }
 

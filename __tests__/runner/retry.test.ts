@@ -1,6 +1,6 @@
 import { describe, it, expect } from '@jest/globals';
 import type { AttemptOutcome, AttemptResult, RetryPolicy } from '../../checks/types.js';
-import { isRetryable, retryDelay, runWithRetry, type AttemptInfo } from '../../runner/retry.js';
+import { ExplainedCut, IN_FLIGHT_GRACE_MS, isRetryable, retryDelay, runWithRetry, type AttemptInfo } from '../../runner/retry.js';
 
 type Script = (AttemptOutcome | 'retryable-error')[];
 
@@ -240,6 +240,46 @@ describe('runWithRetry: explained retries', () => {
     const outcome = await runWithRetry(fn, policy({ attempts: 5, intervalMs: 10 }), 1000, never(), { explained: causes.hooks });
     expect(outcome).toMatchObject({ attempts: 1, explainedBy: 'sg rule' });
     expect(calls).toHaveLength(1);
+  });
+
+  /** An attempt that answers only after `answerAfterMs` (never by default) or when cut; records the cut's reason. */
+  function hangingUntilCut(answerAfterMs?: number) {
+    const cuts: unknown[] = [];
+    const fn = (info: AttemptInfo) =>
+      new Promise<AttemptResult>((resolve) => {
+        info.cut?.addEventListener('abort', () => cuts.push(info.cut!.reason), { once: true });
+        if (answerAfterMs !== undefined) setTimeout(() => resolve({ outcome: 'retry', message: 'its own timeout' }), answerAfterMs);
+      });
+    return { fn, cuts };
+  }
+
+  it('cuts an attempt that has waited past the grace at once when a cause appears: explained, "no answer", its signal aborted', async () => {
+    const causes = registry((result) => result.facts?.attemptTimedOut === true);
+    const { fn, cuts } = hangingUntilCut();
+    let appeared = false;
+    setTimeout(() => {
+      appeared = true;
+      causes.appear('sg rule');
+    }, IN_FLIGHT_GRACE_MS + 100);
+    const outcome = await runWithRetry(fn, policy({ attempts: 5 }), 60_000, never(), { explained: causes.hooks });
+    expect(appeared).toBe(true);
+    expect(outcome).toMatchObject({ attempts: 1, explainedBy: 'sg rule', result: { outcome: 'retry', facts: { attemptTimedOut: true } } });
+    expect(outcome.result.message).toMatch(/^attempt 1 stopped after \S+ without an answer$/);
+    expect(cuts).toHaveLength(1);
+    expect(cuts[0]).toBeInstanceOf(ExplainedCut);
+    expect(causes.listeners.size).toBe(0);
+  });
+
+  it.each<{ label: string; explains: (result: AttemptResult) => boolean }>([
+    { label: 'the cause does not explain "no answer"', explains: () => false },
+    { label: 'the cause explains only answered attempts', explains: (result) => result.facts?.attemptTimedOut !== true },
+  ])('never cuts an attempt in flight when $label: it ends at its own timeout', async ({ explains }) => {
+    const causes = registry(explains);
+    causes.appear('sg rule');
+    const { fn, cuts } = hangingUntilCut(IN_FLIGHT_GRACE_MS + 200);
+    const outcome = await runWithRetry(fn, policy({ attempts: 1 }), 60_000, never(), { explained: causes.hooks });
+    expect(outcome.result.message).toBe('its own timeout');
+    expect(cuts).toEqual([]);
   });
 
   it('keeps retrying when the cause that appears does not explain the result', async () => {

@@ -3,6 +3,7 @@ import { stringify } from 'yaml';
 import type { RunEvent } from '../../runner/events.js';
 import type { CheckReport, RunReport } from '../../runner/result.js';
 import { render, reporterNames } from '../../runner/reporters/index.js';
+import { ExplainedCut, IN_FLIGHT_GRACE_MS } from '../../runner/retry.js';
 import { DEFAULT_CONCURRENCY, runScenario, type RunOptions } from '../../runner/run.js';
 import type { Scenario } from '../../runner/scenario.js';
 import { fakeCalls, fakeChecksWithRelations, resetFakes, scenarioFrom, type FakeOutcome } from '../support/fake-checks.js';
@@ -230,6 +231,35 @@ describe('fail-fast', () => {
     expect(byName(report, 'slow')).toMatchObject({ status: 'skipped', skipReason: 'fail-fast: "bad" failed' });
     expect(fakeCalls('slow')[0]!.signalAborted).toBe(true);
     expect(elapsed).toBeLessThan(2000);
+  });
+});
+
+describe('fail-fast with checks in flight (concurrency)', () => {
+  it('a check that had finished a failing attempt keeps its outcome; one mid-attempt or never started is skipped for fail-fast', async () => {
+    const slowRetry = { retry: { attempts: 5, interval: '5s', backoff: 1 } };
+    const { report } = await run(
+      [
+        fake('bad', ['fail'], { delay: 100 }),
+        // Answered "not ready" at once and was waiting to retry when "bad" failed.
+        fake('waiting', ['retry'], slowRetry),
+        fake('retryable', ['retryable-error'], slowRetry),
+        fake('in flight', ['hang']),
+        fake('never started'),
+      ],
+      { failFast: true, concurrency: 4 },
+    );
+    const stopped = 'not retried: fail-fast: "bad" failed';
+    expect(byName(report, 'bad')).toMatchObject({ status: 'failed', lastOutcome: 'fail' });
+    expect(byName(report, 'waiting')).toMatchObject({ status: 'failed', attempts: 1, lastOutcome: 'retry', message: `retry on attempt 1 (${stopped})` });
+    expect(byName(report, 'retryable')).toMatchObject({ status: 'error', attempts: 1, lastOutcome: 'error', message: `retryable-error on attempt 1 (${stopped})` });
+    for (const name of ['waiting', 'retryable']) {
+      expect(byName(report, name).skip).toBeUndefined();
+      expect(fakeCalls(name)).toHaveLength(1);
+    }
+    expect(byName(report, 'in flight')).toMatchObject({ status: 'skipped', skip: { reason: 'fail-fast', because: 'bad' } });
+    expect(byName(report, 'never started')).toMatchObject({ status: 'skipped', attempts: 0, skip: { reason: 'fail-fast', because: 'bad' }, skipReason: 'fail-fast: "bad" failed' });
+    expect(fakeCalls('never started')).toEqual([]);
+    expect(report.interrupted).toBeUndefined();
   });
 });
 
@@ -672,6 +702,63 @@ describe('explained retries (a definitive cause stops its consequences retrying)
     expect(byName(report, 'upstream').consequenceOf).toBeUndefined();
     // effect is cut by the definitive cause, not by upstream.
     expect(byName(report, 'effect')).toMatchObject({ attempts: 1, consequenceOf: 'cause' });
+  });
+
+  describe('an attempt in flight when the cause fails', () => {
+    const upstream = (delay: number) => ({ name: 'upstream', type: 'fake-upstream', id: 'upstream', outcomes: ['fail'], delay });
+    // The cause fails once the effect's attempt has waited past the grace (IN_FLIGHT_GRACE_MS from its start).
+    const lateCause = IN_FLIGHT_GRACE_MS + 150;
+
+    it.each<{ label: string; checks: CheckInput[]; cut: string | undefined; attempts: number }>([
+      { label: 'a hang, cause without a `when`: cut at once', checks: [upstream(lateCause), fake('effect', ['hang'], { timeout: '30s' })], cut: 'upstream', attempts: 1 },
+      {
+        label: 'a second attempt, its first reported the symptom: cut at once',
+        checks: [cause(['fail'], { delay: lateCause }), symptom('effect', ['retry', 'hang'], { timeout: '30s', retry: { attempts: 3, interval: '10ms', backoff: 1 } })],
+        cut: 'cause',
+        attempts: 2,
+      },
+      {
+        label: 'a hang the relation does not cover (its `when` needs a fact no answer gave): runs to its timeout',
+        checks: [cause(['fail'], { delay: lateCause }), symptom('effect', ['hang'], { facts: { symptom: false }, timeout: '1800ms', retry: { attempts: 1 } })],
+        cut: undefined,
+        attempts: 1,
+      },
+    ])('$label', async ({ checks, cut, attempts }) => {
+      const { report, events } = await run(checks, { concurrency: 2 });
+      const effect = byName(report, 'effect');
+      const cutCall = fakeCalls('effect').at(-1)!;
+      const causeEnd = events.findIndex((e) => e.kind === 'check-end' && e.report.name !== 'effect');
+      const effectEnd = events.findIndex((e) => e.kind === 'check-end' && e.report.name === 'effect');
+      expect(effect).toMatchObject({ status: 'failed', attempts, lastOutcome: 'retry', facts: { attemptTimedOut: true } });
+      if (cut) {
+        expect(effect.consequenceOf).toBe(cut);
+        expect(effect.message).toMatch(new RegExp(`attempt ${attempts} stopped after \\S+ without an answer \\(not retried: explained by ${cut}\\)$`));
+        // Ended by the cause: its signal carried the cut (not the attempt timeout), nothing ran after it.
+        expect(effect.observations.at(-1)).toMatchObject({ what: `attempt ${attempts}`, expected: 'an answer', ok: false });
+        expect(cutCall.abortReason).toBeInstanceOf(ExplainedCut);
+        expect((cutCall.abortReason as ExplainedCut).cause).toBe(cut);
+        expect(cutCall.endedAt!).toBeGreaterThanOrEqual(fakeCalls(cut)[0]!.endedAt!);
+        expect(fakeCalls('effect')).toHaveLength(attempts);
+        // Right after its cause's end, the effect's last attempt ends, then the check (no attempt, no wait in between).
+        expect(events.slice(causeEnd + 1, effectEnd + 1).map((e) => [e.kind, 'name' in e ? e.name : e.kind === 'check-end' && e.report.name])).toEqual([
+          ['attempt-end', 'effect'],
+          ['check-end', 'effect'],
+        ]);
+      } else {
+        expect(effect.consequenceOf).toBeUndefined();
+        expect(effect.message).toMatch(/attempt timeout/);
+        expect(cutCall.abortReason).not.toBeInstanceOf(ExplainedCut);
+        expect(effectEnd).toBeGreaterThan(causeEnd);
+      }
+    });
+
+    it('an attempt that answers within its grace keeps its answer, even once a cause exists: a pass stays passed', async () => {
+      // The cause fails first; the effect then starts and answers within the grace.
+      const { report } = await run([upstream(0), fake('effect', ['pass'], { delay: 150 })], { concurrency: 1 });
+      expect(byName(report, 'effect')).toMatchObject({ status: 'passed', attempts: 1 });
+      expect(byName(report, 'effect').consequenceOf).toBeUndefined();
+      expect(fakeCalls('effect')[0]!.signalAborted).toBe(false);
+    });
   });
 
   it('cutExplainedRetries: false keeps every budget (what the bench compares against)', async () => {
