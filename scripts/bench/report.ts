@@ -61,7 +61,7 @@ function renderEnvironment(results: BenchResults): string {
     .join(', ');
   return [
     `Run ${env.date}, commit ${env.commit}${env.dirtyFiles ? ` + ${env.dirtyFiles} uncommitted files (other work in progress in the tree)` : ''}; ` +
-      `\`npm run bench\` took **${s(results.durationMs)}**${results.figures.length < 6 ? ` (figures: ${results.figures.join(', ')})` : ''}.`,
+      `\`npm run bench\` took **${s(results.durationMs)}** (figures: ${results.figures.join(', ')}).`,
     '',
     `- Machine: ${env.cpus} × ${env.cpu}, ${env.memory}, ${env.os}`,
     `- Load average (1/5/15 min) at start: ${load(env.loadStart)}; at end: ${load(env.loadEnd)}` +
