@@ -1,3 +1,4 @@
+import { describe, expect, it } from '@jest/globals';
 import { trailingWindow } from '../../../checks/support/cloudwatch.js';
 
 describe('trailingWindow', () => {
