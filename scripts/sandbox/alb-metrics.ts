@@ -68,15 +68,19 @@ export function percentile(values: readonly number[], p: number): number {
 
 const round3 = (n: number) => Math.round(n * 1000) / 1000;
 
+/** The second a request is published at: the one in which it ended (ALB does the same per minute). */
+export const secondOf = (at: number) => Math.floor(at / 1000) * 1000;
+
 /**
- * The alarm's verdict on the requests that ended in the `periodSeconds` before `now`, with the
+ * The alarm's verdict on the requests published at or after the whole second `periodSeconds`
+ * before `now` (so it covers every later reading of that many seconds of data), with the
  * StateReason CloudWatch writes: a datapoint above the threshold is ALARM; none (missing data,
  * treated as not breaching) or one at or below it is OK.
  */
 export function evaluateAlarm(requests: readonly ServedRequest[], now: number): { state: AlarmState; reason: string } {
   const { periodSeconds, extendedStatistic, thresholdSeconds } = DEPLOYMENT_ALARM;
-  const from = now - periodSeconds * 1000;
-  const inPeriod = requests.filter((r) => r.at > from && r.at <= now).map((r) => r.durationMs / 1000);
+  const from = secondOf(now) - periodSeconds * 1000;
+  const inPeriod = requests.filter((r) => secondOf(r.at) >= from).map((r) => r.durationMs / 1000);
   if (inPeriod.length === 0) {
     return { state: 'OK', reason: 'Threshold Crossed: no datapoints were received for 1 period and 1 missing datapoint was treated as [NonBreaching].' };
   }
@@ -88,10 +92,10 @@ export function evaluateAlarm(requests: readonly ServedRequest[], now: number): 
 }
 
 /**
- * One PutMetricData batch: RequestCount, HTTPCode_Target_5XX_Count (only when not zero, as ALB),
- * TargetResponseTime (seconds, every request's value) and the host counts, at `at`.
+ * One second's datapoints: RequestCount, HTTPCode_Target_5XX_Count (only when not zero, as ALB),
+ * TargetResponseTime (seconds, every request's value) and the host counts (when given), at the second `at`.
  */
-export function batchData(requests: readonly ServedRequest[], hosts: { healthy: number; unhealthy: number }, dimensions: { loadBalancer: string; targetGroup: string }, at: number): MetricDatum[] {
+export function batchData(requests: readonly ServedRequest[], hosts: { healthy: number; unhealthy: number } | undefined, dimensions: { loadBalancer: string; targetGroup: string }, at: number): MetricDatum[] {
   const Dimensions = [
     { Name: 'LoadBalancer', Value: dimensions.loadBalancer },
     { Name: 'TargetGroup', Value: dimensions.targetGroup },
@@ -104,7 +108,7 @@ export function batchData(requests: readonly ServedRequest[], hosts: { healthy: 
     StorageResolution: 1,
     ...value,
   });
-  const data = [datum('HealthyHostCount', 'Count', { Value: hosts.healthy }), datum('UnHealthyHostCount', 'Count', { Value: hosts.unhealthy })];
+  const data = hosts ? [datum('HealthyHostCount', 'Count', { Value: hosts.healthy }), datum('UnHealthyHostCount', 'Count', { Value: hosts.unhealthy })] : [];
   if (requests.length === 0) return data;
   const errors = requests.filter((r) => r.status >= 500).length;
   data.push(datum('RequestCount', 'Count', { Value: requests.length }));
@@ -129,12 +133,16 @@ export function createAlbMetrics(options: AlbMetricsOptions): AlbMetrics {
   let publishing = Promise.resolve();
   const waiters = new Set<() => void>();
 
-  const publish = async (requests: ServedRequest[], at: number) => {
-    const data = batchData(requests, options.hosts(), options, at);
+  const publish = async (requests: ServedRequest[], now: number) => {
+    const hosts = options.hosts();
+    const seconds = [...new Set([secondOf(now), ...requests.map((r) => secondOf(r.at))])].sort();
+    // Host counts for the current second only; a request that ended in an earlier second (the
+    // batch straddles a boundary) goes in that second.
+    const data = seconds.flatMap((second) => batchData(requests.filter((r) => secondOf(r.at) === second), second === secondOf(now) ? hosts : undefined, options, second));
     await cloudwatch.send(new PutMetricDataCommand({ Namespace: NAMESPACE, MetricData: data }));
   };
   const evaluate = async (now: number) => {
-    recent = recent.filter((r) => r.at > now - periodMs);
+    recent = recent.filter((r) => secondOf(r.at) >= secondOf(now) - periodMs);
     const verdict = evaluateAlarm(recent, now);
     if (verdict.state === state) return;
     await cloudwatch.send(new SetAlarmStateCommand({ AlarmName: options.alarmName, StateValue: verdict.state, StateReason: verdict.reason }));
@@ -179,7 +187,7 @@ export function createAlbMetrics(options: AlbMetricsOptions): AlbMetrics {
         }),
       );
       // The history: one batch per request, at the time it was served.
-      const data = history.flatMap((r) => batchData([r], options.hosts(), options, r.at));
+      const data = history.flatMap((r) => batchData([r], options.hosts(), options, secondOf(r.at)));
       for (let i = 0; i < data.length; i += 1000) await cloudwatch.send(new PutMetricDataCommand({ Namespace: NAMESPACE, MetricData: data.slice(i, i + 1000) }));
       recent.push(...history);
       await evaluate(Date.now());
