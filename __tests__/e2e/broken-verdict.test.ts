@@ -127,13 +127,16 @@ requireTool(['moto', 'redis-server'], 'the broken-state verdict test')('the inci
   });
 
   it('the deployment alarm is in ALARM and the ALB metrics breach latency, both explained by the missing rule', () => {
+    const name = 'hokusai-api-development-target-response-time-p95';
     const alarm = report.checks.find((c) => c.name === 'deployment alarm')!;
-    expect(alarm).toMatchObject({ status: 'failed', attempts: 1, facts: { inAlarm: ['hokusai-api-development-target-response-time-p95'] } });
-    expect(alarm.message).toContain('Threshold Crossed: 1 datapoint [2.');
+    expect(alarm).toMatchObject({ status: 'failed', attempts: 1 });
+    expect(alarm.details).toMatchObject({ deploymentAlarms: { alarmNames: [name], enable: true, rollback: true }, alarms: [{ name, state: 'ALARM' }] });
+    expect(alarm.message).toContain('Threshold Crossed: 1 datapoint [2');
     const alb = report.checks.find((c) => c.name === 'alb metrics')!;
-    expect(alb).toMatchObject({ status: 'failed', attempts: 1, facts: { breached: ['latency'] } });
+    expect(alb).toMatchObject({ status: 'failed', attempts: 1 });
     // The production window (5m, whole minutes) reads the history the sandbox starts with.
-    expect(alb.message).toMatch(/^p95 response time 2\.\d+s over 5m > 1s$/);
+    expect(alb.message).toMatch(/^p95 response time 2(\.\d+)?s over 5m > 1s$/);
+    expect(alb.observations).toContainEqual(expect.objectContaining({ what: 'p95 response time over 5m', ok: false }));
     expect(report.rootCause?.otherCauses ?? []).toEqual([]);
   });
 

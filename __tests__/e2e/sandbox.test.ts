@@ -99,9 +99,9 @@ describeSandbox('the incident scenario against the sandbox', () => {
     expect(check(run.report, 'targets healthy').message).toContain('Target.Timeout');
     // The latency the missing rule causes, as the load balancer's metrics and the deployment alarm see it.
     expect(check(run.report, 'deployment alarm').message).toMatch(
-      /alarm hokusai-api-development-target-response-time-p95 in ALARM since .*: Threshold Crossed: 1 datapoint \[2\.\d+ \(\d\d\/\d\d\/\d\d \d\d:\d\d:\d\d\)\] was greater than the threshold \(1\.0\)\./,
+      /alarm hokusai-api-development-target-response-time-p95 in ALARM since .*: Threshold Crossed: 1 datapoint \[2(\.\d+)? \(\d\d\/\d\d\/\d\d \d\d:\d\d:\d\d\)\] was greater than the threshold \(1\.0\)\./,
     );
-    expect(check(run.report, 'alb metrics').message).toMatch(/^p95 response time 2\.\d+s over 10s > 1s$/);
+    expect(check(run.report, 'alb metrics').message).toMatch(/^p95 response time 2(\.\d+)?s over 10s > 1s$/);
     // The missing rule is definitive: one attempt, not the 5-attempt budget.
     expect(check(run.report, 'redis ingress from the API').attempts).toBe(1);
     // Bounded by the budgets: health latency 2 attempts x 8s + 1s, targets within 6s, the rest fast.
@@ -221,6 +221,7 @@ describeSandbox('the incident scenario against the sandbox', () => {
   }, 30_000);
 
   it('--from resumes at a check; the ones before it are not evaluated', async () => {
+    await waitForCleanLogs();
     const run = await runScenario(sandbox, ['--from', 'targets healthy']);
     expect(run.code).toBe(0);
     expect(run.report.checks.filter((c) => c.status === 'passed').map((c) => c.name)).toEqual(['targets healthy', 'model 21 predict', 'deployment alarm', 'alb metrics']);
