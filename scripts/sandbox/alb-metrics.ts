@@ -121,7 +121,8 @@ export function batchData(requests: readonly ServedRequest[], hosts: { healthy: 
  * The publisher and alarm evaluator. AWS APIs: cloudwatch:PutMetricAlarm (once), PutMetricData
  * (one call per second with requests or host counts), SetAlarmState (when the state changes).
  */
-// ~70 lines: one closure over the buffer, the alarm state and its waiters; the rules are above.
+// ~100 lines: one closure over the buffer, the alarm state and its waiters (start creates the alarm
+// and publishes the history); the rules themselves are the pure functions above.
 export function createAlbMetrics(options: AlbMetricsOptions): AlbMetrics {
   const { cloudwatch } = options;
   const everyMs = options.publishEveryMs ?? 1000;
