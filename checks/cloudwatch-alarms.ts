@@ -9,6 +9,7 @@ import { clientRegion, cloudwatchClient } from './support/aws.js';
 import { alarmMetrics, describeAlarms, formatTime, noDataResult, noDataSchema, type Alarm } from './support/cloudwatch.js';
 import { formatDuration } from './support/duration.js';
 import { describeService } from './support/ecs.js';
+import { httpServerError, httpTimedOutOrSlow } from './support/relations.js';
 
 const schema = z
   .strictObject({
@@ -128,6 +129,24 @@ function sawAlarm(cause: FailureView): boolean {
   return ((cause.facts as { inAlarm?: string[] }).inAlarm ?? []).length > 0;
 }
 
+/** Alarmed metrics ("Namespace MetricName") that show as slow or hanging answers, and as 5xx answers. */
+const LATENCY_METRICS = new Set(['AWS/ApplicationELB TargetResponseTime']);
+const SERVER_ERROR_METRICS = new Set(['AWS/ApplicationELB HTTPCode_Target_5XX_Count', 'AWS/ApplicationELB HTTPCode_ELB_5XX_Count']);
+
+/**
+ * An alarm in ALARM explains an HTTP failure of the kind its metric measures: a latency alarm a slow
+ * or hanging answer, a 5xx alarm a 5xx (a latency alarm does not explain a fast 500). Alarms on
+ * other metrics, or composite ones, say nothing about the kind: they explain any HTTP failure.
+ */
+function alarmExplainsHttp(cause: FailureView, effect: FailureView): boolean {
+  if (!sawAlarm(cause)) return false;
+  const metrics = (cause.facts as { inAlarmMetrics?: string[] }).inAlarmMetrics ?? [];
+  const latency = metrics.some((m) => LATENCY_METRICS.has(m));
+  const errors = metrics.some((m) => SERVER_ERROR_METRICS.has(m));
+  if (!latency && !errors) return true;
+  return (latency && httpTimedOutOrSlow(effect)) || (errors && httpServerError(effect));
+}
+
 export const cloudwatchAlarms = defineCheck({
   type: 'cloudwatch-alarms',
   summary: 'CloudWatch alarms (named, by prefix, or an ECS service\'s deployment alarms) are not in ALARM.',
@@ -146,7 +165,7 @@ export const cloudwatchAlarms = defineCheck({
     return assessAlarms(spec, chosen, alarms, await clientRegion(await ctx.clients.get(cloudwatchClient)));
   },
   explains: [
-    { effect: 'http', because: 'an alarm on the service is in ALARM: the service is failing or slow', when: sawAlarm },
+    { effect: 'http', because: 'an alarm on the service is in ALARM: the service is failing or slow', when: alarmExplainsHttp },
     { effect: 'alb-targets-healthy', because: 'an alarm on the service is in ALARM: its targets fail the load balancer\'s health checks', when: sawAlarm },
   ],
 });

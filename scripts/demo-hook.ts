@@ -16,7 +16,7 @@ export interface HookStoryOptions {
   stdout: NodeJS.WritableStream;
   stderr?: NodeJS.WritableStream;
   scenarioFile: string;
-  /** The demo's vars for the shipped scenario (baseUrl, logWindow, albWait). */
+  /** The demo's vars for the shipped scenario (baseUrl, logWindow, albWait, metricsWindow). */
   vars: Record<string, string>;
   /** The runbook's wait for the health checks after the fix. */
   waitForHealth(): Promise<void>;

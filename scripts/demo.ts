@@ -12,6 +12,7 @@ import type { RunReport } from '../runner/result.js';
 import { EXIT } from './cli/exit-codes.js';
 import { runCommand } from './cli/run-command.js';
 import { exitCodeFor, guardExitPaths, type ExitGuard } from './sandbox/exit-guard.js';
+import { DEPLOYMENT_ALARM } from './sandbox/alb-metrics.js';
 import { HEALTH_CHECK, INCIDENT, startSandbox, type Sandbox } from './sandbox/index.js';
 import { incidentScenario } from './sandbox/scenario.js';
 import { MissingTool } from './sandbox/services.js';
@@ -38,6 +39,11 @@ export interface DemoOptions {
 const DEMO_LOG_WINDOW_MS = HEALTH_CHECK.intervalSeconds * 1000;
 /** How long the demo's "targets healthy" may wait: the ALB's own time to mark a target healthy. */
 const DEMO_ALB_WAIT = `${HEALTH_CHECK.intervalSeconds * HEALTH_CHECK.healthyThreshold}s`;
+/**
+ * How far back the demo's "alb metrics" check looks: the deployment alarm's period, so that the
+ * alarm returning to OK after the fix means the window holds no slow request either.
+ */
+const DEMO_METRICS_WINDOW = `${DEPLOYMENT_ALARM.periodSeconds}s`;
 /** Independent checks run side by side (the order of the report does not change). */
 const DEMO_CONCURRENCY = 4;
 
@@ -99,8 +105,8 @@ export async function runDemo(options: DemoOptions = {}): Promise<number> {
 
 /**
  * The runbook's "wait for the health checks to pass": until the ALB stand-in marks the target
- * healthy, then until the last Redis error is older than the demo's log window. Returns early when
- * the guard aborts.
+ * healthy, then until the deployment alarm is back to OK (no slow request in its period), then
+ * until the last Redis error is older than the demo's log window. Returns early when the guard aborts.
  */
 async function waitForHealth(sandbox: Sandbox, guard: ExitGuard, out: NodeJS.WritableStream, lastRedisError: () => number): Promise<void> {
   const say = (line: string, end = '\n') => guard.outputOpen() && out.write(`${line}${end}`);
@@ -114,6 +120,16 @@ async function waitForHealth(sandbox: Sandbox, guard: ExitGuard, out: NodeJS.Wri
     throw error;
   }
   say(`healthy after ${seconds(Date.now() - fixedAt)}`);
+  if (sandbox.alarmState() !== 'OK') {
+    say(`Waiting for the deployment alarm to return to OK (p95 response time over its ${DEPLOYMENT_ALARM.periodSeconds}s period)... `, '');
+    try {
+      await sandbox.waitForAlarm('OK', 60_000, guard.signal);
+    } catch (error) {
+      if (guard.signal.aborted) return;
+      throw error;
+    }
+    say(`OK after ${seconds(Date.now() - fixedAt)}`);
+  }
   const quietFor = DEMO_LOG_WINDOW_MS + 500 - (Date.now() - lastRedisError());
   if (quietFor > 0) {
     say(`Waiting ${seconds(quietFor)} for the last Redis error to leave the ${DEMO_LOG_WINDOW_MS / 1000}s log window...`);
@@ -136,7 +152,7 @@ async function tellTheStory(sandbox: Sandbox, guard: ExitGuard, options: DemoOpt
     say(`       The ALB marks target ${INCIDENT.targetIp}:${INCIDENT.containerPort} ${sandbox.targetState()} (Target.Timeout), as the team found it.`);
 
     const scenarioFile = scenarioPath();
-    const vars = { ...sandbox.vars, logWindow: `${DEMO_LOG_WINDOW_MS / 1000}s`, albWait: DEMO_ALB_WAIT };
+    const vars = { ...sandbox.vars, logWindow: `${DEMO_LOG_WINDOW_MS / 1000}s`, albWait: DEMO_ALB_WAIT, metricsWindow: DEMO_METRICS_WINDOW };
     const run = async (title: string): Promise<{ code: number; report?: RunReport }> => {
       say();
       say(`━━ ${title}: verify-deployment run ${scenarioFile} ━━`);

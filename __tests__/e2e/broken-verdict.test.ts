@@ -14,7 +14,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { RunReport } from '../../runner/result.js';
-import { INCIDENT_STATUSES } from '../support/sandbox.js';
+import { INCIDENT_CONSEQUENCES, INCIDENT_STATUSES } from '../support/sandbox.js';
 import { requireTool } from '../support/tools.js';
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
@@ -111,7 +111,7 @@ requireTool(['moto', 'redis-server'], 'the broken-state verdict test')('the inci
     expect(Object.fromEntries(report.checks.map((c) => [c.name, c.status]))).toEqual(INCIDENT_STATUSES);
     expect(report.rootCause).toMatchObject({
       check: 'redis ingress from the API',
-      consequences: ['no redis errors in logs', 'health latency', 'targets healthy'],
+      consequences: INCIDENT_CONSEQUENCES,
       independent: false,
     });
   });
@@ -124,6 +124,20 @@ requireTool(['moto', 'redis-server'], 'the broken-state verdict test')('the inci
     expect(check.message).toContain('not retried: explained by redis ingress from the API');
     // Its last observation is kept: what the engineer needs to see.
     expect(check.observations.length).toBeGreaterThan(0);
+  });
+
+  it('the deployment alarm is in ALARM and the ALB metrics breach latency, both explained by the missing rule', () => {
+    const name = 'hokusai-api-development-target-response-time-p95';
+    const alarm = report.checks.find((c) => c.name === 'deployment alarm')!;
+    expect(alarm).toMatchObject({ status: 'failed', attempts: 1 });
+    expect(alarm.details).toMatchObject({ deploymentAlarms: { alarmNames: [name], enable: true, rollback: true }, alarms: [{ name, state: 'ALARM' }] });
+    expect(alarm.message).toContain('Threshold Crossed: 1 datapoint [2');
+    const alb = report.checks.find((c) => c.name === 'alb metrics')!;
+    expect(alb).toMatchObject({ status: 'failed', attempts: 1 });
+    // The production window (5m, whole minutes) reads the history the sandbox starts with.
+    expect(alb.message).toMatch(/^p95 response time 2(\.\d+)?s over 5m > 1s$/);
+    expect(alb.observations).toContainEqual(expect.objectContaining({ what: 'p95 response time over 5m', ok: false }));
+    expect(report.rootCause?.otherCauses ?? []).toEqual([]);
   });
 
   it('the cause and the checks that failed on their own carry no consequenceOf', () => {

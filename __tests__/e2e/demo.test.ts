@@ -13,18 +13,20 @@ requireTool(['moto', 'redis-server'], 'the demo test')('verify-deployment demo',
     const failing = stdout.indexOf('✗ FAILED hokusai-api-development');
     const rootCause = stdout.indexOf('Root cause: redis ingress from the API');
     const fix = stdout.indexOf('aws ec2 authorize-security-group-ingress --group-id sg-0454e74e2924a7754 --protocol tcp --port 6379 --source-group sg-0864e6f6aee2a5cf4');
-    const passing = stdout.indexOf('✓ PASSED hokusai-api-development: 9 passed, 0 failed, 0 errored, 0 skipped');
+    const passing = stdout.indexOf('✓ PASSED hokusai-api-development: 11 passed, 0 failed, 0 errored, 0 skipped');
     expect(failing).toBeGreaterThan(-1);
     expect(rootCause).toBeGreaterThan(failing);
     expect(fix).toBeGreaterThan(rootCause);
     expect(passing).toBeGreaterThan(fix);
     // The incident as the team found it, from the start: no wait for the target to turn unhealthy.
     expect(stdout).toContain('The ALB marks target 10.0.1.23:8000 unhealthy (Target.Timeout), as the team found it.');
-    expect(stdout.slice(0, fix)).toContain('✗ FAILED hokusai-api-development: 5 passed, 4 failed, 0 errored, 0 skipped');
-    for (const name of ['redis ingress from the API', 'no redis errors in logs', 'health latency', 'targets healthy']) {
+    expect(stdout.slice(0, fix)).toContain('✗ FAILED hokusai-api-development: 5 passed, 6 failed, 0 errored, 0 skipped');
+    for (const name of ['redis ingress from the API', 'no redis errors in logs', 'health latency', 'targets healthy', 'deployment alarm', 'alb metrics']) {
       expect(stdout.slice(0, fix)).toMatch(new RegExp(`✗ failed +${name} `));
     }
-    expect(stdout).toContain('explains: no redis errors in logs, health latency, targets healthy');
+    expect(stdout).toContain('explains: no redis errors in logs, health latency, targets healthy, deployment alarm, alb metrics');
+    // After the fix, the deployment alarm returns to OK before the second run.
+    expect(stdout.slice(fix)).toMatch(/Waiting for the deployment alarm to return to OK .*OK after \d+\.\ds/);
     expect(stdout).toContain('Target.Timeout');
     expect(stdout).toContain('Demo complete');
   }, 180_000);
@@ -38,7 +40,7 @@ requireTool(['moto', 'redis-server'], 'the demo test')('verify-deployment demo',
     const rollback = stdout.indexOf('gate: ROLLBACK (verdict failed): redis ingress from the API: no ingress rule on sg-0454e74e2924a7754 allows tcp/6379 from sg-0864e6f6aee2a5cf4');
     const recordedRollback = stdout.search(/The emulator recorded ContinueServiceDeployment ROLLBACK on hook ecs-pause-\S+-POST_TEST_TRAFFIC_SHIFT\./);
     const fix = stdout.indexOf('Applying the fix');
-    const continued = stdout.indexOf('gate: CONTINUE (verdict passed): 9 checks passed');
+    const continued = stdout.indexOf('gate: CONTINUE (verdict passed): 11 checks passed');
     const recordedContinue = stdout.search(/The emulator recorded ContinueServiceDeployment CONTINUE on hook ecs-pause-\S+-POST_TEST_TRAFFIC_SHIFT\./);
     expect(paused).toBeGreaterThan(-1);
     expect(rootCause).toBeGreaterThan(paused);

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { handler, type EcsHookResponse } from '../../runner/lambda/handler.js';
 import type { Sandbox } from '../../scripts/sandbox/index.js';
 import { fakeContext } from '../lambda/support.js';
-import { useSandbox } from '../support/sandbox.js';
+import { METRICS_WINDOW_S, useSandbox } from '../support/sandbox.js';
 import { requireTool } from '../support/tools.js';
 
 const ROOT = path.resolve(import.meta.dirname ?? path.dirname(new URL(import.meta.url).pathname), '../..');
@@ -40,7 +40,7 @@ async function hookEventForRollout(sandbox: Sandbox): Promise<Record<string, unk
       serviceArn,
       targetServiceRevisionArn: target,
     },
-    hookDetails: { vars: { baseUrl: sandbox.vars.baseUrl, logWindow: `${LOG_WINDOW_S}s`, albWait: `${ALB_WAIT_S}s` } },
+    hookDetails: { vars: { baseUrl: sandbox.vars.baseUrl, logWindow: `${LOG_WINDOW_S}s`, albWait: `${ALB_WAIT_S}s`, metricsWindow: `${METRICS_WINDOW_S}s` } },
   };
 }
 
@@ -113,7 +113,7 @@ requireTool(['moto', 'redis-server'], 'the Lambda handler against the sandbox')(
       failed: [],
     });
     expect(line).toMatchObject({ hookStatus: 'SUCCEEDED', verdict: 'passed', serviceDeployment: event.resourceArn });
-    expect(line.summary).toEqual({ passed: 9, failed: 0, errored: 0, skipped: 0 });
+    expect(line.summary).toEqual({ passed: 11, failed: 0, errored: 0, skipped: 0 });
     expect(line.rootCause).toBeUndefined();
   }, 180_000);
 });

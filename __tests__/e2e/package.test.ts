@@ -163,7 +163,7 @@ describe('a global install of the tarball', () => {
     const scenario = path.join(installed, 'scenarios', 'hokusai-api-development.yaml');
     const run = await runInstalled(['validate', scenario], { HOKUSAI_API_KEY: 'hk_test' });
     expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 0, stderr: '' });
-    expect(run.stdout).toContain('hokusai-api-development, 9 checks');
+    expect(run.stdout).toContain('hokusai-api-development, 11 checks');
   });
 
   describe('with a local HTTP service', () => {
@@ -201,7 +201,7 @@ requireTool(['moto', 'redis-server'], 'the demo from a global install')('the dem
     const run = await runInstalled(['demo'], { NO_COLOR: '1' }, 170_000);
     expect({ code: run.code, stderrTail: run.code === 0 ? '' : run.stderr.slice(-2000) }).toEqual({ code: 0, stderrTail: '' });
     expect(run.stdout).toContain('Root cause: redis ingress from the API');
-    expect(run.stdout).toContain('✓ PASSED hokusai-api-development: 9 passed, 0 failed, 0 errored, 0 skipped');
+    expect(run.stdout).toContain('✓ PASSED hokusai-api-development: 11 passed, 0 failed, 0 errored, 0 skipped');
     process.stderr.write(`package.test: install ${(install.ms / 1000).toFixed(1)} s, demo from the global install ${(run.ms / 1000).toFixed(1)} s\n`);
   }, 180_000);
 });

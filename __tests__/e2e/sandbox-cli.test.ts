@@ -56,7 +56,7 @@ requireTool(['moto', 'redis-server'], 'the sandbox CLI tests')('verify-deploymen
       encoding: 'utf8',
     });
     expect({ status: printed.status, stderr: printed.status === 0 ? '' : printed.stderr }).toEqual({ status: 0, stderr: '' });
-    expect(printed.stdout).toContain('✓ PASSED hokusai-api-development: 9 passed');
+    expect(printed.stdout).toContain('✓ PASSED hokusai-api-development: 11 passed');
 
     expect(cli('status').stdout).toContain('sandbox state: healthy');
     expect(cli('break', 'secret').stdout).toBe('sandbox state: missing-secret\n');

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { RunReport } from '../../runner/result.js';
 import type { Sandbox } from '../../scripts/sandbox/index.js';
-import { INCIDENT_STATUSES, useSandbox } from '../support/sandbox.js';
+import { INCIDENT_CONSEQUENCES, INCIDENT_STATUSES, METRICS_WINDOW_S, useSandbox } from '../support/sandbox.js';
 import { requireTool } from '../support/tools.js';
 
 const ROOT = path.resolve(import.meta.dirname ?? path.dirname(new URL(import.meta.url).pathname), '../..');
@@ -52,7 +52,7 @@ function cli(sandbox: Sandbox, args: string[], onStderr?: (text: string) => void
 }
 
 async function runScenario(sandbox: Sandbox, extraArgs: string[] = [], file = SCENARIO): Promise<CliRun> {
-  const vars = ['--var', `baseUrl=${sandbox.vars.baseUrl}`, '--var', `logWindow=${LOG_WINDOW_S}s`, '--var', `albWait=${ALB_WAIT_S}s`];
+  const vars = ['--var', `baseUrl=${sandbox.vars.baseUrl}`, '--var', `logWindow=${LOG_WINDOW_S}s`, '--var', `albWait=${ALB_WAIT_S}s`, '--var', `metricsWindow=${METRICS_WINDOW_S}s`];
   const run = await cli(sandbox, ['run', file, '--reporter', 'json', ...(file === SCENARIO ? vars : []), ...extraArgs]);
   try {
     return { ...run, report: JSON.parse(run.stdout) as RunReport };
@@ -76,7 +76,7 @@ describeSandbox('the incident scenario against the sandbox', () => {
     const run = await runScenario(sandbox);
     expect(run.code).toBe(0);
     expect(run.report.status).toBe('passed');
-    expect(run.report.summary).toEqual({ passed: 9, failed: 0, errored: 0, skipped: 0, inconclusive: 0 });
+      expect(run.report.summary).toEqual({ passed: 11, failed: 0, errored: 0, skipped: 0, inconclusive: 0 });
     expect(run.report.rootCause).toBeUndefined();
     expect(run.stdout).not.toContain(sandbox.apiKey);
     expect(run.stderr).not.toContain(sandbox.apiKey);
@@ -92,11 +92,16 @@ describeSandbox('the incident scenario against the sandbox', () => {
     expect(root.check).toBe('redis ingress from the API');
     expect(root.reason).toContain('sg-0454e74e2924a7754');
     expect(root.reason).toContain('sg-0864e6f6aee2a5cf4');
-    expect(root.consequences).toEqual(['no redis errors in logs', 'health latency', 'targets healthy']);
+    expect(root.consequences).toEqual(INCIDENT_CONSEQUENCES);
     expect(root.fix?.command).toBe(
       'aws ec2 authorize-security-group-ingress --group-id sg-0454e74e2924a7754 --protocol tcp --port 6379 --source-group sg-0864e6f6aee2a5cf4',
     );
     expect(check(run.report, 'targets healthy').message).toContain('Target.Timeout');
+    // The latency the missing rule causes, as the load balancer's metrics and the deployment alarm see it.
+    expect(check(run.report, 'deployment alarm').message).toMatch(
+      /alarm hokusai-api-development-target-response-time-p95 in ALARM since .*: Threshold Crossed: 1 datapoint \[2(\.\d+)? \(\d\d\/\d\d\/\d\d \d\d:\d\d:\d\d\)\] was greater than the threshold \(1\.0\)\./,
+    );
+    expect(check(run.report, 'alb metrics').message).toMatch(/^p95 response time 2(\.\d+)?s over 10s > 1s$/);
     // The missing rule is definitive: one attempt, not the 5-attempt budget.
     expect(check(run.report, 'redis ingress from the API').attempts).toBe(1);
     // Bounded by the budgets: health latency 2 attempts x 8s + 1s, targets within 6s, the rest fast.
@@ -139,7 +144,9 @@ describeSandbox('the incident scenario against the sandbox', () => {
     await waitForCleanLogs();
     const run = await runScenario(sandbox);
     expect(run.code).toBe(0);
-    expect(run.report.summary.passed).toBe(9);
+    expect(run.report.summary.passed).toBe(11);
+    expect(check(run.report, 'deployment alarm').message).toBe('1 alarm OK: hokusai-api-development-target-response-time-p95');
+    expect(check(run.report, 'alb metrics').message).toMatch(/^p95 response time \d+ms over 10s ≤ 1s$/);
   }, 120_000);
 
   it('init discovers the service and writes a scenario that validates and passes', async () => {
@@ -216,9 +223,10 @@ describeSandbox('the incident scenario against the sandbox', () => {
   }, 30_000);
 
   it('--from resumes at a check; the ones before it are not evaluated', async () => {
+    await waitForCleanLogs();
     const run = await runScenario(sandbox, ['--from', 'targets healthy']);
     expect(run.code).toBe(0);
-    expect(run.report.checks.filter((c) => c.status === 'passed').map((c) => c.name)).toEqual(['targets healthy', 'model 21 predict']);
+    expect(run.report.checks.filter((c) => c.status === 'passed').map((c) => c.name)).toEqual(['targets healthy', 'model 21 predict', 'deployment alarm', 'alb metrics']);
     expect(run.report.checks.filter((c) => c.status === 'skipped').every((c) => c.skipReason === 'not evaluated (--from)')).toBe(true);
   }, 60_000);
 

@@ -16,7 +16,7 @@ import { loadScenario } from '../../runner/load.js';
 import type { RunReport } from '../../runner/result.js';
 import { runScenario } from '../../runner/run.js';
 import type { Sandbox } from '../../scripts/sandbox/index.js';
-import { useSandbox } from '../support/sandbox.js';
+import { METRICS_WINDOW_S, useSandbox } from '../support/sandbox.js';
 import { requireTool } from '../support/tools.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -38,6 +38,8 @@ const ALL_PASSED = {
   'health latency': 'passed',
   'targets healthy': 'passed',
   'model 21 predict': 'passed',
+  'deployment alarm': 'passed',
+  'alb metrics': 'passed',
 };
 
 describeSandbox(`the incident scenario run ${RUNS} times in a row`, () => {
@@ -54,7 +56,7 @@ describeSandbox(`the incident scenario run ${RUNS} times in a row`, () => {
     for (let i = 0; i < RUNS; i++) {
       const scenario = await loadScenario(SCENARIO, {
         checkTypes,
-        vars: { baseUrl: sandbox.apiUrl, logWindow: `${LOG_WINDOW_S}s`, albWait: `${ALB_WAIT_S}s` },
+        vars: { baseUrl: sandbox.apiUrl, logWindow: `${LOG_WINDOW_S}s`, albWait: `${ALB_WAIT_S}s`, metricsWindow: `${METRICS_WINDOW_S}s` },
         env: { ...process.env, HOKUSAI_API_KEY: sandbox.apiKey },
       });
       reports.push(await runScenario(scenario));

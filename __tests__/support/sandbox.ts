@@ -3,12 +3,16 @@
  * health-check interval, stopped in afterAll. Gate the suite with `requireTool(['moto', 'redis-server'])`.
  */
 import { afterAll, beforeAll } from '@jest/globals';
+import { DEPLOYMENT_ALARM } from '../../scripts/sandbox/alb-metrics.js';
 import { startSandbox, type Sandbox } from '../../scripts/sandbox/index.js';
 
 export interface SandboxHandle {
   /** The running sandbox (read it inside hooks and tests). */
   readonly sandbox: Sandbox;
-  /** Waits until a logs window of `logWindowSeconds` holds no Redis error from an earlier state. */
+  /**
+   * Waits until a logs window of `logWindowSeconds` holds no Redis error from an earlier state, and
+   * the deployment alarm is OK (its period, METRICS_WINDOW_S, holds no slow request).
+   */
   waitForCleanLogs(): Promise<void>;
 }
 
@@ -55,9 +59,16 @@ export function useSandbox(options: UseSandboxOptions): SandboxHandle {
     async waitForCleanLogs() {
       const wait = options.logWindowSeconds * 1000 + 1000 - (Date.now() - lastRedisError);
       if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      await sandbox!.waitForAlarm('OK', 30_000);
     },
   };
 }
+
+/**
+ * The scenario's `metricsWindow` var in the sandbox tests: the deployment alarm's period, so that
+ * the alarm being OK means the ALB metrics' window holds no slow request from an earlier state.
+ */
+export const METRICS_WINDOW_S = DEPLOYMENT_ALARM.periodSeconds;
 
 /** The broken sandbox's verdict, check by check (scenarios/hokusai-api-development.yaml): the incident replayed. */
 export const INCIDENT_STATUSES: Readonly<Record<string, string>> = {
@@ -70,4 +81,9 @@ export const INCIDENT_STATUSES: Readonly<Record<string, string>> = {
   'health latency': 'failed',
   'targets healthy': 'failed',
   'model 21 predict': 'passed',
+  'deployment alarm': 'failed',
+  'alb metrics': 'failed',
 };
+
+/** What the missing Redis ingress rule explains on the broken sandbox, in the scenario's order. */
+export const INCIDENT_CONSEQUENCES = ['no redis errors in logs', 'health latency', 'targets healthy', 'deployment alarm', 'alb metrics'];

@@ -74,10 +74,13 @@ const MINUTE = 60_000;
 
 /**
  * The window ending at the last whole minute before `now` (CloudWatch rounds a recent StartTime
- * down to the minute anyway, and the current minute is still being published).
+ * down to the minute anyway, and the current minute is still being published). A window shorter
+ * than a minute is a reading of high-resolution data (StorageResolution 1) and ends at `now`, to
+ * the second: ending it at the last whole minute would read the previous minute's last seconds.
  */
 export function trailingWindow(lengthMs: number, now = Date.now()): MetricWindow {
-  const end = Math.floor(now / MINUTE) * MINUTE;
+  const unit = lengthMs < MINUTE ? 1000 : MINUTE;
+  const end = Math.floor(now / unit) * unit;
   return { start: new Date(end - lengthMs), end: new Date(end), label: formatDuration(lengthMs) };
 }
 

@@ -1,4 +1,5 @@
 /** SDK clients aimed at the sandbox's emulator (the only place an endpoint is set in code). */
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { ECSClient } from '@aws-sdk/client-ecs';
@@ -12,6 +13,7 @@ export const SANDBOX_REGION = 'us-east-1';
 export const SANDBOX_CREDENTIALS = { accessKeyId: 'sandbox', secretAccessKey: 'sandbox' };
 
 export interface SandboxClients {
+  cloudwatch: CloudWatchClient;
   ec2: EC2Client;
   ecs: ECSClient;
   elbv2: ElasticLoadBalancingV2Client;
@@ -24,6 +26,8 @@ export interface SandboxClients {
 export function sandboxClients(endpoint: string): SandboxClients {
   const config = { endpoint, region: SANDBOX_REGION, credentials: SANDBOX_CREDENTIALS, maxAttempts: 2 };
   const clients = {
+    // The SDK gzips PutMetricData bodies over 10 KiB; moto 5.2.1 answers those with HTTP 500.
+    cloudwatch: new CloudWatchClient({ ...config, disableRequestCompression: true }),
     ec2: new EC2Client(config),
     ecs: new ECSClient(config),
     elbv2: new ElasticLoadBalancingV2Client(config),

@@ -9,6 +9,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { AlbHealthChecker, AlbHealthCheckerOptions, TargetState } from './alb-health.js';
+import type { AlarmState, AlbMetrics, ServedRequest } from './alb-metrics.js';
 import type { LogShipper } from './log-shipper.js';
 import type { SandboxClients } from './aws.js';
 import { HEALTH_CHECK, INCIDENT } from './incident.js';
@@ -25,6 +26,8 @@ export interface SandboxOptions {
   /** Each log line of the model API, as it is shipped. */
   onLog?(line: string): void;
   onTargetState?(state: TargetState, reason: string): void;
+  /** Each change of the deployment alarm's state, with its StateReason. */
+  onAlarm?(state: AlarmState, reason: string): void;
   /** Each child process (moto, redis-server) as soon as it is spawned, for a state file. */
   onChild?(record: ProcessRecord): void;
   /** Abandons the start-up: what started is stopped and the promise rejects. */
@@ -58,6 +61,10 @@ export interface Sandbox {
   targetState(): TargetState;
   /** Resolves once the ALB stand-in records `state`; rejects after `timeoutMs` or on `signal`. */
   waitForTarget(state: TargetState, timeoutMs: number, signal?: AbortSignal): Promise<void>;
+  /** The deployment alarm's state as the sandbox last set it (see alb-metrics.ts). */
+  alarmState(): AlarmState | undefined;
+  /** Resolves once the deployment alarm is in `state`; rejects after `timeoutMs` or on `signal`. */
+  waitForAlarm(state: AlarmState, timeoutMs: number, signal?: AbortSignal): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -108,15 +115,18 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       parts.applyState(aws, resources, state),
     ]);
     cleanup.push(() => gate.close(), () => logger.close());
-    const model = await startModel(parts, aws, resources, gate.port, logger);
+    let checker: AlbHealthChecker | undefined;
+    const metrics = startMetrics(parts, { aws, resources, state, hosts: () => checker?.state() ?? targetStart(state)!.state, onAlarm: options.onAlarm });
+    const model = await startModel(parts, aws, resources, gate.port, logger, metrics);
     cleanup.push(() => model.api.close());
     checkpoint();
 
-    const checker = startTargetHealth(parts, { aws, resources, apiUrl: model.api.url, logger, state, onChange: options.onTargetState });
+    checker = startTargetHealth(parts, { aws, resources, apiUrl: model.api.url, logger, state, onChange: options.onTargetState });
     // Stopped first (cleanup runs in reverse): its probes call the model API and the emulator.
-    cleanup.push(() => checker.stop());
-    // Returned once the emulator shows the target's starting state and the log history is shipped.
-    await Promise.all([checker.waitFor(targetStart(state)!.state, 5_000), logger.flush()]);
+    cleanup.push(() => checker!.stop(), () => metrics.stop());
+    // Returned once the emulator shows the target's starting state, the log and metric history is
+    // published and the deployment alarm has its state.
+    await Promise.all([checker.waitFor(targetStart(state)!.state, 5_000), logger.flush(), metrics.start(servedHistory(state, resources.healthCheck))]);
 
     return {
       motoEndpoint: moto.endpoint,
@@ -141,6 +151,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       recordedContinue: (serviceArn) => parts.recordedContinue(aws, serviceArn),
       targetState: () => checker.state(),
       waitForTarget: (target, timeoutMs, signal) => checker.waitFor(target, timeoutMs, signal),
+      alarmState: () => metrics.alarmState(),
+      waitForAlarm: (alarm, timeoutMs, signal) => metrics.waitForAlarm(alarm, timeoutMs, signal),
       stop,
     };
   } catch (error) {
@@ -157,7 +169,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 /** The model API, with a fresh API key; whether it has the secret is read from the emulator (cached 500 ms). */
 // The model API gets the local redis-server (behind the security-group gate) as its own
 // host/port options, not from the task definition's REDIS_URL, which names the emulated group.
-async function startModel(parts: Parts, aws: SandboxClients, resources: SandboxResources, redisPort: number, logger: LogShipper) {
+async function startModel(parts: Parts, aws: SandboxClients, resources: SandboxResources, redisPort: number, logger: LogShipper, metrics: AlbMetrics) {
   let tokenCache: { value: boolean; at: number } | undefined;
   const apiKey = `hk_sandbox_${randomBytes(12).toString('hex')}`;
   const api = await parts.startModelApi({
@@ -165,6 +177,7 @@ async function startModel(parts: Parts, aws: SandboxClients, resources: SandboxR
     redisPort,
     apiKey,
     logger,
+    onServed: (status, durationMs) => metrics.record({ status, durationMs }),
     hasHuggingFaceToken: async () => {
       if (!tokenCache || Date.now() - tokenCache.at > 500) {
         const deployment = await parts.runningDeployment(aws);
@@ -198,6 +211,39 @@ function startTargetHealth(
     settings: o.resources.healthCheck,
     start,
     onChange: o.onChange,
+  });
+}
+
+/** How long the history of ALB metrics the sandbox starts with reaches back. */
+const METRICS_HISTORY_MS = 5 * 60_000;
+
+/**
+ * The requests the target served before the sandbox started, as found: one health check every
+ * interval, each waiting the Redis timeout when Redis is unreachable in `state`, else a few ms.
+ */
+export function servedHistory(state: SandboxState, healthCheck: { intervalMs: number; timeoutMs: number }, now = Date.now()): ServedRequest[] {
+  const durationMs = redisReachable(state) ? 4 : healthCheck.timeoutMs + 6;
+  const history: ServedRequest[] = [];
+  for (let at = now - METRICS_HISTORY_MS; at < now; at += healthCheck.intervalMs) history.push({ status: 200, durationMs, at });
+  return history;
+}
+
+/**
+ * The ALB-like metrics (AWS/ApplicationELB, the load balancer's and target group's dimensions) and
+ * the deployment alarm; `hosts` is the health checker's current view of the one target.
+ */
+function startMetrics(
+  parts: Parts,
+  o: { aws: SandboxClients; resources: SandboxResources; state: SandboxState; hosts: () => TargetState; onAlarm?: SandboxOptions['onAlarm'] },
+): AlbMetrics {
+  const tail = (arn: string) => /:(?:loadbalancer\/)?((?:app|targetgroup)\/[^/]+\/[^/]+)$/.exec(arn)?.[1] ?? arn;
+  return parts.createAlbMetrics({
+    cloudwatch: o.aws.cloudwatch,
+    loadBalancer: tail(o.resources.loadBalancerArn),
+    targetGroup: tail(o.resources.targetGroupArn),
+    alarmName: o.resources.alarmName,
+    hosts: () => ({ healthy: o.hosts() === 'healthy' ? 1 : 0, unhealthy: o.hosts() === 'unhealthy' ? 1 : 0 }),
+    onAlarm: o.onAlarm,
   });
 }
 

@@ -16,6 +16,8 @@ export interface ModelApiOptions {
   /** Whether the running task definition injects HUGGINGFACE_API_KEY (read from the emulator). */
   hasHuggingFaceToken(): Promise<boolean>;
   logger: Pick<LogShipper, 'log'>;
+  /** Each request served: its status code and how long it took (ms), for the ALB-like metrics. */
+  onServed?(status: number, durationMs: number): void;
 }
 
 export interface ModelApi {
@@ -129,6 +131,8 @@ export async function startModelApi(options: ModelApiOptions): Promise<ModelApi>
   };
 
   const server = http.createServer((req, res) => {
+    const started = performance.now();
+    res.once('finish', () => options.onServed?.(res.statusCode, performance.now() - started));
     const url = new URL(req.url ?? '/', 'http://sandbox');
     const route = /^\/api\/v1\/models\/(\d+)\/predict$/.exec(url.pathname);
     const handle =

@@ -5,6 +5,7 @@
  */
 export { sandboxAwsEnv, sandboxClients } from './aws.js';
 export { startAlbHealthChecker } from './alb-health.js';
+export { createAlbMetrics } from './alb-metrics.js';
 export { startLogShipper } from './log-shipper.js';
 export { failedHealthCheckHistory, startModelApi } from './model-api.js';
 export { createIncidentResources } from './resources.js';

@@ -1,5 +1,5 @@
 /** Creates the incident's AWS resources in the emulator: network, Redis, logs, ALB, ECS. */
-import { CreateClusterCommand, type ContainerDefinition } from '@aws-sdk/client-ecs';
+import { CreateClusterCommand, UpdateServiceCommand, type ContainerDefinition } from '@aws-sdk/client-ecs';
 import {
   awslogs,
   createEcsService,
@@ -14,12 +14,17 @@ import {
 } from '../fixtures/index.js';
 import type { SandboxClients } from './aws.js';
 import { HEALTH_CHECK, INCIDENT } from './incident.js';
+import { deploymentAlarmName } from './alb-metrics.js';
 import { authorizeRedisIngress } from './states.js';
 
 export interface SandboxResources {
   vpcId: string;
   subnetIds: string[];
   targetGroupArn: string;
+  /** The application load balancer in front of the target group. */
+  loadBalancerArn: string;
+  /** The service's deployment alarm (deploymentConfiguration.alarms), evaluated by the sandbox. */
+  alarmName: string;
   /** Task definition ARNs: the one that lacks the secret (revision 150's mistake) and the fixed one. */
   taskDefinitionWithoutSecret: string;
   taskDefinitionWithSecret: string;
@@ -51,7 +56,8 @@ export function containerDefinition(redisUrl: string, withSecret: boolean): Cont
 /**
  * Creates the incident's resources in the emulator, independent ones concurrently (the emulator
  * answers requests in parallel; the sandbox's start-up waits on this).
- * AWS APIs: ec2 (VPC, subnets, security groups, ingress), elasticache, logs, elbv2, ecs.
+ * AWS APIs: ec2 (VPC, subnets, security groups, ingress), elasticache, logs, elbv2, ecs (with
+ * UpdateService for the deployment alarm).
  */
 export async function createIncidentResources(
   aws: SandboxClients,
@@ -96,12 +102,12 @@ export async function createIncidentResources(
       healthCheck,
       targets: [{ Id: INCIDENT.targetIp, Port: INCIDENT.containerPort }],
     });
-    await createLoadBalancer(aws.elbv2, { name: INCIDENT.loadBalancerName, subnetIds, securityGroups: [INCIDENT.apiSecurityGroup], targetGroupArn });
-    return targetGroupArn;
+    const loadBalancerArn = await createLoadBalancer(aws.elbv2, { name: INCIDENT.loadBalancerName, subnetIds, securityGroups: [INCIDENT.apiSecurityGroup], targetGroupArn });
+    return { targetGroupArn, loadBalancerArn };
   });
   // The secret the fixed task definition references exists (zero-config checks `secretsExist`).
   const secret = createSecret(aws.secretsmanager, INCIDENT.secretArn.split(':secret:')[1]!);
-  const [{ vpcId, subnetIds }, targetGroupArn, [taskDefinitionWithoutSecret, taskDefinitionWithSecret], url] = await Promise.all([
+  const [{ vpcId, subnetIds }, { targetGroupArn, loadBalancerArn }, [taskDefinitionWithoutSecret, taskDefinitionWithSecret], url] = await Promise.all([
     network,
     loadBalancing,
     taskDefinitions,
@@ -119,11 +125,22 @@ export async function createIncidentResources(
     loadBalancer: { targetGroupArn, containerName: INCIDENT.container, containerPort: INCIDENT.containerPort },
     tags: { 'moto:runningCount': '1', 'moto:rolloutState': 'COMPLETED' },
   });
+  // ECS rolls a deployment back when this alarm fires (the emulator keeps it: ext_ecs_deployment_configuration.py).
+  const alarmName = deploymentAlarmName(INCIDENT.service);
+  await aws.ecs.send(
+    new UpdateServiceCommand({
+      cluster: INCIDENT.cluster,
+      service: INCIDENT.service,
+      deploymentConfiguration: { alarms: { alarmNames: [alarmName], enable: true, rollback: true } },
+    }),
+  );
 
   return {
     vpcId,
     subnetIds,
     targetGroupArn,
+    loadBalancerArn,
+    alarmName,
     taskDefinitionWithoutSecret,
     taskDefinitionWithSecret,
     redisUrl: url,
