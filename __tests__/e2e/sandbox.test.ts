@@ -173,6 +173,7 @@ describeSandbox('the incident scenario against the sandbox', () => {
       ['alb-targets-healthy', 'passed'],
       // The target group is behind the sandbox's ALB: zero-config reads its 5xx rate since the deployment.
       ['alb-metrics', 'passed'],
+      ['cloudwatch-alarms', 'passed'],
       ['logs-absent', 'passed'],
       ['http', 'passed'],
     ]);
@@ -183,7 +184,7 @@ describeSandbox('the incident scenario against the sandbox', () => {
     const report = JSON.parse(run.stdout) as RunReport;
     expect({ code: run.code, failed: report.checks.filter((c) => c.status !== 'passed').map((c) => c.message) }).toEqual({ code: 0, failed: [] });
     expect(report.file).toBe('discovered:hokusai-development/hokusai-api-development');
-    expect(report.summary).toEqual({ passed: 10, failed: 0, errored: 0, skipped: 0, inconclusive: 0 });
+    expect(report.summary).toEqual({ passed: 11, failed: 0, errored: 0, skipped: 0, inconclusive: 0 });
     // The incident's REDIS_URL still has no scheme after the fix: a warning, never a failure.
     expect(report.checks.find((c) => c.type === 'ecs-task-definition')?.warnings).toEqual([expect.stringContaining('REDIS_URL (container api) has no scheme')]);
   }, 60_000);
