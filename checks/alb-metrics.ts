@@ -227,6 +227,21 @@ function windowWords(window: MetricWindow): string {
   return /^since /.test(window.label) ? ` ${window.label}` : ` over ${window.label}`;
 }
 
+/** The metric and statistics flags that show each breach (5xx rate, response time, unhealthy hosts) by hand. */
+function breachCommands(spec: Spec, breached: string[]): Array<[metric: string, statistics: string]> {
+  const commands: Array<[string, string]> = [];
+  if (breached.includes('5xx')) commands.push(['HTTPCode_Target_5XX_Count', '--statistics Sum']);
+  if (breached.includes('latency')) {
+    const stats = Object.keys(spec.maxResponseTime ?? {});
+    const percentiles = stats.filter((stat) => /^p\d/.test(stat));
+    const plain = stats.filter((stat) => !/^p\d/.test(stat));
+    const flags = [...(plain.length ? [`--statistics ${plain.join(' ')}`] : []), ...(percentiles.length ? [`--extended-statistics ${percentiles.join(' ')}`] : [])];
+    commands.push(['TargetResponseTime', flags.join(' ')]);
+  }
+  if (breached.includes('unhealthy')) commands.push(['UnHealthyHostCount', '--statistics Maximum']);
+  return commands;
+}
+
 /** All target groups' findings as one result: any breach fails, else any missing evidence is no data. */
 export function assessAlb(spec: Spec, targets: AlbTarget[], series: MetricSeries[], window: MetricWindow): AttemptResult {
   const many = targets.length > 1;
@@ -246,9 +261,11 @@ export function assessAlb(spec: Spec, targets: AlbTarget[], series: MetricSeries
     requests: assessed.reduce((n, a) => n + a.requests, 0),
     errors5xx: assessed.reduce((n, a) => n + a.errors, 0),
   };
-  const nextSteps = targets.map(
-    (t) =>
-      `aws cloudwatch get-metric-statistics --namespace ${NAMESPACE} --metric-name HTTPCode_Target_5XX_Count --dimensions Name=LoadBalancer,Value=${t.loadBalancer} Name=TargetGroup,Value=${t.targetGroup} --statistics Sum --period 60 --start-time ${formatTime(window.start)} --end-time ${formatTime(window.end)}`,
+  const nextSteps = targets.flatMap((t) =>
+    breachCommands(spec, breached).map(
+      ([metric, statistics]) =>
+        `aws cloudwatch get-metric-statistics --namespace ${NAMESPACE} --metric-name ${metric} --dimensions Name=LoadBalancer,Value=${t.loadBalancer} Name=TargetGroup,Value=${t.targetGroup} ${statistics} --period 60 --start-time ${formatTime(window.start)} --end-time ${formatTime(window.end)}`,
+    ),
   );
   if (failed.length > 0) return { outcome: 'fail', message: failed.map((f) => f.text).join('; '), observations, details, facts, nextSteps };
   if (missing.length > 0) {

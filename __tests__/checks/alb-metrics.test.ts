@@ -214,6 +214,23 @@ describe('alb-metrics response time and unhealthy hosts', () => {
   });
 });
 
+describe('alb-metrics next steps', () => {
+  beforeEach(() => givenTargetGroup());
+
+  it.each([
+    ['5xx rate', { max5xxRate: '1%' }, { requests_0: [100], errors_0: [20] }, ['--metric-name HTTPCode_Target_5XX_Count', '--statistics Sum']],
+    ['a percentile and an average', { maxResponseTime: { p95: '1s', Average: '500ms' } }, { requests_0: [100], rt_p95_0: [2], rt_average_0: [0.9] }, ['--metric-name TargetResponseTime', '--statistics Average --extended-statistics p95']],
+    ['unhealthy hosts', { maxUnhealthyHosts: 0 }, { unhealthy_0: [1] }, ['--metric-name UnHealthyHostCount', '--statistics Maximum']],
+  ])('a %s breach gives the command that shows that metric', async (_label, criteria, values, parts) => {
+    answerWith(values);
+    const result = await run({ targetGroupArn: TG_ARN, ...criteria });
+    expect(result.outcome).toBe('fail');
+    expect(result.nextSteps).toHaveLength(1);
+    for (const part of parts) expect(result.nextSteps![0]).toContain(part);
+    expect(result.nextSteps![0]).toContain('Name=TargetGroup,Value=targetgroup/hokusai-api/6d0ecf831eec9f09');
+  });
+});
+
 describe('alb-metrics root-cause relations', () => {
   const cause = (breached: string[]): FailureView => ({ name: 'alb', type: 'alb-metrics', message: '', facts: { breached } });
   const http = (facts: Record<string, unknown>): FailureView => ({ name: 'health', type: 'http', message: '', facts });
