@@ -7,6 +7,7 @@ import type { Masker } from './mask.js';
 import type { CheckReport, SkipInfo } from './result.js';
 import { ExplainedCut, runWithRetry, type ExplainedRetries } from './retry.js';
 import type { PlannedCheck } from './scenario.js';
+import { abortPromise } from './abort.js';
 
 export interface ExecuteOptions {
   signal: AbortSignal;
@@ -29,17 +30,6 @@ export class RunAborted extends Error {
   ) {
     super('run aborted');
   }
-}
-
-function abortPromise(signal: AbortSignal): { promise: Promise<never>; dispose: () => void } {
-  let onAbort = () => {};
-  const promise = new Promise<never>((_, reject) => {
-    onAbort = () => reject(signal.reason);
-    if (signal.aborted) onAbort();
-    else signal.addEventListener('abort', onAbort, { once: true });
-  });
-  promise.catch(() => {});
-  return { promise, dispose: () => signal.removeEventListener('abort', onAbort) };
 }
 
 export async function attemptOnce(check: PlannedCheck, context: CheckContext, runSignal: AbortSignal, timeoutMs: number): Promise<AttemptResult> {

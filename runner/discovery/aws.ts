@@ -13,6 +13,7 @@ import { discoverDependencies } from './dependencies.js';
 import { describeLoadBalancers, discoverEntryPoint } from './entry-point.js';
 import { DiscoveryError, type Discovered, type DiscoveredContainer, type DiscoveredTargetGroup, type DiscoveryInput } from './types.js';
 import { callContext } from '../call-context.js';
+import { abortPromise } from '../abort.js';
 
 export interface DiscoverOptions {
   /** Ends discovery early (Ctrl-C). */
@@ -118,42 +119,50 @@ export async function discover(input: DiscoveryInput, options: DiscoverOptions =
   const signal = AbortSignal.any([AbortSignal.timeout(timeoutMs), ...(options.signal ? [options.signal] : [])]);
   const pool = new ClientPool({ region: input.region });
   const ctx = lookupContext(pool, signal, timeoutMs);
+  // The SDK honours the signal only once a request is on the wire (credentials, endpoint and client
+  // loading before it are not abortable): the race keeps the timeout a real bound.
+  const aborted = abortPromise(signal);
   try {
-    const service = await describeService(ctx, input);
-    const primary = primaryDeployment(service);
-    const taskDefinitionArn = runningTaskDefinitionArn(service);
-    const [definition, balanced] = await Promise.all([
-      taskDefinitionArn ? findTaskDefinition(ctx, taskDefinitionArn) : undefined,
-      targetGroupsOf(ctx, service).then((groups) => withLoadBalancerTypes(ctx, groups)),
-    ]);
-    const targetGroups = balanced.groups;
-    const [dependencies, entry, ecs] = await Promise.all([
-      discoverDependencies(ctx, definition),
-      // With --url the entry point is given; without a target group there is none to find.
-      input.url || targetGroups.length === 0 ? NO_ENTRY_POINT : discoverEntryPoint(ctx, targetGroups, balanced.loadBalancers),
-      pool.get(ecsClient),
-    ]);
-    const deploymentAlarms = deploymentAlarmsOf(service);
-    const notes = [...(dependencies.notes ?? []), ...balanced.notes];
-    return {
-      taskDefinition: definition ? `${definition.family}:${definition.revision}` : label(taskDefinitionArn),
-      containers: containersOf(definition),
-      targetGroups,
-      securityGroups: serviceSecurityGroups(service),
-      deploymentStartedAt: primary?.createdAt?.toISOString(),
-      rolloutState: primary?.rolloutState,
-      healthCheckGracePeriodSeconds: service.healthCheckGracePeriodSeconds,
-      ...(deploymentAlarms ? { deploymentAlarms } : {}),
-      region: input.region ?? (await ecs.config.region().catch(() => undefined)),
-      subnets: service.networkConfiguration?.awsvpcConfiguration?.subnets ?? [],
-      ...dependencies,
-      notes,
-      ...(entry.entryPoint ? { entryPoint: entry.entryPoint } : {}),
-      ...(entry.missing ? { entryPointMissing: entry.missing } : {}),
-    };
+    return await Promise.race([discoverWith(ctx, pool, input), aborted.promise]);
   } catch (error) {
     throw discoveryError(input, error, signal, timeoutMs);
   } finally {
+    aborted.dispose();
     await pool.destroy();
   }
+}
+
+async function discoverWith(ctx: CheckContext, pool: ClientPool, input: DiscoveryInput): Promise<Discovered> {
+  const service = await describeService(ctx, input);
+  const primary = primaryDeployment(service);
+  const taskDefinitionArn = runningTaskDefinitionArn(service);
+  const [definition, balanced] = await Promise.all([
+    taskDefinitionArn ? findTaskDefinition(ctx, taskDefinitionArn) : undefined,
+    targetGroupsOf(ctx, service).then((groups) => withLoadBalancerTypes(ctx, groups)),
+  ]);
+  const targetGroups = balanced.groups;
+  const [dependencies, entry, ecs] = await Promise.all([
+    discoverDependencies(ctx, definition),
+    // With --url the entry point is given; without a target group there is none to find.
+    input.url || targetGroups.length === 0 ? NO_ENTRY_POINT : discoverEntryPoint(ctx, targetGroups, balanced.loadBalancers),
+    pool.get(ecsClient),
+  ]);
+  const deploymentAlarms = deploymentAlarmsOf(service);
+  const notes = [...(dependencies.notes ?? []), ...balanced.notes];
+  return {
+    taskDefinition: definition ? `${definition.family}:${definition.revision}` : label(taskDefinitionArn),
+    containers: containersOf(definition),
+    targetGroups,
+    securityGroups: serviceSecurityGroups(service),
+    deploymentStartedAt: primary?.createdAt?.toISOString(),
+    rolloutState: primary?.rolloutState,
+    healthCheckGracePeriodSeconds: service.healthCheckGracePeriodSeconds,
+    ...(deploymentAlarms ? { deploymentAlarms } : {}),
+    region: input.region ?? (await ecs.config.region().catch(() => undefined)),
+    subnets: service.networkConfiguration?.awsvpcConfiguration?.subnets ?? [],
+    ...dependencies,
+    notes,
+    ...(entry.entryPoint ? { entryPoint: entry.entryPoint } : {}),
+    ...(entry.missing ? { entryPointMissing: entry.missing } : {}),
+  };
 }
