@@ -27,7 +27,6 @@
  */
 import { build, type BuildOptions, type Metafile, type Plugin } from 'esbuild';
 import { readFile, rm, writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { packageRoot } from './package-root.js';
@@ -56,9 +55,47 @@ export const EXTERNAL = ['redis', '@redis/*', 'zx', 'zx/*'];
  * module's chunk `export default` only, and `(await import('undici')).Agent` would be undefined.
  */
 const LAZY_PACKAGES = /^(undici|@aws-sdk\/client-[a-z0-9-]+)$/;
-const CJS_LAZY_PACKAGES = new Set(['undici']);
 
-const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
+/**
+ * What the CLI's `undici` chunk holds: the HTTP/1 dispatcher and `request()` only. undici's index
+ * also loads fetch, WebSocket, cookies, the caches, the mock agents and the interceptors (its chunk
+ * was 737 KB, and cookies/ loads Node's own copy of undici as well): measured, a run with one http
+ * check took ~TODO ms less CPU with this facade. `request` is undici's `request` (index.js,
+ * makeDispatcher) for a call that names its dispatcher, as ours do. The names our code reads from
+ * undici must be among UNDICI_EXPORTS (the build checks: undiciNamesOf).
+ */
+const UNDICI_FACADE = [
+  "import Agent from 'undici/lib/dispatcher/agent.js';",
+  "import Dispatcher from 'undici/lib/dispatcher/dispatcher.js';",
+  "import buildConnector from 'undici/lib/core/connect.js';",
+  "import api from 'undici/lib/api/index.js';",
+  "import errors from 'undici/lib/core/errors.js';",
+  "import util from 'undici/lib/core/util.js';",
+  'Object.assign(Dispatcher.prototype, api);',
+  'function request(url, opts) {',
+  "  if (!opts || typeof opts !== 'object' || !opts.dispatcher || opts.path != null) throw new errors.InvalidArgumentError('the CLI bundle\\'s undici request() needs opts.dispatcher and no opts.path');",
+  '  const parsed = util.parseURL(url);',
+  "  return api.request.call(opts.dispatcher, { ...opts, origin: parsed.origin, path: parsed.search ? `${parsed.pathname}${parsed.search}` : parsed.pathname, method: opts.method || (opts.body ? 'PUT' : 'GET') });",
+  '}',
+  'export { Agent, Dispatcher, buildConnector, errors, request };',
+  'export default { Agent, Dispatcher, buildConnector, errors, request };',
+].join('\n');
+export const UNDICI_EXPORTS = ['Agent', 'Dispatcher', 'buildConnector', 'errors', 'request'];
+
+/**
+ * Records into `used` the names `source` reads from undici: `undici.X` where the module was bound
+ * with `const undici = await import('undici')`, and `import { X } from 'undici'` (types skipped).
+ */
+export function undiciNamesOf(source: string, used: Set<string>): void {
+  if (!/['"]undici['"]/.test(source)) return;
+  for (const match of source.matchAll(/import\s*\{([^}]*)\}\s*from\s*'undici'/g)) {
+    for (const part of match[1]!.split(',')) {
+      const name = part.trim();
+      if (name && !name.startsWith('type ')) used.add(name.split(/\s+as\s+/)[0]!);
+    }
+  }
+  for (const match of source.matchAll(/\bundici\.(\w+)/g)) used.add(match[1]!);
+}
 
 /**
  * Added to the CLI's undici chunk. undici parses HTTP with WebAssembly (llhttp, compiled on the
@@ -68,12 +105,6 @@ const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
  * only (the library, dist/runner, does not do this); no other WebAssembly runs in it.
  */
 const UNDICI_LIFTOFF_ONLY = "import { setFlagsFromString as __vdSetV8Flags } from 'node:v8';\n__vdSetV8Flags('--liftoff-only');";
-
-/** The export names of a CommonJS package, read by loading it once at build time. */
-function commonJsExportNames(root: string, name: string): string[] {
-  const exports = createRequire(path.join(root, 'package.json'))(name) as Record<string, unknown>;
-  return Object.keys(exports).filter((key) => IDENTIFIER.test(key) && key !== 'default');
-}
 
 const SDK_CLIENT = /^@aws-sdk\/client-[a-z0-9-]+$/;
 const SDK_SPECIFIER = String.raw`'(@aws-sdk/client-[a-z0-9-]+)'`;
@@ -116,6 +147,7 @@ export function sdkImportsOf(source: string, file: string, used: Map<string, Set
  */
 async function usedSdkExports(root: string): Promise<Map<string, Set<string>>> {
   const used = new Map<string, Set<string>>();
+  const undiciNames = new Set<string>();
   const scan: Plugin = {
     name: 'sdk-imports',
     setup(build) {
@@ -124,12 +156,15 @@ async function usedSdkExports(root: string): Promise<Map<string, Set<string>>> {
         if (args.path.includes(`${path.sep}node_modules${path.sep}`)) return undefined;
         const contents = await readFile(args.path, 'utf8');
         sdkImportsOf(contents, path.relative(root, args.path), used);
+        undiciNamesOf(contents, undiciNames);
         return { contents, loader: 'ts' };
       });
     },
   };
   const { plugins: _plugins, outdir: _outdir, metafile: _metafile, ...options } = bundleOptions(root);
   await build({ ...options, outdir: path.join(root, BUNDLE_DIR), plugins: [scan, englishZodLocalesOnly(root)], write: false, sourcemap: false, logLevel: 'silent' });
+  const missing = [...undiciNames].filter((name) => !UNDICI_EXPORTS.includes(name));
+  if (missing.length > 0) throw new Error(`our code reads ${missing.join(', ')} from undici, which the CLI bundle's undici facade does not export (scripts/build-bundle.ts, UNDICI_FACADE)`);
   return used;
 }
 
@@ -166,12 +201,12 @@ function lazyPackageChunks(root: string, sdkExports: Map<string, Set<string>>): 
         const name = JSON.stringify(args.path);
         const sdkNames = sdkExports.get(args.path);
         // An SDK client: only the names our code imports, so esbuild drops the rest of its API.
-        let contents = CJS_LAZY_PACKAGES.has(args.path)
-          ? `import pkg from ${name};\nexport default pkg;\nexport const { ${commonJsExportNames(root, args.path).join(', ')} } = pkg;\n`
-          : sdkNames
-            ? `export { ${[...sdkNames].sort().join(', ')} } from ${name};\n`
-            : `export * from ${name};\n`;
-        if (args.path === 'undici') contents = `${UNDICI_LIFTOFF_ONLY}\n${contents}`;
+        const contents =
+          args.path === 'undici'
+            ? `${UNDICI_LIFTOFF_ONLY}\n${UNDICI_FACADE}\n`
+            : sdkNames
+              ? `export { ${[...sdkNames].sort().join(', ')} } from ${name};\n`
+              : `export * from ${name};\n`;
         return { contents, resolveDir: root, loader: 'js' };
       });
     },
