@@ -253,7 +253,7 @@ const BANNER = [
 export function bundleOptions(root: string, sdkExports = new Map<string, Set<string>>()): BuildOptions {
   return {
     absWorkingDir: root,
-    entryPoints: { 'verify-deployment': 'scripts/verify-deployment.ts' },
+    entryPoints: { 'verify-deployment': 'scripts/cli-entry.ts' },
     outdir: path.join(root, BUNDLE_DIR),
     bundle: true,
     splitting: true,
