@@ -20,7 +20,10 @@
  * ~9× to ~6× `node -e 0` (measured side by side under load 8, CPU time 441 → 306 ms).
  *
  * Measured and not kept: minifyIdentifiers (with or without keepNames) did not make a start faster
- * (the CPU time of validate and of both runs was equal or worse, side by side).
+ * (the CPU time of validate and of both runs was equal or worse, side by side); yaml's ES module
+ * build instead of its CommonJS one (validate's CPU time the same); V8 flags (a larger young
+ * generation, no Sparkplug, no Maglev, single-threaded GC: equal or slower, and a shebang cannot
+ * portably pass them anyway).
  *
  * The library entry (package.json "main", dist/runner/index.js) stays the tsc output: a library's
  * users bundle it themselves, and its modules stay separately importable.
@@ -60,8 +63,8 @@ const LAZY_PACKAGES = /^(undici|@aws-sdk\/client-[a-z0-9-]+)$/;
  * What the CLI's `undici` chunk holds: the HTTP/1 dispatcher and `request()` only. undici's index
  * also loads fetch, WebSocket, cookies, the caches, the mock agents and the interceptors (its chunk
  * was 737 KB, and cookies/ loads Node's own copy of undici as well): measured, a run with one http
- * check took ~TODO ms less CPU with this facade. `request` is undici's `request` (index.js,
- * makeDispatcher) for a call that names its dispatcher, as ours do. The names our code reads from
+ * check took ~29 ms less CPU with this facade (167 → 139 ms, side by side). `request` is undici's
+ * `request` (index.js, makeDispatcher) for a call that names its dispatcher, as ours do. The names our code reads from
  * undici must be among UNDICI_EXPORTS (the build checks: undiciNamesOf).
  */
 const UNDICI_FACADE = [

@@ -3,6 +3,7 @@
  * object, before zod loads. If zod stopped reading that global, the setting would be silently lost
  * (only a cold-start cost, never a behaviour change): this checks that the installed zod reads it.
  */
+import { describe, expect, it } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 
