@@ -5,6 +5,8 @@
  * anything else runs scripts/verify-deployment.ts's `main`, exactly as that module does when it is
  * the entry itself (the tsc output, dist/scripts/verify-deployment.js).
  */
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { runAsProcess } from './cli/process-entry.js';
 
 /**
@@ -20,7 +22,18 @@ const ZOD_GLOBAL_CONFIG = '__zod_globalConfig';
 const argv = process.argv.slice(2);
 const versionOnly = argv.length === 1 && (argv[0] === '--version' || argv[0] === '-v');
 
-runAsProcess(async (args) => {
-  if (versionOnly) return (await import('./cli/version.js')).printVersion();
-  return (await import('./verify-deployment.js')).main(args);
-});
+function invokedAsEntry(): boolean {
+  try {
+    // npm's bin link is a symlink: compare real paths. Imported (a test's probe), it runs nothing.
+    return Boolean(process.argv[1]) && realpathSync(process.argv[1]!) === fileURLToPath(import.meta.url);
+  } catch {
+    return false;
+  }
+}
+
+if (invokedAsEntry()) {
+  runAsProcess(async (args) => {
+    if (versionOnly) return (await import('./cli/version.js')).printVersion();
+    return (await import('./verify-deployment.js')).main(args);
+  });
+}
