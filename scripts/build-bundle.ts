@@ -20,14 +20,16 @@
  * ~9× to ~6× `node -e 0` (measured side by side under load 8, CPU time 441 → 306 ms).
  *
  * Measured and not kept: minifyIdentifiers (with or without keepNames) did not make a start faster
- * (the CPU time of validate and of both runs was equal or worse, side by side).
+ * (the CPU time of validate and of both runs was equal or worse, side by side); yaml's ES module
+ * build instead of its CommonJS one (validate's CPU time the same); V8 flags (a larger young
+ * generation, no Sparkplug, no Maglev, single-threaded GC: equal or slower, and a shebang cannot
+ * portably pass them anyway).
  *
  * The library entry (package.json "main", dist/runner/index.js) stays the tsc output: a library's
  * users bundle it themselves, and its modules stay separately importable.
  */
 import { build, type BuildOptions, type Metafile, type Plugin } from 'esbuild';
 import { readFile, rm, writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { packageRoot } from './package-root.js';
@@ -56,9 +58,61 @@ export const EXTERNAL = ['redis', '@redis/*', 'zx', 'zx/*'];
  * module's chunk `export default` only, and `(await import('undici')).Agent` would be undefined.
  */
 const LAZY_PACKAGES = /^(undici|@aws-sdk\/client-[a-z0-9-]+)$/;
-const CJS_LAZY_PACKAGES = new Set(['undici']);
 
-const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
+/**
+ * What the CLI's `undici` chunk holds: the HTTP/1 dispatcher and `request()` only. undici's index
+ * also loads fetch, WebSocket, cookies, the caches, the mock agents and the interceptors (its chunk
+ * was 737 KB, and cookies/ loads Node's own copy of undici as well): measured, a run with one http
+ * check took ~29 ms less CPU with this facade (167 → 139 ms, side by side). `request` is undici's
+ * `request` (index.js, makeDispatcher, with its global dispatcher when none is named: the sandbox's
+ * health checker, bundled for `demo`, names none). The names our code reads from
+ * undici must be among UNDICI_EXPORTS (the build checks: undiciNamesOf).
+ */
+const UNDICI_FACADE = [
+  "import Agent from 'undici/lib/dispatcher/agent.js';",
+  "import Dispatcher from 'undici/lib/dispatcher/dispatcher.js';",
+  "import buildConnector from 'undici/lib/core/connect.js';",
+  "import api from 'undici/lib/api/index.js';",
+  "import errors from 'undici/lib/core/errors.js';",
+  "import util from 'undici/lib/core/util.js';",
+  "import { getGlobalDispatcher } from 'undici/lib/global.js';",
+  'Object.assign(Dispatcher.prototype, api);',
+  // undici's index.js makeDispatcher(api.request), line for line.
+  'function request(url, opts, handler) {',
+  "  if (typeof opts === 'function') { handler = opts; opts = null; }",
+  "  if (!url || (typeof url !== 'string' && typeof url !== 'object' && !(url instanceof URL))) throw new errors.InvalidArgumentError('invalid url');",
+  "  if (opts != null && typeof opts !== 'object') throw new errors.InvalidArgumentError('invalid opts');",
+  '  if (opts && opts.path != null) {',
+  "    if (typeof opts.path !== 'string') throw new errors.InvalidArgumentError('invalid opts.path');",
+  "    const path = opts.path.startsWith('/') ? opts.path : `/${opts.path}`;",
+  '    url = new URL(util.parseOrigin(url).origin + path);',
+  '  } else {',
+  "    if (!opts) opts = typeof url === 'object' ? url : {};",
+  '    url = util.parseURL(url);',
+  '  }',
+  '  const { agent, dispatcher = getGlobalDispatcher() } = opts;',
+  "  if (agent) throw new errors.InvalidArgumentError('unsupported opts.agent. Did you mean opts.client?');",
+  "  return api.request.call(dispatcher, { ...opts, origin: url.origin, path: url.search ? `${url.pathname}${url.search}` : url.pathname, method: opts.method || (opts.body ? 'PUT' : 'GET') }, handler);",
+  '}',
+  'export { Agent, Dispatcher, buildConnector, errors, request };',
+  'export default { Agent, Dispatcher, buildConnector, errors, request };',
+].join('\n');
+export const UNDICI_EXPORTS = ['Agent', 'Dispatcher', 'buildConnector', 'errors', 'request'];
+
+/**
+ * Records into `used` the names `source` reads from undici: `undici.X` where the module was bound
+ * with `const undici = await import('undici')`, and `import { X } from 'undici'` (types skipped).
+ */
+export function undiciNamesOf(source: string, used: Set<string>): void {
+  if (!/['"]undici['"]/.test(source)) return;
+  for (const match of source.matchAll(/import\s*\{([^}]*)\}\s*from\s*'undici'/g)) {
+    for (const part of match[1]!.split(',')) {
+      const name = part.trim();
+      if (name && !name.startsWith('type ')) used.add(name.split(/\s+as\s+/)[0]!);
+    }
+  }
+  for (const match of source.matchAll(/\bundici\.(\w+)/g)) used.add(match[1]!);
+}
 
 /**
  * Added to the CLI's undici chunk. undici parses HTTP with WebAssembly (llhttp, compiled on the
@@ -68,12 +122,6 @@ const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
  * only (the library, dist/runner, does not do this); no other WebAssembly runs in it.
  */
 const UNDICI_LIFTOFF_ONLY = "import { setFlagsFromString as __vdSetV8Flags } from 'node:v8';\n__vdSetV8Flags('--liftoff-only');";
-
-/** The export names of a CommonJS package, read by loading it once at build time. */
-function commonJsExportNames(root: string, name: string): string[] {
-  const exports = createRequire(path.join(root, 'package.json'))(name) as Record<string, unknown>;
-  return Object.keys(exports).filter((key) => IDENTIFIER.test(key) && key !== 'default');
-}
 
 const SDK_CLIENT = /^@aws-sdk\/client-[a-z0-9-]+$/;
 const SDK_SPECIFIER = String.raw`'(@aws-sdk/client-[a-z0-9-]+)'`;
@@ -116,6 +164,7 @@ export function sdkImportsOf(source: string, file: string, used: Map<string, Set
  */
 async function usedSdkExports(root: string): Promise<Map<string, Set<string>>> {
   const used = new Map<string, Set<string>>();
+  const undiciNames = new Set<string>();
   const scan: Plugin = {
     name: 'sdk-imports',
     setup(build) {
@@ -124,12 +173,15 @@ async function usedSdkExports(root: string): Promise<Map<string, Set<string>>> {
         if (args.path.includes(`${path.sep}node_modules${path.sep}`)) return undefined;
         const contents = await readFile(args.path, 'utf8');
         sdkImportsOf(contents, path.relative(root, args.path), used);
+        undiciNamesOf(contents, undiciNames);
         return { contents, loader: 'ts' };
       });
     },
   };
   const { plugins: _plugins, outdir: _outdir, metafile: _metafile, ...options } = bundleOptions(root);
   await build({ ...options, outdir: path.join(root, BUNDLE_DIR), plugins: [scan, englishZodLocalesOnly(root)], write: false, sourcemap: false, logLevel: 'silent' });
+  const missing = [...undiciNames].filter((name) => !UNDICI_EXPORTS.includes(name));
+  if (missing.length > 0) throw new Error(`our code reads ${missing.join(', ')} from undici, which the CLI bundle's undici facade does not export (scripts/build-bundle.ts, UNDICI_FACADE)`);
   return used;
 }
 
@@ -166,12 +218,12 @@ function lazyPackageChunks(root: string, sdkExports: Map<string, Set<string>>): 
         const name = JSON.stringify(args.path);
         const sdkNames = sdkExports.get(args.path);
         // An SDK client: only the names our code imports, so esbuild drops the rest of its API.
-        let contents = CJS_LAZY_PACKAGES.has(args.path)
-          ? `import pkg from ${name};\nexport default pkg;\nexport const { ${commonJsExportNames(root, args.path).join(', ')} } = pkg;\n`
-          : sdkNames
-            ? `export { ${[...sdkNames].sort().join(', ')} } from ${name};\n`
-            : `export * from ${name};\n`;
-        if (args.path === 'undici') contents = `${UNDICI_LIFTOFF_ONLY}\n${contents}`;
+        const contents =
+          args.path === 'undici'
+            ? `${UNDICI_LIFTOFF_ONLY}\n${UNDICI_FACADE}\n`
+            : sdkNames
+              ? `export { ${[...sdkNames].sort().join(', ')} } from ${name};\n`
+              : `export * from ${name};\n`;
         return { contents, resolveDir: root, loader: 'js' };
       });
     },
@@ -208,17 +260,33 @@ function englishZodLocalesOnly(root: string): Plugin {
  *   traces — for every chunk loaded from then on (the runner, the checks, the reporters). `node
  *   --enable-source-maps` (or NODE_OPTIONS=--enable-source-maps) maps every file, the entry too.
  */
-const BANNER = [
-  "import { createRequire as __vdCreateRequire } from 'node:module';",
-  'const require = __vdCreateRequire(import.meta.url);',
-  'if (process.env.VERIFY_DEPLOYMENT_DEBUG) process.setSourceMapsEnabled(true);',
-].join(' ');
+const BANNER_REQUIRE = "import { createRequire as __vdCreateRequire } from 'node:module'; const require = __vdCreateRequire(import.meta.url);";
+const BANNER = `${BANNER_REQUIRE} if (process.env.VERIFY_DEPLOYMENT_DEBUG) process.setSourceMapsEnabled(true);`;
+
+/** `require` named outside strings' and property names' likely spots: conservative (a string saying "require(" keeps it). */
+const USES_REQUIRE = /(^|[^\w$.])require([^\w$]|$)/m;
+
+/**
+ * Takes BANNER's `require` out of the output files that never name it: creating one costs ~0.05 ms
+ * per chunk, ~2 ms for a run of the incident's scenario (~40 chunks), and in practice only the chunk
+ * of esbuild's helpers (`__require`) uses it. The first line keeps its place, so the maps still hold.
+ */
+async function dropUnusedRequire(files: string[]): Promise<void> {
+  await Promise.all(
+    files.map(async (file) => {
+      const text = await readFile(file, 'utf8');
+      const at = text.indexOf(BANNER_REQUIRE);
+      if (at < 0 || USES_REQUIRE.test(text.slice(at + BANNER_REQUIRE.length))) return;
+      await writeFile(file, text.slice(0, at) + text.slice(at + BANNER_REQUIRE.length + 1));
+    }),
+  );
+}
 
 /** The esbuild options for the CLI bundle. */
 export function bundleOptions(root: string, sdkExports = new Map<string, Set<string>>()): BuildOptions {
   return {
     absWorkingDir: root,
-    entryPoints: { 'verify-deployment': 'scripts/verify-deployment.ts' },
+    entryPoints: { 'verify-deployment': 'scripts/cli-entry.ts' },
     outdir: path.join(root, BUNDLE_DIR),
     bundle: true,
     splitting: true,
@@ -260,6 +328,7 @@ function moduleMap(metafile: Metafile): Record<string, string[]> {
 export async function buildBundle(root = packageRoot()): Promise<Metafile> {
   await rm(path.join(root, BUNDLE_DIR), { recursive: true, force: true });
   const result = await build(bundleOptions(root, await usedSdkExports(root)));
+  await dropUnusedRequire(Object.keys(result.metafile!.outputs).filter((file) => file.endsWith('.js')).map((file) => path.join(root, file)));
   await writeFile(path.join(root, BUNDLE_MODULE_MAP), `${JSON.stringify(moduleMap(result.metafile!))}\n`);
   return result.metafile!;
 }

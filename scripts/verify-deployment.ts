@@ -4,22 +4,13 @@
  * cli/commands/ (one file each, one table); each imports its heavy modules only when it runs.
  */
 import { realpathSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { COMMANDS } from './cli/commands/index.js';
 import { EXIT } from './cli/exit-codes.js';
-import { fsReason } from './cli/outputs.js';
 import { parseCliArgs, type Invocation } from './cli/parse.js';
-import { guardStreams } from './cli/streams.js';
+import { runAsProcess } from './cli/process-entry.js';
 import { CommandFailure, formatUsageError, UsageError } from './cli/usage-error.js';
-import { packageRoot } from './package-root.js';
-
-async function printVersion(): Promise<number> {
-  const pkg = JSON.parse(await readFile(path.join(packageRoot(), 'package.json'), 'utf8')) as { version: string };
-  process.stdout.write(`${pkg.version}\n`);
-  return EXIT.passed;
-}
+import { printVersion } from './cli/version.js';
 
 /** SIGINT/SIGTERM abort the run (the summary is still printed); a second signal exits at once. */
 function abortOnSignals(): { signal: AbortSignal; dispose: () => void } {
@@ -77,24 +68,4 @@ function invokedAsEntry(): boolean {
   }
 }
 
-if (invokedAsEntry()) {
-  const streams = guardStreams();
-  main(process.argv.slice(2)).then(
-    (code) => {
-      // A failed write reports its error on a later tick: look once those have run.
-      setImmediate(() => {
-        const lost = streams.lostStdout();
-        if (lost) process.stderr.write(`verify-deployment: the output on stdout was lost: ${fsReason(lost)}\n`);
-        // A passing gate whose report was lost has not done its job (like an --out that failed).
-        process.exitCode = lost && code === EXIT.passed ? EXIT.failed : code;
-      });
-    },
-    async (error: unknown) => {
-      process.exitCode = EXIT.failed;
-      // The message may quote outside text (a response, a file): no control characters reach the terminal.
-      const { neutralize } = await import('../runner/index.js');
-      process.stderr.write(`verify-deployment: internal error: ${neutralize(error instanceof Error ? error.message : String(error))}\n`);
-      if (process.env.VERIFY_DEPLOYMENT_DEBUG) process.stderr.write(`${(error as Error).stack}\n`);
-    },
-  );
-}
+if (invokedAsEntry()) runAsProcess(main);

@@ -37,7 +37,13 @@ export function oneLine(text: string): string {
   return printable(text).trim().replace(/\s*\n\s*/g, ' ⏎ ');
 }
 
-const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+// Made on first use: constructing a Segmenter loads ICU's break rules, ~6 ms of a cold start.
+let segmenter: Intl.Segmenter | undefined;
+const graphemes = {
+  segment: (text: string) => (segmenter ??= new Intl.Segmenter(undefined, { granularity: 'grapheme' })).segment(text),
+};
+/** Printable ASCII: one column per character, no segmenting needed. */
+const NARROW_ASCII = /^[\x20-\x7e]*$/;
 // Emoji and East Asian wide characters take two terminal columns.
 const WIDE = /\p{Emoji_Presentation}|\uFE0F|[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6\u{20000}-\u{3fffd}]/u;
 
@@ -47,6 +53,7 @@ function graphemeWidth(grapheme: string): number {
 
 /** Terminal columns the (uncoloured, printable) text occupies. */
 export function displayWidth(text: string): number {
+  if (NARROW_ASCII.test(text)) return text.length;
   let width = 0;
   for (const { segment } of graphemes.segment(text)) width += graphemeWidth(segment);
   return width;
