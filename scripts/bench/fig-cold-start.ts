@@ -131,7 +131,7 @@ async function measure(ctx: BenchContext, sandbox: Sandbox): Promise<ColdStartRe
     { id: 'version', label: '`verify-deployment --version`', args: ['--version'], env },
     { id: 'validate', label: '`verify-deployment validate` (one http check)', args: ['validate', httpFile], env },
     { id: 'run-http', label: '`verify-deployment run` (one local http check, json reporter)', args: ['run', httpFile, '--reporter', 'json'], env },
-    { id: 'run-incident', label: "`verify-deployment run` of the incident's scenario (9 checks, healthy sandbox, json reporter)", args: incidentArgs, env: incidentEnv },
+    { id: 'run-incident', label: "`verify-deployment run` of the incident's scenario (11 checks, healthy sandbox, json reporter)", args: incidentArgs, env: incidentEnv },
   ];
   const commands: (ColdCommand & { args: string[]; env: Record<string, string> })[] = [
     { id: 'node', label: '`node -e 0` (baseline)', args: ['-e', '0'], env, timesMs: [], failures: 0 },
