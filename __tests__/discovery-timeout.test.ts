@@ -10,7 +10,9 @@ import { discover, DiscoveryError } from '../runner/discovery/index.js';
 
 const ecs = mockClient(ECSClient);
 
-beforeEach(() => ecs.reset());
+beforeEach(() => {
+  ecs.reset();
+});
 
 describe('discover timeout', () => {
   it('a call that never settles and ignores its signal still ends in a DiscoveryError at the timeout', async () => {

@@ -3,6 +3,7 @@
  * releasing a lifecycle hook, resolving a service revision, listing a cluster's services.
  */
 import type { CheckContext, ClientProvider } from '../checks/types.js';
+import { timeoutSignal } from '../checks/support/abort.js';
 
 /** Per-call timeout of those calls, ms. */
 export const CALL_TIMEOUT_MS = 15_000;
@@ -13,9 +14,8 @@ export const CALL_TIMEOUT_MS = 15_000;
  * look-ups report names and states, never values the scenario declared secret).
  */
 export function callContext(clients: ClientProvider, signal?: AbortSignal, timeoutMs = CALL_TIMEOUT_MS): CheckContext {
-  const timeout = AbortSignal.timeout(timeoutMs);
   return {
-    signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
+    signal: timeoutSignal(timeoutMs, signal),
     attempt: 1,
     timeoutMs,
     clients,

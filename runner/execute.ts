@@ -7,7 +7,7 @@ import type { Masker } from './mask.js';
 import type { CheckReport, SkipInfo } from './result.js';
 import { ExplainedCut, runWithRetry, type ExplainedRetries } from './retry.js';
 import type { PlannedCheck } from './scenario.js';
-import { abortPromise } from './abort.js';
+import { abortPromise } from '../checks/support/abort.js';
 
 export interface ExecuteOptions {
   signal: AbortSignal;

@@ -7,6 +7,7 @@ import type { MetricDatum } from '@aws-sdk/client-cloudwatch';
 import { awsErrorResult, cloudwatchClient } from '../checks/support/aws.js';
 import type { ClientProvider } from '../checks/types.js';
 import type { RunReport } from './result.js';
+import { timeoutSignal } from '../checks/support/abort.js';
 
 /** Where and how to publish. */
 export interface PublishMetricsOptions {
@@ -87,7 +88,7 @@ export async function publishFleetMetrics(services: readonly FleetServiceVerdict
 }
 
 async function putDatapoints(data: MetricDatum[], options: PublishMetricsOptions): Promise<PublishOutcome> {
-  const signal = options.signal ?? AbortSignal.timeout(DEFAULT_TIMEOUT_MS);
+  const signal = options.signal ?? timeoutSignal(DEFAULT_TIMEOUT_MS);
   try {
     const { PutMetricDataCommand } = await import('@aws-sdk/client-cloudwatch');
     const client = await options.clients.get(cloudwatchClient);

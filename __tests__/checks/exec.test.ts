@@ -6,6 +6,7 @@ import { exec, tail } from '../../checks/exec.js';
 import { CLI, runCli, killAllCli } from '../support/cli.js';
 import { fakeContext } from '../support/context.js';
 import { eventually, isRunning, trackPids } from '../support/processes.js';
+import { timeoutSignal } from '../../checks/support/abort.js';
 
 let scenarioDir: string;
 
@@ -142,7 +143,7 @@ describe('exec running commands', () => {
     const started = Date.now();
     const attempt = runCheck(
       { command: ['sh', '-c', `sleep 30 & echo $! > '${pidFile}'; wait`] },
-      fakeContext({ scenarioDir, signal: AbortSignal.timeout(300), timeoutMs: 300 }),
+      fakeContext({ scenarioDir, signal: timeoutSignal(300), timeoutMs: 300 }),
     );
     await expect(attempt).rejects.toThrow();
     expect(Date.now() - started).toBeLessThan(1000);
@@ -155,7 +156,7 @@ describe('exec running commands', () => {
     const pidFile = path.join(scenarioDir, 'stubborn.pid');
     const attempt = runCheck(
       { command: ['sh', '-c', `trap '' TERM; echo $$ > '${pidFile}'; while :; do sleep 0.05; done`] },
-      fakeContext({ scenarioDir, signal: AbortSignal.timeout(300), timeoutMs: 300 }),
+      fakeContext({ scenarioDir, signal: timeoutSignal(300), timeoutMs: 300 }),
     );
     await expect(attempt).rejects.toThrow();
     const pid = Number(readFileSync(pidFile, 'utf8'));
@@ -216,7 +217,7 @@ describe('exec judges the process by its own exit', () => {
     const started = Date.now();
     const result = await runCheck(
       { command: ['sh', '-c', `sleep 30 & echo $! > '${pidFile}'; echo hi; exit 3`], expect: { exitCode: 3, stdoutContains: 'hi' } },
-      fakeContext({ scenarioDir, signal: AbortSignal.timeout(5000), timeoutMs: 5000 }),
+      fakeContext({ scenarioDir, signal: timeoutSignal(5000), timeoutMs: 5000 }),
     );
     const sleeper = await pidFrom(pidFile);
     expect(result.outcome).toBe('pass');

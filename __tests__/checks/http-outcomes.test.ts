@@ -9,6 +9,7 @@ import { http } from '../../checks/http.js';
 import { explain, outcomeOf } from '../../checks/support/http-request.js';
 import { fakeContext } from '../support/context.js';
 import { neverRespond, respond, stallAfterHeaders, startHttpServer, type TestHttpServer } from '../support/http-server.js';
+import { timeoutSignal } from '../../checks/support/abort.js';
 
 let server: TestHttpServer;
 let garbage: Server;
@@ -85,7 +86,7 @@ describe('http network faults → outcome, naming the phase', () => {
     ['body', '/stall', /: timed out reading the body from 127\.0\.0\.1:\d+ after \d+ms: 11 bytes received, then nothing \(headers came after \d+m?s\)$/],
   ])('a timeout while waiting for the %s is a retry that says so, before the attempt timeout', async (_phase, route, message) => {
     const started = Date.now();
-    const result = await runCheck({ url: `${server.url}${route}` }, fakeContext({ signal: AbortSignal.timeout(400), timeoutMs: 400 }));
+    const result = await runCheck({ url: `${server.url}${route}` }, fakeContext({ signal: timeoutSignal(400), timeoutMs: 400 }));
     expect(Date.now() - started).toBeLessThan(1000);
     expect(result.outcome).toBe('retry');
     expect(result.message).toMatch(message);

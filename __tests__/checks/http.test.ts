@@ -13,6 +13,7 @@ import {
   startHttpServer,
   type TestHttpServer,
 } from '../support/http-server.js';
+import { timeoutSignal } from '../../checks/support/abort.js';
 
 let server: TestHttpServer;
 let tlsServer: TestHttpServer;
@@ -212,7 +213,7 @@ describe('http against a local server', () => {
     ['the body stalls after the headers', '/stall'],
   ])('aborts promptly when %s and the run is interrupted', async (_name, route) => {
     const started = Date.now();
-    const attempt = runCheck({ url: `${server.url}${route}` }, fakeContext({ signal: AbortSignal.timeout(300), timeoutMs: 10_000 }));
+    const attempt = runCheck({ url: `${server.url}${route}` }, fakeContext({ signal: timeoutSignal(300), timeoutMs: 10_000 }));
     await expect(attempt).rejects.toThrow();
     expect(Date.now() - started).toBeLessThan(1500);
   });
@@ -222,7 +223,7 @@ describe('http against a local server', () => {
     ['the body stalls after the headers', '/stall', 'timed out reading the body'],
   ])('reports the phase itself, just before the attempt timeout, when %s', async (_name, route, text) => {
     const started = Date.now();
-    const result = await runCheck({ url: `${server.url}${route}` }, fakeContext({ signal: AbortSignal.timeout(300), timeoutMs: 300 }));
+    const result = await runCheck({ url: `${server.url}${route}` }, fakeContext({ signal: timeoutSignal(300), timeoutMs: 300 }));
     // Well within the attempt (the runner would abort at 300 ms); slack for a loaded machine.
     expect(Date.now() - started).toBeLessThan(1000);
     expect(result.outcome).toBe('retry');

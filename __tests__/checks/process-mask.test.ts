@@ -5,6 +5,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { runProcess, StreamCapture, tail } from '../../checks/support/process.js';
 import { Masker } from '../../runner/mask.js';
+import { timeoutSignal } from '../../checks/support/abort.js';
 
 const SECRET = 'tf-secret-0123456789abcdefABCDEF';
 const mask = (text: string) => new Masker([SECRET]).mask(text);
@@ -53,7 +54,7 @@ describe('runProcess({ mask })', () => {
     const run = await runProcess([process.execPath, '-e', script], {
       cwd: process.cwd(),
       env: { PATH: process.env.PATH },
-      signal: AbortSignal.timeout(10_000),
+      signal: timeoutSignal(10_000),
       stdout: { maxBytes: 32 },
       mask,
     });

@@ -30,6 +30,7 @@ import { isRunning } from '../support/processes.js';
 import { Masker } from '../../runner/mask.js';
 import { analyzeRootCause } from '../../runner/root-cause.js';
 import { fakeContext } from '../support/context.js';
+import { timeoutSignal } from '../../checks/support/abort.js';
 
 const FIXTURES = path.resolve('__tests__/fixtures/terraform');
 const SAMPLE = path.join(FIXTURES, 'show', 'incident-plan.json');
@@ -489,7 +490,7 @@ describe('terraform-drift against a fake terraform', () => {
     const started = Date.now();
     await expect(
       withPath(`${fake.bin}:${originalPath}`, () =>
-        runCheck({ dir: 'infra' }, fakeContext({ scenarioDir, signal: AbortSignal.timeout(300), timeoutMs: 300 })),
+        runCheck({ dir: 'infra' }, fakeContext({ scenarioDir, signal: timeoutSignal(300), timeoutMs: 300 })),
       ),
     ).rejects.toThrow();
     expect(Date.now() - started).toBeLessThan(2000);

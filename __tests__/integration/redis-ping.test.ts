@@ -4,6 +4,7 @@ import { fakeContext } from '../support/context.js';
 import { freePort } from '../support/ports.js';
 import { requireTool } from '../support/tools.js';
 import { startRedis, startSilentServer, type RedisServer, type SilentServer } from '../support/redis.js';
+import { timeoutSignal } from '../../checks/support/abort.js';
 
 const suite = requireTool('redis-server', 'redis-ping integration tests');
 
@@ -138,7 +139,7 @@ describe('redis-ping when nothing answers', () => {
 
   it('ends promptly when a 300 ms attempt signal aborts', async () => {
     const started = Date.now();
-    const signal = AbortSignal.timeout(300);
+    const signal = timeoutSignal(300);
     await expect(redisPing.run(spec(`redis://127.0.0.1:${silent.port}`), fakeContext({ signal }))).rejects.toMatchObject({ name: 'TimeoutError' });
     expect(Date.now() - started).toBeLessThan(1500);
     await expect(eventually(() => silent.open() === 0)).resolves.toBe(true);

@@ -15,6 +15,7 @@ import { terraformDrift } from '../../checks/terraform-drift.js';
 import { Masker } from '../../runner/mask.js';
 import { fakeContext } from '../support/context.js';
 import { requireTool } from '../support/tools.js';
+import { timeoutSignal } from '../../checks/support/abort.js';
 
 const FIXTURES = path.resolve('__tests__/fixtures/terraform');
 
@@ -270,7 +271,7 @@ suite('terraform-drift with real terraform', () => {
       await promisify(execFile)('terraform', ['init', '-input=false', '-no-color'], { cwd: dir, timeout: 20_000 });
       hang = true;
       const started = Date.now();
-      const ctx = fakeContext({ scenarioDir: root, signal: AbortSignal.timeout(1000), timeoutMs: 1000 });
+      const ctx = fakeContext({ scenarioDir: root, signal: timeoutSignal(1000), timeoutMs: 1000 });
       const attempt = terraformDrift.run(terraformDrift.schema.parse({ dir: 'hanging' }), ctx);
       await new Promise((resolve) => setTimeout(resolve, 700));
       expect(terraformProcessesIn(dir)).toHaveLength(1);

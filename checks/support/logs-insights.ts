@@ -12,6 +12,7 @@ import { AttemptResultError, type AttemptResult, type CheckContext } from '../ty
 import { awsCall, type ResponseShape } from './aws.js';
 import { LogGroupNotFoundError, type LogEvidence, type LogScan } from './logs-scan.js';
 import { neutralize } from './untrusted.js';
+import { timeoutSignal } from './abort.js';
 
 export const START_QUERY_ACTION = 'logs:StartQuery';
 export const GET_QUERY_RESULTS_ACTION = 'logs:GetQueryResults';
@@ -98,7 +99,7 @@ async function stopQueries(client: CloudWatchLogsClient, ctx: CheckContext, quer
   await Promise.all(
     queryIds.map((queryId) =>
       Promise.resolve()
-        .then(() => client.send(new StopQueryCommand({ queryId }), { abortSignal: AbortSignal.timeout(5_000) }))
+        .then(() => client.send(new StopQueryCommand({ queryId }), { abortSignal: timeoutSignal(5_000) }))
         .catch((error: unknown) => {
         ctx.log.debug(`StopQuery ${queryId}: ${(error as Error)?.message ?? String(error)}`);
       }),

@@ -13,7 +13,7 @@ import { discoverDependencies } from './dependencies.js';
 import { describeLoadBalancers, discoverEntryPoint } from './entry-point.js';
 import { DiscoveryError, type Discovered, type DiscoveredContainer, type DiscoveredTargetGroup, type DiscoveryInput } from './types.js';
 import { callContext } from '../call-context.js';
-import { abortPromise } from '../abort.js';
+import { abortPromise, timeoutSignal } from '../../checks/support/abort.js';
 
 export interface DiscoverOptions {
   /** Ends discovery early (Ctrl-C). */
@@ -116,7 +116,7 @@ function deploymentAlarmsOf(service: Service): string[] | undefined {
  */
 export async function discover(input: DiscoveryInput, options: DiscoverOptions = {}): Promise<Discovered> {
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const signal = AbortSignal.any([AbortSignal.timeout(timeoutMs), ...(options.signal ? [options.signal] : [])]);
+  const signal = timeoutSignal(timeoutMs, options.signal);
   const pool = new ClientPool({ region: input.region });
   const ctx = lookupContext(pool, signal, timeoutMs);
   // The SDK honours the signal only once a request is on the wire (credentials, endpoint and client

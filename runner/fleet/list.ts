@@ -4,6 +4,7 @@ import { AttemptResultError, type ClientProvider } from '../../checks/types.js';
 import { ClientPool } from '../clients.js';
 import { serviceNameOf } from './select.js';
 import { callContext } from '../call-context.js';
+import { timeoutSignal } from '../../checks/support/abort.js';
 
 /** The cluster's services could not be listed: no such cluster, no permission, no answer from AWS. */
 export class FleetError extends Error {
@@ -36,7 +37,7 @@ const MAX_PAGES = 60;
  */
 export async function listClusterServices(cluster: string, options: ListServicesOptions = {}): Promise<string[]> {
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const signal = AbortSignal.any([AbortSignal.timeout(timeoutMs), ...(options.signal ? [options.signal] : [])]);
+  const signal = timeoutSignal(timeoutMs, options.signal);
   const ownPool = options.clients ? undefined : new ClientPool({ region: options.region });
   const clients = options.clients ?? ownPool!;
   const ctx = callContext(clients, signal, timeoutMs);

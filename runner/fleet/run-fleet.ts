@@ -13,6 +13,7 @@ import type { Scenario } from '../scenario.js';
 import { SharedClients, type SharedClientsOptions } from './shared-clients.js';
 import type { FleetReport, FleetServiceResult } from './types.js';
 import { fleetReport, verdictOf, type InconclusivePolicy } from './verdict.js';
+import { timeoutSignal } from '../../checks/support/abort.js';
 
 export interface FleetRunOptions {
   cluster: string;
@@ -86,7 +87,7 @@ async function verifyService(service: string, options: FleetRunOptions, clients:
   const remainingMs = deadline - performance.now();
   if (remainingMs <= 0) return errored('the fleet timeout expired before it started');
   const bounded = Number.isFinite(remainingMs);
-  const signal = AbortSignal.any([...(bounded ? [AbortSignal.timeout(remainingMs)] : []), ...(options.signal ? [options.signal] : [])]);
+  const signal = bounded ? timeoutSignal(remainingMs, options.signal) : (options.signal ?? new AbortController().signal);
   let scenario: Scenario;
   try {
     scenario = await scenarioFor(service, options, signal, bounded ? remainingMs : DISCOVERY_TIMEOUT_MS);

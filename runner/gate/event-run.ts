@@ -13,6 +13,7 @@ import { readHookConfig } from '../lambda/hook-state.js';
 import { describeServiceRevisionResolver, type RevisionResolver } from '../lambda/revision.js';
 import type { RolloutTarget } from '../lambda/vars.js';
 import { callContext, CALL_TIMEOUT_MS } from '../call-context.js';
+import { timeoutSignal } from '../../checks/support/abort.js';
 
 /** What to run for an event. */
 export interface EventRun {
@@ -73,7 +74,7 @@ export async function resolveEventRun(event: DeploymentEvent, options: ResolveEv
   const resolve = options.resolveTaskDefinition ?? describeServiceRevisionResolver(options.clients);
   const taskDefinitionOf = async (revisionArn: string, region: string) => {
     try {
-      return await resolve(revisionArn, { region, signal: options.signal ? AbortSignal.any([options.signal, AbortSignal.timeout(CALL_TIMEOUT_MS)]) : AbortSignal.timeout(CALL_TIMEOUT_MS) });
+      return await resolve(revisionArn, { region, signal: timeoutSignal(CALL_TIMEOUT_MS, options.signal) });
     } catch (error) {
       throw new EventResolutionError((error as Error).message);
     }

@@ -29,6 +29,7 @@ import { hasDefinitiveFailure, hookStatusOf, reportForLog, verdictOf, withCarrie
 import { describeServiceRevisionResolver, type RevisionResolver } from './revision.js';
 import { loadRequestedScenario, type ScenarioRequest } from './scenario-source.js';
 import { rolloutVars } from './vars.js';
+import { timeoutSignal } from '../../checks/support/abort.js';
 
 export type { Verdict } from './outcome.js';
 export type { CodeDeployHookApi, LifecycleEventStatusInput } from './codedeploy.js';
@@ -156,7 +157,7 @@ async function publishVerdict(inv: Invocation, scenario: Scenario, report: Pick<
   if (!namespace) return;
   const clients = new ClientPool(scenario.aws);
   try {
-    const outcome = await publishVerdictMetrics(report, { namespace, clients, signal: AbortSignal.timeout(publishTimeoutMs(inv)) });
+    const outcome = await publishVerdictMetrics(report, { namespace, clients, signal: timeoutSignal(publishTimeoutMs(inv)) });
     if (outcome.ok) inv.log.metricsPublished = namespace;
     else inv.log.metricsError = `the verdict was not published to CloudWatch namespace ${namespace}: ${outcome.reason}`;
   } finally {
@@ -188,7 +189,7 @@ async function lifecycleHook(inv: Invocation, event: EcsLifecycleHookEvent): Pro
   const passedBefore = state?.passed ?? [];
   Object.assign(inv.log, { invocation: invocations, firstInvokedAt: new Date(firstInvokedAt).toISOString() });
 
-  const taskDefinition = state?.taskDefinition ?? (await inv.resolveTaskDefinition(event.targetServiceRevisionArn, { region: event.region, signal: AbortSignal.timeout(15_000) }));
+  const taskDefinition = state?.taskDefinition ?? (await inv.resolveTaskDefinition(event.targetServiceRevisionArn, { region: event.region, signal: timeoutSignal(15_000) }));
   inv.log.taskDefinition = taskDefinition;
   const rollout = { cluster: event.cluster, service: event.service, taskDefinition, stage: event.stage };
   const vars = rolloutVars(config.vars, rollout);
@@ -284,7 +285,7 @@ async function codeDeployHook(inv: Invocation, event: CodeDeployHookEvent): Prom
   const status = outcome.verdict === 'passed' ? 'Succeeded' : 'Failed';
   let statusReported = false;
   try {
-    await inv.codeDeploy(inv.env.AWS_REGION).putLifecycleEventHookExecutionStatus({ ...ids, status }, AbortSignal.timeout(15_000));
+    await inv.codeDeploy(inv.env.AWS_REGION).putLifecycleEventHookExecutionStatus({ ...ids, status }, timeoutSignal(15_000));
     statusReported = true;
   } catch (error) {
     inv.log.statusError = `codedeploy:PutLifecycleEventHookExecutionStatus failed: ${errorText(error)}`;

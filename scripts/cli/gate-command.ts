@@ -9,6 +9,7 @@ import { EXIT } from './exit-codes.js';
 import type { ServiceTarget } from './flags.js';
 import { planRun, runCommand, type RunArgs, type RunIo } from './run-command.js';
 import { UsageError } from './usage-error.js';
+import { timeoutSignal } from '../../checks/support/abort.js';
 
 type Library = typeof import('../../runner/index.js');
 
@@ -170,7 +171,7 @@ async function verifyAndAct(args: GateArgs, lib: Library, streams: Streams, io: 
   const rolledBack = (reason: string, verdict: GateDecision['verdict'] = 'errored') => act(args, lib, streams, pool, hook, { action: 'ROLLBACK', verdict, reason });
   let taskDefinition: string;
   try {
-    taskDefinition = await lib.describeServiceRevisionResolver(pool)(hook.targetServiceRevisionArn, { region: args.target.region, signal: AbortSignal.timeout(15_000) });
+    taskDefinition = await lib.describeServiceRevisionResolver(pool)(hook.targetServiceRevisionArn, { region: args.target.region, signal: timeoutSignal(15_000) });
   } catch (error) {
     return rolledBack((error as Error).message);
   }

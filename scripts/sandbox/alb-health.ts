@@ -5,6 +5,7 @@
  */
 import { AddTagsCommand, RemoveTagsCommand, type ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { request } from 'undici';
+import { timeoutSignal } from '../../checks/support/abort.js';
 
 export type TargetState = 'initial' | 'healthy' | 'unhealthy';
 
@@ -49,7 +50,7 @@ interface Probe {
 async function probe(url: string, timeoutMs: number, stopped: AbortSignal): Promise<Probe> {
   const started = performance.now();
   try {
-    const signal = AbortSignal.any([stopped, AbortSignal.timeout(timeoutMs)]);
+    const signal = timeoutSignal(timeoutMs, stopped);
     const res = await request(url, { signal, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
     await res.body.dump();
     if (performance.now() - started >= timeoutMs) return { ok: false, reason: 'Target.Timeout', description: 'Request timed out' };

@@ -7,6 +7,7 @@ import { createServer } from 'node:net';
 import path from 'node:path';
 import { packageRoot } from '../package-root.js';
 import { signalRecorded, trackChild, type ProcessRecord } from './processes.js';
+import { timeoutSignal } from '../../checks/support/abort.js';
 
 /** Asks the kernel for a free TCP port on 127.0.0.1. */
 export function freePort(): Promise<number> {
@@ -141,7 +142,7 @@ export async function startMotoServer(extraEnv: Record<string, string> = {}, spa
       throw new Error(`moto_server exited early (${child.exitCode ?? child.signalCode}): ${output()}`);
     }
     try {
-      const res = await fetch(`${endpoint}/moto-api/`, { signal: AbortSignal.timeout(1000) });
+      const res = await fetch(`${endpoint}/moto-api/`, { signal: timeoutSignal(1000) });
       if (res.ok) break;
     } catch {
       // not listening yet

@@ -7,6 +7,7 @@ import { burstOf, DEFAULT_RATE_LIMITS, limitRate, operationOf, RateLimiter, type
 import { ClientPool } from '../../../runner/clients.js';
 import { SharedClients } from '../../../runner/fleet/shared-clients.js';
 import { scenarioTopSchema } from '../../../runner/schema.js';
+import { timeoutSignal } from '../../../checks/support/abort.js';
 
 /** A clock that only moves when a sleeper is woken by advance(). */
 function fakeClock() {
@@ -213,7 +214,7 @@ describe('limitRate and the pool', () => {
       const limiter = new RateLimiter({ FilterLogEvents: 0.5 });
       const client = limitRate(new CloudWatchLogsClient({ region: 'us-east-1' }), limiter, 'us-east-1');
       await client.send(new FilterLogEventsCommand({ logGroupName: 'g' }));
-      const waiting = client.send(new FilterLogEventsCommand({ logGroupName: 'g' }), { abortSignal: AbortSignal.timeout(30) });
+      const waiting = client.send(new FilterLogEventsCommand({ logGroupName: 'g' }), { abortSignal: timeoutSignal(30) });
       await expect(waiting).rejects.toMatchObject({ name: 'TimeoutError' });
       expect(mock.commandCalls(FilterLogEventsCommand)).toHaveLength(1);
     } finally {
