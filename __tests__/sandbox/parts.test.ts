@@ -1,12 +1,13 @@
 /** The sandbox's small pure parts: exit codes per stop reason, the guard, packaged scenarios, shell words, break states, demo phases. */
-import { describe, expect, it } from '@jest/globals';
-import { existsSync } from 'node:fs';
+import { afterAll, describe, expect, it } from '@jest/globals';
+import { existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { phasesOf } from '../../scripts/bench/fig-demo.js';
 import { brokenState } from '../../scripts/sandbox/control.js';
 import { exitCodeFor, guardExitPaths, type StopReason } from '../../scripts/sandbox/exit-guard.js';
-import { resolveNamedScenario, shellWord } from '../../scripts/sandbox/scenario.js';
+import { cliInvocation, resolveNamedScenario, shellWord } from '../../scripts/sandbox/scenario.js';
 
 describe('exit codes of a stopped sandbox process', () => {
   it.each<[StopReason, number]>([
@@ -111,5 +112,38 @@ describe('the demo figure splits the demo into phases', () => {
     const run = phasesOf(lines.slice(0, 5), 17000, 1);
     expect(run.missing).toEqual(['broken', 'heal', 'logs', 'passing']);
     expect(run.phasesMs.stop).toBe(17000 - 3150);
+  });
+});
+
+describe('cliInvocation', () => {
+  const made: string[] = [];
+  afterAll(() => {
+    for (const dir of made) rmSync(dir, { recursive: true, force: true });
+  });
+  function install(binDir: string): { root: string; cli: string; bin: string } {
+    const root = mkdtempSync(path.join(tmpdir(), 'vd-cli-'));
+    made.push(root);
+    const cli = path.join(root, 'dist', 'cli', 'verify-deployment.js');
+    mkdirSync(path.dirname(cli), { recursive: true });
+    writeFileSync(cli, '');
+    const bin = path.join(root, binDir);
+    mkdirSync(bin, { recursive: true });
+    symlinkSync(cli, path.join(bin, 'verify-deployment'));
+    return { root, cli, bin };
+  }
+
+  it.each([
+    ['a global bin directory on PATH: the bare name', 'prefix/bin', true],
+    ["npx's node_modules/.bin (this process's PATH only): the path to the CLI", 'node_modules/.bin', false],
+  ])('%s', (_label, binDir, bare) => {
+    const { cli, bin } = install(binDir);
+    const printed = cliInvocation(cli, ['/usr/bin', bin].join(path.delimiter));
+    expect(printed).toBe(bare ? 'verify-deployment' : `${shellWord(process.execPath)} ${shellWord(realpathSync(cli))}`);
+  });
+
+  it('another installation of the name on PATH is not this one', () => {
+    const mine = install('prefix/bin');
+    const other = install('other/bin');
+    expect(cliInvocation(mine.cli, other.bin)).toBe(`${shellWord(process.execPath)} ${shellWord(realpathSync(mine.cli))}`);
   });
 });

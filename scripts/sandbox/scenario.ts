@@ -42,7 +42,8 @@ function realpathOrUndefined(file: string): string | undefined {
 
 /**
  * How to call this very CLI from another shell: `verify-deployment` when that name on PATH is this
- * installation (a global install, an npm bin in PATH), else `node /abs/path/to/the/cli.js` — never
+ * installation (a global install, a bin directory the user put on PATH — not a `node_modules/.bin`,
+ * which npx adds for its own child only), else `node /abs/path/to/the/cli.js` — never
  * `npx verify-deployment`, which outside the clone would fetch whatever the registry serves under
  * that name.
  */
@@ -50,6 +51,9 @@ export function cliInvocation(entry = process.argv[1], searchPath = process.env.
   const self = entry ? realpathOrUndefined(entry) : undefined;
   if (!self) return 'verify-deployment';
   for (const dir of searchPath.split(path.delimiter).filter(Boolean)) {
+    // npx and npm scripts put a project's node_modules/.bin on the PATH of this process only: the
+    // user's own shell does not have it, so the bare name would not be found there.
+    if (path.basename(dir) === '.bin' && path.basename(path.dirname(dir)) === 'node_modules') continue;
     if (realpathOrUndefined(path.join(dir, 'verify-deployment')) === self) return 'verify-deployment';
   }
   return `${shellWord(process.execPath)} ${shellWord(self)}`;
