@@ -294,6 +294,8 @@ export const albMetrics = defineCheck({
   type: 'alb-metrics',
   summary: "An ALB target group's 5xx rate, response time and unhealthy hosts (CloudWatch metrics) stay within bounds over a window.",
   schema,
+  // Past evidence (datapoints over a window: they lag the present by their period): its failure never cuts another check's retries.
+  evidence: 'window',
   // A breach or a pass is a verdict at once; only too few requests / no datapoints waits.
   defaults: { timeoutMs: 15_000, retry: { intervalMs: 30_000, backoff: 1, maxIntervalMs: 30_000, withinMs: 120_000 } },
   describe(spec) {

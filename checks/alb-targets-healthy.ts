@@ -173,6 +173,7 @@ export const albTargetsHealthy = defineCheck({
   type: 'alb-targets-healthy',
   summary: 'Targets of an ALB target group (or of every target group of an ECS service) are healthy.',
   schema,
+  evidence: 'state',
   // An ALB marks a target healthy after healthyThreshold checks (default 5 x 30 s): give it minutes.
   defaults: { timeoutMs: 10_000, retry: { intervalMs: 10_000, backoff: 1, maxIntervalMs: 10_000, withinMs: 300_000 } },
   describe(spec) {

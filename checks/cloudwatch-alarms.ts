@@ -151,6 +151,8 @@ export const cloudwatchAlarms = defineCheck({
   type: 'cloudwatch-alarms',
   summary: 'CloudWatch alarms (named, by prefix, or an ECS service\'s deployment alarms) are not in ALARM.',
   schema,
+  // Past evidence (an alarm's last evaluation, of periods already past): its failure never cuts another check's retries.
+  evidence: 'window',
   // ALARM and OK are verdicts at once; only INSUFFICIENT_DATA waits, for the next evaluation period.
   defaults: { timeoutMs: 10_000, retry: { intervalMs: 20_000, backoff: 1, maxIntervalMs: 20_000, withinMs: 120_000 } },
   describe(spec) {

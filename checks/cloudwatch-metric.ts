@@ -191,6 +191,8 @@ export const cloudwatchMetric = defineCheck({
   type: 'cloudwatch-metric',
   summary: 'A CloudWatch metric, or a metric math expression CloudWatch evaluates, stays within bounds over a window.',
   schema,
+  // Past evidence (datapoints over a window: they lag the present by their period): its failure never cuts another check's retries.
+  evidence: 'window',
   // A breach or a pass is a verdict at once; only "no datapoints" waits (a period not yet published).
   defaults: { timeoutMs: 15_000, retry: { intervalMs: 30_000, backoff: 1, maxIntervalMs: 30_000, withinMs: 120_000 } },
   describe(spec) {

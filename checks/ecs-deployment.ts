@@ -442,6 +442,7 @@ export const ecsDeployment = defineCheck({
   type: 'ecs-deployment',
   summary: "An ECS service's rollout landed: its service deployment is SUCCESSFUL on the expected task definition (not rolled back).",
   schema,
+  evidence: 'state',
   defaults: { timeoutMs: 15_000, retry: { intervalMs: 5_000, backoff: 1.5, maxIntervalMs: 15_000, withinMs: 900_000 } },
   describe: (spec) => {
     const which = spec.deployment ? `service deployment ${spec.deployment}` : 'the newest service deployment';

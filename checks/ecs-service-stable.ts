@@ -128,6 +128,7 @@ export const ecsServiceStable = defineCheck({
   type: 'ecs-service-stable',
   summary: 'An ECS service is ACTIVE with one COMPLETED deployment and runningCount == desiredCount > 0.',
   schema,
+  evidence: 'state',
   defaults: { timeoutMs: 10_000, retry: { intervalMs: 5_000, backoff: 1.5, maxIntervalMs: 15_000, withinMs: 600_000 } },
   describe: (spec) =>
     spec.stage

@@ -262,6 +262,7 @@ export const ecsTaskDefinition = defineCheck({
   type: 'ecs-task-definition',
   summary: 'The task definition an ECS service runs (or a named one) declares the required secret and environment names.',
   schema,
+  evidence: 'state',
   defaults: { timeoutMs: 10_000, retry: { attempts: 2, intervalMs: 2_000, backoff: 1, maxIntervalMs: 2_000 } },
   describe(spec) {
     const subject = spec.taskDefinition

@@ -252,6 +252,7 @@ export const ecsTaskRunning = defineCheck({
   type: 'ecs-task-running',
   summary: "Enough of an ECS service's tasks are RUNNING on the expected task definition, none UNHEALTHY and none of the current deployment STOPPED.",
   schema,
+  evidence: 'state',
   defaults: { timeoutMs: 15_000, retry: { intervalMs: 5_000, backoff: 1.5, maxIntervalMs: 15_000, withinMs: 600_000 } },
   describe(spec) {
     const count = spec.minRunning ? `at least ${spec.minRunning}` : 'desiredCount';

@@ -30,6 +30,7 @@ export const elasticacheAvailable = defineCheck({
   type: 'elasticache-available',
   summary: 'An ElastiCache replication group exists and is available; reports its primary endpoint.',
   schema,
+  evidence: 'state',
   describe: (spec: Spec) => `ElastiCache replication group ${spec.replicationGroupId} is available`,
   explains: dependencyUnreachableEffects('the ElastiCache replication group is not available'),
   async run(spec, ctx) {

@@ -185,6 +185,7 @@ export const exec = defineCheck({
   type: 'exec',
   summary: 'Runs a command (argument list run directly, or a bash script with shell: true) and judges its exit code and output.',
   schema,
+  evidence: 'state',
   defaults: { timeoutMs: 120_000 },
   describe,
   async run(spec, ctx): Promise<AttemptResult> {

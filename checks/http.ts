@@ -384,6 +384,7 @@ export const http = defineCheck({
   type: 'http',
   summary: 'Sends HTTP requests and judges status, latency (a percentile over samples), body text and JSON paths.',
   schema,
+  evidence: 'state',
   defaults: { timeoutMs: 10_000 },
   describe,
   explains: [

@@ -15,6 +15,8 @@ export const logsAbsent = defineCheck({
   type: 'logs-absent',
   summary: 'No CloudWatch Logs event matches a filter pattern in a time window (e.g. no "Redis connection failed").',
   schema: logsSchema,
+  // Past evidence (events in a time window: lines from before a fix stay in it): its failure never cuts another check's retries.
+  evidence: 'window',
   // Matches are final (fail); retries cover throttling, unreachable endpoints and incomplete scans.
   defaults: { timeoutMs: 30_000, retry: { attempts: 3, intervalMs: 2_000, backoff: 2, maxIntervalMs: 8_000 } },
   describe: (spec) => `no event matches ${describeLogsSpec(spec)}`,

@@ -10,6 +10,8 @@ export const logsPresent = defineCheck({
   type: 'logs-present',
   summary: 'At least one CloudWatch Logs event matches a filter pattern in a time window (e.g. "Application startup complete").',
   schema: logsSchema,
+  // Past evidence (events in a time window): its failure never cuts another check's retries.
+  evidence: 'window',
   defaults: { timeoutMs: 30_000, retry: { intervalMs: 10_000, backoff: 1, maxIntervalMs: 10_000, withinMs: 300_000 } },
   describe: (spec) => `an event matches ${describeLogsSpec(spec)}`,
   async run(spec, ctx) {

@@ -107,6 +107,7 @@ export const rdsAvailable = defineCheck({
   type: 'rds-available',
   summary: 'An RDS DB instance or DB cluster exists and is available; reports its endpoint, port and security groups.',
   schema,
+  evidence: 'state',
   defaults: { timeoutMs: 10_000 },
   describe: (spec: Spec) => `${label(spec)} is available`,
   explains: dependencyUnreachableEffects('the RDS database is not available'),

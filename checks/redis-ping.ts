@@ -40,6 +40,7 @@ export const redisPing = defineCheck({
   type: 'redis-ping',
   summary: 'Redis answers PING with PONG (TLS with rediss://, AUTH with a password in the URL).',
   schema,
+  evidence: 'state',
   describe: (spec: Spec) => `Redis at ${maskRedisUrl(spec.url)} answers PING with PONG`,
   explains: [
     { effect: 'logs-absent', because: 'Redis does not answer, so the service logs connection errors' },

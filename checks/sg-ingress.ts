@@ -94,6 +94,7 @@ export const sgIngress = defineCheck({
   type: 'sg-ingress',
   summary: 'A security group has an ingress rule letting the source groups (or an ECS service) in on a port.',
   schema,
+  evidence: 'state',
   describe: (spec: Spec) =>
     `security group ${orList(destinations(spec))} allows ${traffic(spec)} from ${
       spec.from ? `ECS service ${spec.from.service} in cluster ${spec.from.cluster}` : orList(spec.fromSecurityGroups ?? [])

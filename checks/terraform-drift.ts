@@ -301,6 +301,7 @@ export const terraformDrift = defineCheck({
   type: 'terraform-drift',
   summary: 'terraform plan finds no pending changes: everything defined in the configuration is applied.',
   schema,
+  evidence: 'state',
   // A plan is deterministic and can take minutes: one attempt, generous timeout.
   defaults: { timeoutMs: 5 * 60_000, retry: { attempts: 1 } },
   describe,

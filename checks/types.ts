@@ -177,7 +177,24 @@ export interface CheckType<S = any> {
   run(spec: S, ctx: CheckContext): Promise<AttemptResult>;
   /** Failures of other check types this type's failure explains (root-cause report). */
   explains?: readonly CauseRelation[];
+  /**
+   * What a `fail` of this type is evidence about; default `'state'`.
+   * - `'state'`: the present state, read as the attempt runs (a missing security-group rule, a
+   *   STOPPED task, a FAILED rollout, a task definition without a secret). While it stands, a
+   *   symptom it explains cannot heal: the runner stops the retries of the failing or not-ready
+   *   checks it explains at once ("not retried: explained by <this check>", `consequenceOf`).
+   * - `'window'`: the past — log events in a time window, metric datapoints over periods, an
+   *   alarm's last evaluation. Such evidence lags the present (lines written before a fix stay in
+   *   the window; an alarm stays in ALARM until its next period is evaluated), so its failure never
+   *   cuts another check's retries: the checks it explains keep their own budgets and may still
+   *   pass. The failure itself is real, is reported as such and may still be named a cause (or
+   *   explained) by the root-cause analysis of the finished run.
+   */
+  evidence?: CheckEvidence;
 }
+
+/** What a check type's failure is evidence about: the present state or a window of the past (CheckType.evidence). */
+export type CheckEvidence = 'state' | 'window';
 
 /** Helper so check files get their spec type inferred from the schema. */
 export function defineCheck<Schema extends z.ZodType>(

@@ -6,9 +6,13 @@
  * while its cause stands stops at once instead of spending its budget.
  *
  * The relation evaluation is root-cause.ts's own (`explainingRelation`): what cuts a retry short
- * here is exactly what the analysis of the finished report will call a consequence.
+ * here is what the analysis of the finished report will call a consequence. The converse does not
+ * hold: only a failure about the present state (CheckType.evidence `'state'`, the default) cuts.
+ * A failure on past evidence (`'window'`: log events, metric datapoints, an alarm's last
+ * evaluation) may describe a state already fixed, so the checks it explains keep their budgets;
+ * the analysis may still name it a cause.
  */
-import type { AttemptResult, CauseRelation, FailureView } from '../checks/types.js';
+import type { AttemptResult, CauseRelation, CheckType, FailureView } from '../checks/types.js';
 import type { CheckReport } from './result.js';
 import { isRetryable } from './retry.js';
 import { explainingRelation, failureView, isDefinitive } from './root-cause.js';
@@ -23,17 +27,26 @@ export function attemptView(check: { name: string; type: string }, result: Attem
   return { name: check.name, type: check.type, message: result.message, facts: result.facts ?? {}, definitive: result.outcome === 'fail' };
 }
 
+/**
+ * Whether a definitive failure of this check type may stop the retries of the checks it explains:
+ * only when it describes the present state (`evidence` `'state'`, the default), never past evidence.
+ */
+export function cutsRetries(checkType: Pick<CheckType, 'evidence'>): boolean {
+  return (checkType.evidence ?? 'state') === 'state';
+}
+
 export class ExplanationRegistry {
   private readonly causes: Cause[] = [];
   private readonly listeners = new Set<() => void>();
 
   /**
-   * Records a finished check. A definitive failure (`failed` on a `fail` attempt, not on a spent
-   * budget) becomes a cause, and every subscriber is told. Other reports are ignored.
+   * Records a finished check of `checkType`. A definitive failure (`failed` on a `fail` attempt, not
+   * on a spent budget) about the present state (`evidence` `'state'` or unset) becomes a cause, and
+   * every subscriber is told. Other reports, and failures on past evidence (`'window'`), are ignored.
    */
-  add(report: CheckReport, relations: readonly CauseRelation[]): void {
-    if (report.status !== 'failed' || !isDefinitive(report)) return;
-    this.causes.push({ view: failureView(report), relations });
+  add(report: CheckReport, checkType: Pick<CheckType, 'explains' | 'evidence'>): void {
+    if (report.status !== 'failed' || !isDefinitive(report) || !cutsRetries(checkType)) return;
+    this.causes.push({ view: failureView(report), relations: checkType.explains ?? [] });
     for (const listener of [...this.listeners]) listener();
   }
 

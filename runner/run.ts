@@ -90,7 +90,7 @@ class ScenarioRun {
 
   private finish(check: PlannedCheck, report: CheckReport): void {
     this.reports.set(check.name, report);
-    this.explanations?.add(report, check.checkType.explains ?? []);
+    this.explanations?.add(report, check.checkType);
     this.onEvent({ kind: 'check-end', report });
     if (this.options.failFast && (report.status === 'failed' || report.status === 'error') && !this.stop) {
       this.controller.abort({ kind: 'fail-fast', check: check.name, status: report.status } satisfies RunStop);

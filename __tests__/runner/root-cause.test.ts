@@ -309,7 +309,7 @@ describe('explainingRelation: one evaluation for finished reports and running ch
 });
 
 describe('ExplanationRegistry (the runner\'s view of the definitive failures so far)', () => {
-  const relationsOf = (type: string) => checkTypes.find((t) => t.type === type)?.explains ?? [];
+  const typeOf = (type: string) => checkTypes.find((t) => t.type === type)!;
   const slow = { outcome: 'retry' as const, message: 'p95 latency 2s > 1s', facts: { latencyMs: 2000, maxLatencyMs: 1000 } };
   const health = { name: 'health', type: 'http' };
 
@@ -317,15 +317,15 @@ describe('ExplanationRegistry (the runner\'s view of the definitive failures so 
     const registry = new ExplanationRegistry();
     let told = 0;
     const unsubscribe = registry.subscribe(() => told++);
-    registry.add(check('redis ingress', 'sg-ingress', 'failed'), relationsOf('sg-ingress'));
-    registry.add(check('stable', 'ecs-service-stable', 'passed'), relationsOf('ecs-service-stable'));
+    registry.add(check('redis ingress', 'sg-ingress', 'failed'), typeOf('sg-ingress'));
+    registry.add(check('stable', 'ecs-service-stable', 'passed'), typeOf('ecs-service-stable'));
     expect(told).toBe(0);
     expect(registry.explainedBy(health, slow)).toBeUndefined();
-    registry.add(definitive('redis ingress', 'sg-ingress'), relationsOf('sg-ingress'));
+    registry.add(definitive('redis ingress', 'sg-ingress'), typeOf('sg-ingress'));
     expect(told).toBe(1);
     expect(registry.explainedBy(health, slow)).toBe('redis ingress');
     unsubscribe();
-    registry.add(definitive('no redis errors', 'logs-absent', { logMatches: 4 }), relationsOf('logs-absent'));
+    registry.add(definitive('redis ping', 'redis-ping'), typeOf('redis-ping'));
     expect(told).toBe(1);
   });
 
@@ -337,16 +337,16 @@ describe('ExplanationRegistry (the runner\'s view of the definitive failures so 
     { label: 'a retry the relation does not cover (fast 404)', result: { outcome: 'retry', message: '404', facts: { status: 404, latencyMs: 5, maxLatencyMs: 1000 } }, explained: false },
   ])('explains $label: $explained', ({ result, explained }) => {
     const registry = new ExplanationRegistry();
-    registry.add(definitive('redis ingress', 'sg-ingress'), relationsOf('sg-ingress'));
+    registry.add(definitive('redis ingress', 'sg-ingress'), typeOf('sg-ingress'));
     expect(registry.explainedBy(health, result)).toBe(explained ? 'redis ingress' : undefined);
   });
 
-  it('names the most upstream cause: the missing rule, not the log errors it causes', () => {
+  it('names the most upstream cause: the missing rule, not the Redis timeouts it causes', () => {
     const registry = new ExplanationRegistry();
-    // The logs check failed first; the rule explains it, so the rule is named.
-    registry.add(definitive('no redis errors', 'logs-absent', { logMatches: 4 }, { message: '4 events match' }), relationsOf('logs-absent'));
-    expect(registry.explainedBy(health, slow)).toBe('no redis errors');
-    registry.add(definitive('redis ingress', 'sg-ingress'), relationsOf('sg-ingress'));
+    // The Redis check failed first; the rule explains it, so the rule is named.
+    registry.add(definitive('redis ping', 'redis-ping', {}, { message: 'no PONG within 2s' }), typeOf('redis-ping'));
+    expect(registry.explainedBy(health, slow)).toBe('redis ping');
+    registry.add(definitive('redis ingress', 'sg-ingress'), typeOf('sg-ingress'));
     expect(registry.explainedBy(health, slow)).toBe('redis ingress');
     expect(registry.explainedBy({ name: 'targets', type: 'alb-targets-healthy' }, { outcome: 'retry', message: 'unhealthy Target.Timeout' })).toBe('redis ingress');
   });
