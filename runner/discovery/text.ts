@@ -1,7 +1,7 @@
 /** The discovered chain written as a commented scenario that validates as it is (`init`, zero-config `run`). */
 import { Document, type YAMLMap, type YAMLSeq } from 'yaml';
 import type { Budget } from './budgets.js';
-import { plannedChain, type Chain, type RolloutContext } from './chain.js';
+import { DEFAULT_LOG_WINDOW, plannedChain, type Chain, type RolloutContext } from './chain.js';
 import { discoveryLines } from './dependency-chain.js';
 import type { Discovered, DiscoveryInput } from './types.js';
 
@@ -33,7 +33,7 @@ export function literalText(text: string): string {
 }
 
 /** The `${vars.*}` references the chain itself writes; any other `${` in a spec came from outside. */
-const OWN_REFERENCE = /^\$\{vars\.(?:cluster|service|baseUrl|taskDefinition|stage)\}/;
+const OWN_REFERENCE = /^\$\{vars\.(?:cluster|service|baseUrl|taskDefinition|stage|logWindow)\}/;
 
 /** Every `${` in a chain value made literal, except the chain's own `${vars.*}` references. */
 function literalSpec(value: unknown): unknown {
@@ -93,6 +93,7 @@ export function scenarioText(input: DiscoveryInput & RolloutContext, found: Disc
   if (input.stage) vars.stage = literalText(input.stage);
   const baseUrl = input.url ?? found.entryPoint?.baseUrl;
   if (baseUrl) vars.baseUrl = literalText(baseUrl.replace(/\/+$/, ''));
+  if (chain.checks.some((c) => c.spec.since === '${vars.logWindow}')) vars.logWindow = DEFAULT_LOG_WINDOW;
   const doc = new Document({
     name: literalText(input.service),
     description: literalText(`Post-deploy checks for ECS service ${input.service} in cluster ${input.cluster}`),
