@@ -56,6 +56,7 @@ describe('scenarioText (init / zero-config run)', () => {
     const text = scenarioText(INPUT, FOUND);
     expect(text).toContain('logWindow: 5m');
     expect(text).toContain('since: ${vars.logWindow}');
+    expect(text).toContain('# vars.logWindow: the log check looks since the deployment, but at most this far back (--var logWindow=10s to shorten).');
     const logs = (t: string, vars?: Record<string, string>) =>
       parseScenario(t, { checkTypes, env: {}, displayName: 'init.yaml', dir: process.cwd(), ...(vars ? { vars } : {}) }).checks.find((c) => c.type === 'logs-absent')!.spec;
     expect(logs(text)).toMatchObject({ sinceDeployment: true, since: 300_000 });

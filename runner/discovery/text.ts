@@ -48,6 +48,9 @@ function comment(lines: string[]): string {
   return lines.map((line) => (line ? `# ${line.replace(/[\r\n\u0085\u2028\u2029]/g, ' ')}` : '#')).join('\n');
 }
 
+const LOG_WINDOW_REF = '${vars.logWindow}';
+const usesLogWindow = (chain: Chain) => chain.checks.some((c) => c.spec.since === LOG_WINDOW_REF);
+
 function header(input: DiscoveryInput, found: Discovered, chain: Chain, now: Date): string {
   const logGroups = [...new Set(found.containers.map((c) => c.logGroup).filter(Boolean))];
   return comment([
@@ -62,6 +65,9 @@ function header(input: DiscoveryInput, found: Discovered, chain: Chain, now: Dat
     ...chain.leftOut.map((l) => `Left out: ${l.name}: ${l.why}.`),
     'Every check states its budget (timeout: per attempt, retry.within: all attempts), derived from AWS;',
     'raise retry.within on ecs-service-stable if you run this file while a rollout drains old tasks.',
+    ...(usesLogWindow(chain)
+      ? ['vars.logWindow: the log check looks since the deployment, but at most this far back (--var logWindow=10s to shorten).']
+      : []),
     'Run it with: verify-deployment run <this file>. Extend it: see the README reference.',
   ]);
 }
@@ -93,7 +99,7 @@ export function scenarioText(input: DiscoveryInput & RolloutContext, found: Disc
   if (input.stage) vars.stage = literalText(input.stage);
   const baseUrl = input.url ?? found.entryPoint?.baseUrl;
   if (baseUrl) vars.baseUrl = literalText(baseUrl.replace(/\/+$/, ''));
-  if (chain.checks.some((c) => c.spec.since === '${vars.logWindow}')) vars.logWindow = DEFAULT_LOG_WINDOW;
+  if (usesLogWindow(chain)) vars.logWindow = DEFAULT_LOG_WINDOW;
   const doc = new Document({
     name: literalText(input.service),
     description: literalText(`Post-deploy checks for ECS service ${input.service} in cluster ${input.cluster}`),
