@@ -52,6 +52,19 @@ describe('scenarioText (init / zero-config run)', () => {
     expect(text).toContain('#     secrets: [HUGGINGFACE_API_KEY]');
   });
 
+  it('the log check looks since the deployment, at most the logWindow var (5m), which --var overrides', () => {
+    const text = scenarioText(INPUT, FOUND);
+    expect(text).toContain('logWindow: 5m');
+    expect(text).toContain('since: ${vars.logWindow}');
+    expect(text).toContain('# vars.logWindow: the log check looks since the deployment, but at most this far back (--var logWindow=10s to shorten).');
+    const logs = (t: string, vars?: Record<string, string>) =>
+      parseScenario(t, { checkTypes, env: {}, displayName: 'init.yaml', dir: process.cwd(), ...(vars ? { vars } : {}) }).checks.find((c) => c.type === 'logs-absent')!.spec;
+    expect(logs(text)).toMatchObject({ sinceDeployment: true, since: 300_000 });
+    expect(logs(text, { logWindow: '10s' })).toMatchObject({ sinceDeployment: true, since: 10_000 });
+    // Without awslogs there is no log check, and no var to declare.
+    expect(scenarioText(INPUT, { ...FOUND, containers: [{ name: 'worker', secrets: [], environment: [] }] })).not.toContain('logWindow');
+  });
+
   it('leaves out what the service does not have: no ALB, no awslogs, no URL', () => {
     const scenario = load(scenarioText(INPUT, { ...FOUND, targetGroups: [], containers: [{ name: 'worker', secrets: [], environment: [] }], securityGroups: [] }));
     expect(scenario.checks.map((c) => c.type)).toEqual(['ecs-deployment', 'ecs-service-stable', 'ecs-task-running']);

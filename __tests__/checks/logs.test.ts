@@ -6,7 +6,7 @@ import { logsAbsent } from '../../checks/logs-absent.js';
 import { logsPresent } from '../../checks/logs-present.js';
 import { AttemptResultError, type AttemptResult, type CheckType, type FailureView } from '../../checks/types.js';
 import { fakeContext } from '../support/context.js';
-import { describeSearch } from '../../checks/support/logs.js';
+import { describeSearch, windowStart } from '../../checks/support/logs.js';
 import { ClientPool } from '../../runner/clients.js';
 
 const logs = mockClient(CloudWatchLogsClient);
@@ -57,14 +57,15 @@ describe('logs schema', () => {
     [{ cluster: 'c', service: 's', pattern: 'x', sinceDeployment: true }],
     [{ cluster: 'c', service: 's', container: 'api', pattern: 'x', since: '1h' }],
     [{ logGroup: GROUP, cluster: 'c', service: 's', pattern: 'x', sinceDeployment: true }],
+    [{ cluster: 'c', service: 's', pattern: 'x', since: '5m', sinceDeployment: true }],
   ])('accepts %j', (spec) => {
     expect(logsAbsent.schema.safeParse(spec).success).toBe(true);
   });
 
   it.each([
     [{ pattern: 'x', since: '5m' }, 'set logGroup, or cluster + service'],
-    [{ logGroup: GROUP, pattern: 'x' }, 'set exactly one time window: since (e.g. "5m") or sinceDeployment: true'],
-    [{ cluster: 'c', service: 's', pattern: 'x', since: '5m', sinceDeployment: true }, 'set exactly one time window'],
+    [{ logGroup: GROUP, pattern: 'x' }, 'set a time window: since (e.g. "5m"), sinceDeployment: true, or both (the later start wins)'],
+    [{ logGroup: GROUP, pattern: 'x', since: '5m', sinceDeployment: true }, 'sinceDeployment needs cluster + service'],
     [{ logGroup: GROUP, pattern: 'x', sinceDeployment: true }, 'sinceDeployment needs cluster + service'],
     [{ logGroup: GROUP, container: 'api', pattern: 'x', since: '5m' }, 'container selects the awslogs-group of a cluster + service'],
     [{ cluster: 'c', pattern: 'x', since: '5m' }, 'cluster and service go together'],
@@ -80,6 +81,23 @@ describe('logs schema', () => {
 
   it('defaults maxEvidence to 5', () => {
     expect(logsAbsent.schema.parse({ logGroup: GROUP, pattern: 'x', since: '5m' })).toMatchObject({ maxEvidence: 5, since: 300_000 });
+  });
+});
+
+describe('windowStart', () => {
+  const now = 1_000_000;
+  it.each([
+    ['since only', 300_000, undefined, now - 300_000],
+    ['deployment only', undefined, now - 60_000, now - 60_000],
+    ['both, deployment older than the cap: the cap', 300_000, now - 900_000, now - 300_000],
+    ['both, deployment newer than the cap: the deployment', 300_000, now - 60_000, now - 60_000],
+    ['both, deployment exactly at the cap', 300_000, now - 300_000, now - 300_000],
+  ])('%s', (_, since, deployedAt, start) => {
+    expect(windowStart(now, since, deployedAt)).toBe(start);
+  });
+
+  it('throws without either (the schema requires one)', () => {
+    expect(() => windowStart(now, undefined, undefined)).toThrow('neither since nor a deployment start');
   });
 });
 
@@ -299,6 +317,23 @@ describe('cluster + service', () => {
     expect(filterInputs()[0]).toMatchObject({ logGroupName: GROUP, startTime: PRIMARY_CREATED.getTime(), endTime: NOW });
     expect(ecs.commandCalls(DescribeTaskDefinitionCommand)[0]?.args[0].input).toEqual({ taskDefinition: 'arn:aws:ecs:us-east-1:123456789012:task-definition/hokusai-api:151' });
     expect(result.message).toBe(`no event matches "Redis connection failed" in ${GROUP} since 14:05:00Z`);
+  });
+
+  // PRIMARY_CREATED is 14:05:00, NOW 14:13:41: the deployment is 8m41s old.
+  it.each([
+    ['older than the cap: the last 5m only', '5m', NOW - 300_000, '14:08:41Z', 'at most the last 5m'],
+    ['newer than the cap: since the deployment', '15m', PRIMARY_CREATED.getTime(), '14:05:00Z', 'at most the last 15m'],
+  ])('since + sinceDeployment, deployment %s', async (_, since, startTime, shown, described) => {
+    givenService();
+    givenPages({ '': { events: [event('14:10:43.692', REDIS_ERROR)] } });
+    const spec = logsAbsent.schema.parse({ cluster, service, container: 'api', pattern: 'Redis connection failed', since, sinceDeployment: true });
+    const result = await logsAbsent.run(spec, fakeContext());
+    expect(filterInputs()[0]).toMatchObject({ logGroupName: GROUP, startTime, endTime: NOW });
+    expect(ecs.commandCalls(DescribeServicesCommand)).toHaveLength(1);
+    expect(result.message).toContain(`since ${shown}; first:`);
+    // The tail starts where the window did, not `since` back.
+    expect(result.nextSteps?.[0]).toBe(`aws logs tail ${GROUP} --since ${new Date(startTime).toISOString()} --filter-pattern 'Redis connection failed'`);
+    expect(logsAbsent.describe(spec)).toContain(`since the PRIMARY deployment started, ${described} before each attempt`);
   });
 
   it('uses the first awslogs group without container, and since as given', async () => {

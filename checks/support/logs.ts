@@ -33,11 +33,13 @@ export const logsSchema = z
       .string()
       .min(1)
       .meta({ description: 'CloudWatch Logs filter pattern, evaluated by CloudWatch: `Redis connection failed`, `"exact phrase"`, `?ERROR ?FATAL`, `{ $.level = "ERROR" }`.' }),
-    since: durationSchema.optional().meta({ description: 'Search events from this long before each attempt until the attempt, e.g. "5m".' }),
+    since: durationSchema
+      .optional()
+      .meta({ description: 'Search events from this long before each attempt until the attempt, e.g. "5m". With sinceDeployment: true, the window starts at the later of the two.' }),
     sinceDeployment: z
       .boolean()
       .optional()
-      .meta({ description: 'Search events since the service\'s PRIMARY deployment was created (needs cluster + service).' }),
+      .meta({ description: 'Search events since the service\'s PRIMARY deployment was created (needs cluster + service). With since, at most that far back.' }),
     logStreamPrefix: z.string().min(1).optional().meta({ description: 'Only streams whose name starts with this (logStreamNamePrefix), e.g. "ecs/api/".' }),
     maxEvidence: z.number().int().min(1).max(100).default(5).meta({ description: 'How many matching events to show as evidence (all matches are counted).' }),
     maxPages: z
@@ -86,8 +88,8 @@ export const logsSchema = z
     error: 'streams: target-revision names the streams itself; it cannot be combined with logStreamPrefix',
     path: ['logStreamPrefix'],
   })
-  .refine((spec) => (spec.since !== undefined) !== (spec.sinceDeployment === true), {
-    error: 'set exactly one time window: since (e.g. "5m") or sinceDeployment: true',
+  .refine((spec) => spec.since !== undefined || spec.sinceDeployment === true, {
+    error: 'set a time window: since (e.g. "5m"), sinceDeployment: true, or both (the later start wins)',
   })
   .refine((spec) => spec.sinceDeployment !== true || spec.service !== undefined, {
     error: 'sinceDeployment needs cluster + service (the PRIMARY deployment\'s createdAt starts the window)',
@@ -142,15 +144,28 @@ async function deploymentStart(ctx: CheckContext, { cluster, service }: ServiceR
   return new Date(primary.createdAt).getTime();
 }
 
+/**
+ * Where a window starts, epoch ms: `since` before `now`, the deployment's start, or with both the
+ * later of the two (since the deployment, but never further back than `since`). Pure.
+ */
+export function windowStart(now: number, since: number | undefined, deployedAt: number | undefined): number {
+  if (since === undefined) {
+    if (deployedAt === undefined) throw new Error('windowStart: neither since nor a deployment start');
+    return deployedAt;
+  }
+  return deployedAt === undefined ? now - since : Math.max(now - since, deployedAt);
+}
+
 async function resolveWindow(spec: LogsSpec, ctx: CheckContext): Promise<SearchWindow> {
   const endTime = Date.now();
+  const byDeployment = spec.sinceDeployment === true;
   // One DescribeServices per attempt when both the log group and the window start need the service.
-  const described = spec.logGroup === undefined && spec.since === undefined ? describeService(ctx, serviceRef(spec)) : undefined;
-  const [logGroup, startTime] = await Promise.all([
+  const described = spec.logGroup === undefined && byDeployment ? describeService(ctx, serviceRef(spec)) : undefined;
+  const [logGroup, deployedAt] = await Promise.all([
     spec.logGroup ?? serviceLogGroup(ctx, serviceRef(spec), spec.container, described),
-    spec.since !== undefined ? endTime - spec.since : deploymentStart(ctx, serviceRef(spec), described),
+    byDeployment ? deploymentStart(ctx, serviceRef(spec), described) : undefined,
   ]);
-  return { logGroup, startTime, endTime };
+  return { logGroup, startTime: windowStart(endTime, spec.since, deployedAt), endTime };
 }
 
 /**
@@ -337,7 +352,7 @@ export function shellQuote(text: string): string {
 
 /** `aws logs tail` takes a relative time like 5m / 2h or an ISO timestamp. */
 function tailSince(search: LogSearch, spec: LogsSpec): string {
-  if (spec.since === undefined) return new Date(search.startTime).toISOString();
+  if (spec.since === undefined || spec.sinceDeployment === true) return new Date(search.startTime).toISOString();
   const ms = spec.since;
   if (ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
   if (ms % 60_000 === 0) return `${ms / 60_000}m`;
@@ -362,7 +377,12 @@ export function evidenceObservations(search: LogSearch, expected: string, ok: bo
 export function describeLogsSpec(spec: LogsSpec): string {
   const where = spec.logGroup ?? `the awslogs group of ECS service ${spec.service} (cluster ${spec.cluster})`;
   const prefix = spec.logStreamPrefix ? ` (streams ${spec.logStreamPrefix}*)` : spec.streams === 'target-revision' ? ' (streams of the current rollout\'s tasks)' : '';
-  const since = spec.since !== undefined ? `in the last ${formatDuration(spec.since)} before each attempt` : 'since the PRIMARY deployment started';
+  const since =
+    spec.since === undefined
+      ? 'since the PRIMARY deployment started'
+      : spec.sinceDeployment === true
+        ? `since the PRIMARY deployment started, at most the last ${formatDuration(spec.since)} before each attempt`
+        : `in the last ${formatDuration(spec.since)} before each attempt`;
   return `${shownPattern(spec.pattern)} in ${where}${prefix} ${since}`;
 }
 

@@ -6,6 +6,15 @@ import { ALB_METRICS_BUDGET, DEPLOYMENT_ALARMS_BUDGET, LOGS_BUDGET, TASKS_RUNNIN
 import { dependencyChecks, entryPointCheck, isChainCheck, withDependencies } from './dependency-chain.js';
 import type { Discovered, DiscoveredTargetGroup, DiscoveryInput } from './types.js';
 
+/**
+ * How far back at most the zero-config log check looks, as the scenario's `logWindow` var (override
+ * with `--var logWindow=10s`): since the deployment, but never longer than this. A run soon after
+ * a deployment still sees every error since it started; a run long after it (the runbook's
+ * `--watch` after an infrastructure fix, no redeploy) judges the recent logs, so errors from
+ * before the fix stop failing it once this much time has passed without new ones.
+ */
+export const DEFAULT_LOG_WINDOW = '5m';
+
 /** The default "something went wrong" filter pattern for application logs. */
 export const DEFAULT_ERROR_PATTERN = '?ERROR ?FATAL ?Exception ?Traceback ?panic';
 
@@ -95,7 +104,7 @@ const stageRef = (input: RolloutContext) => (input.stage ? { stage: '${vars.stag
  * network path; dependency-chain.ts), then rollout landed (ecs-deployment), service stable → tasks
  * running → targets healthy (behind a load balancer with health checks), the ALB's 5xx rate (behind
  * an application load balancer) and the deployment alarms (when ECS watches some), no error lines
- * since the deployment (awslogs), and the health endpoint (with `url`, or the load balancer's listener).
+ * since the deployment, at most the last `logWindow` (awslogs), and the health endpoint (with `url`, or the load balancer's listener).
  * A check that could not pass on a healthy service (health checks disabled) is left out, never a
  * false alarm.
  */
@@ -127,7 +136,7 @@ export function plannedChain(input: DiscoveryInput & RolloutContext, found: Disc
       name: 'no errors since the deployment',
       type: 'logs-absent',
       needs: ['service stable'],
-      spec: { ...SERVICE_REF, pattern: DEFAULT_ERROR_PATTERN, sinceDeployment: true },
+      spec: { ...SERVICE_REF, pattern: DEFAULT_ERROR_PATTERN, sinceDeployment: true, since: '${vars.logWindow}' },
       budget: LOGS_BUDGET,
     });
   }

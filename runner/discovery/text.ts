@@ -1,7 +1,7 @@
 /** The discovered chain written as a commented scenario that validates as it is (`init`, zero-config `run`). */
 import { Document, type YAMLMap, type YAMLSeq } from 'yaml';
 import type { Budget } from './budgets.js';
-import { plannedChain, type Chain, type RolloutContext } from './chain.js';
+import { DEFAULT_LOG_WINDOW, plannedChain, type Chain, type RolloutContext } from './chain.js';
 import { discoveryLines } from './dependency-chain.js';
 import type { Discovered, DiscoveryInput } from './types.js';
 
@@ -33,7 +33,7 @@ export function literalText(text: string): string {
 }
 
 /** The `${vars.*}` references the chain itself writes; any other `${` in a spec came from outside. */
-const OWN_REFERENCE = /^\$\{vars\.(?:cluster|service|baseUrl|taskDefinition|stage)\}/;
+const OWN_REFERENCE = /^\$\{vars\.(?:cluster|service|baseUrl|taskDefinition|stage|logWindow)\}/;
 
 /** Every `${` in a chain value made literal, except the chain's own `${vars.*}` references. */
 function literalSpec(value: unknown): unknown {
@@ -47,6 +47,9 @@ function comment(lines: string[]): string {
   // A line break in flag text (--cluster $'x\nchecks: …') would end the comment and become YAML.
   return lines.map((line) => (line ? `# ${line.replace(/[\r\n\u0085\u2028\u2029]/g, ' ')}` : '#')).join('\n');
 }
+
+const LOG_WINDOW_REF = '${vars.logWindow}';
+const usesLogWindow = (chain: Chain) => chain.checks.some((c) => c.spec.since === LOG_WINDOW_REF);
 
 function header(input: DiscoveryInput, found: Discovered, chain: Chain, now: Date): string {
   const logGroups = [...new Set(found.containers.map((c) => c.logGroup).filter(Boolean))];
@@ -62,6 +65,9 @@ function header(input: DiscoveryInput, found: Discovered, chain: Chain, now: Dat
     ...chain.leftOut.map((l) => `Left out: ${l.name}: ${l.why}.`),
     'Every check states its budget (timeout: per attempt, retry.within: all attempts), derived from AWS;',
     'raise retry.within on ecs-service-stable if you run this file while a rollout drains old tasks.',
+    ...(usesLogWindow(chain)
+      ? ['vars.logWindow: the log check looks since the deployment, but at most this far back (--var logWindow=10s to shorten).']
+      : []),
     'Run it with: verify-deployment run <this file>. Extend it: see the README reference.',
   ]);
 }
@@ -93,6 +99,7 @@ export function scenarioText(input: DiscoveryInput & RolloutContext, found: Disc
   if (input.stage) vars.stage = literalText(input.stage);
   const baseUrl = input.url ?? found.entryPoint?.baseUrl;
   if (baseUrl) vars.baseUrl = literalText(baseUrl.replace(/\/+$/, ''));
+  if (usesLogWindow(chain)) vars.logWindow = DEFAULT_LOG_WINDOW;
   const doc = new Document({
     name: literalText(input.service),
     description: literalText(`Post-deploy checks for ECS service ${input.service} in cluster ${input.cluster}`),
