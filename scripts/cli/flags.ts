@@ -1,6 +1,7 @@
 /** Flags shared by several commands (`--var`, the discovery target), with their help and checks. */
 import type { FlagHelp } from './command.js';
 import { UsageError } from './usage-error.js';
+import { CLOUDWATCH_NAMESPACE_RULE, isCloudWatchNamespace } from '../../runner/cloudwatch-namespace.js';
 
 /** `--var key=value`, repeatable (run, validate). */
 export const VAR_FLAG = { var: { type: 'string', multiple: true } } as const;
@@ -17,10 +18,13 @@ export const PUBLISH_METRICS_HELP: { readonly 'publish-metrics': FlagHelp } = {
   },
 };
 
-/** The --publish-metrics namespace, checked as CloudWatch takes it; undefined when not given. Throws UsageError. */
+/**
+ * The --publish-metrics namespace, checked as CloudWatch's PutMetricData takes it (see
+ * runner/cloudwatch-namespace.ts, after the API reference); undefined when not given. Throws UsageError.
+ */
 export function publishNamespace(value: string | undefined): string | undefined {
-  if (value !== undefined && !/^(?!AWS\/)[^:]{1,255}$/.test(value)) {
-    throw new UsageError(`--publish-metrics expects a CloudWatch namespace (1-255 characters, no ":", not starting with "AWS/"), got "${value}"`);
+  if (value !== undefined && !isCloudWatchNamespace(value)) {
+    throw new UsageError(`--publish-metrics expects a CloudWatch namespace (${CLOUDWATCH_NAMESPACE_RULE}), got "${value}"`);
   }
   return value;
 }
