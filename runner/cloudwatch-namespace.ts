@@ -11,7 +11,7 @@
 export const CLOUDWATCH_NAMESPACE_PATTERN = /^(?!AWS\/)(?!:)[\x20-\x7e]{1,255}$/;
 
 /** What the rule asks for, in words, for error messages. */
-export const CLOUDWATCH_NAMESPACE_RULE = '1-255 printable ASCII characters, not starting with ":" nor with "AWS/" (reserved for AWS services)';
+export const CLOUDWATCH_NAMESPACE_RULE = '1-255 printable ASCII characters, not starting with ":" nor with "AWS/", which AWS reserves for its services';
 
 /** Whether CloudWatch's PutMetricData accepts `value` as a `Namespace`. */
 export function isCloudWatchNamespace(value: string): boolean {

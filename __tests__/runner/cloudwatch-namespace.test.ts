@@ -4,8 +4,8 @@
  * scenario key both use it.
  */
 import { describe, expect, it } from '@jest/globals';
-import { isCloudWatchNamespace } from '../../runner/cloudwatch-namespace.js';
-import { publishNamespace } from '../../scripts/cli/flags.js';
+import { CLOUDWATCH_NAMESPACE_PATTERN, CLOUDWATCH_NAMESPACE_RULE, isCloudWatchNamespace } from '../../runner/cloudwatch-namespace.js';
+import { PUBLISH_NAMESPACE_PATTERN, publishNamespace } from '../../scripts/cli/flags.js';
 import { UsageError } from '../../scripts/cli/usage-error.js';
 import { scenarioShape } from '../../runner/schema.js';
 
@@ -44,6 +44,12 @@ describe('CloudWatch namespace rule', () => {
     expect(isCloudWatchNamespace(value)).toBe(false);
     expect(() => publishNamespace(value)).toThrow(UsageError);
     expect(() => publishNamespace(value)).toThrow(/--publish-metrics expects a CloudWatch namespace \(1-255 printable ASCII characters, not starting with ":" nor with "AWS\/"/);
+  });
+
+  it('the CLI flag uses the same rule (a copy, so that help loads nothing from runner/), and says it in the same words', () => {
+    expect(PUBLISH_NAMESPACE_PATTERN.source).toBe(CLOUDWATCH_NAMESPACE_PATTERN.source);
+    expect(PUBLISH_NAMESPACE_PATTERN.flags).toBe(CLOUDWATCH_NAMESPACE_PATTERN.flags);
+    expect(() => publishNamespace(':x')).toThrow(`(${CLOUDWATCH_NAMESPACE_RULE})`);
   });
 
   it('leaves an absent flag absent', () => {
