@@ -33,7 +33,11 @@ export function isSensitiveKey(key: string): boolean {
 }
 
 const URL_PASSWORD = /(\b[a-z][a-z0-9+.-]*:\/\/[^\s:/@]*:)([^\s@/]+)@/gi;
-const URL_QUERY_SECRET = /([?&](?:token|access_token|api_key|apikey|key|secret|password|signature|sig|x-amz-signature|x-amz-credential|x-amz-security-token)=)([^&\s#"']+)/gi;
+// The value runs to the next `&`, `#`, quote or whitespace, and may contain ':' (a secret such as
+// `ab:cd` is masked whole), but a ':' that ends it is the message's own separator, as in
+// "GET http://h/x?token=abc: connection refused", and stays visible.
+const URL_QUERY_SECRET =
+  /([?&](?:token|access_token|api_key|apikey|key|secret|password|signature|sig|x-amz-signature|x-amz-credential|x-amz-security-token)=)([^&\s#"']+?)(?=:?(?:[&\s#"']|$))/gi;
 
 /**
  * Values that are structure, not text: a closed set of words per key (a verdict, an event kind, a

@@ -68,7 +68,13 @@ export interface CheckReport {
 export interface CauseReport {
   check: string;
   reason: string;
+  /** Failed checks this failure explains (they ran), in file order. */
   consequences: string[];
+  /**
+   * Checks skipped because they needed this failure or one of its consequences: they never ran, so
+   * they are not claimed as failed. In file order; unset when there are none.
+   */
+  skipped?: string[];
   fix?: Fix;
 }
 

@@ -8,8 +8,10 @@
  *   either, and neither is ever a cause or a consequence (reporters list errored checks as "could
  *   not be evaluated" and inconclusive ones apart). With no failed check there is no root cause.
  *   A check that failed by its `noData: fail` policy is a failure, but never a definitive one.
- * - A check skipped because it needed a failed check (`skip.reason: 'needs'`) is that check's
- *   consequence; one skipped by fail-fast, an interruption or the deadline is nobody's.
+ * - A cause's `consequences` are failed checks it explains: checks that ran. A check skipped because
+ *   it needed the cause or one of its consequences (`skip.reason: 'needs'`) never ran, so nothing
+ *   says it would have failed: it is listed apart, in `skipped`. One skipped by fail-fast, an
+ *   interruption or the deadline is in neither.
  * - When two failures explain each other and only one ended on a definitive `fail` (a concrete
  *   observation), that one is the cause: a not-ready state is the symptom, not the reason.
  * - Among failures nothing explains, definitive ones rank first, then the one that explains most,
@@ -104,23 +106,34 @@ function reachable(from: string, edges: Explanation[]): string[] {
 
 interface Candidate {
   check: CheckReport;
-  /** In file order. */
+  /** Failed checks it explains, in file order. */
   consequences: string[];
+  /** Checks skipped because they needed it or one of its consequences (they never ran), in file order. */
+  skipped: string[];
 }
 
 function candidate(check: CheckReport, edges: Explanation[], report: RunReport): Candidate {
-  const effects = reachable(check.name, edges);
-  const consequences = new Set([...effects, ...skippedForNeeds([check.name, ...effects], report)]);
-  return { check, consequences: report.checks.map((c) => c.name).filter((n) => consequences.has(n)) };
+  const effects = new Set(reachable(check.name, edges));
+  const skipped = new Set(skippedForNeeds([check.name, ...effects], report));
+  const inFileOrder = (set: Set<string>) => report.checks.map((c) => c.name).filter((n) => set.has(n));
+  return { check, consequences: inFileOrder(effects), skipped: inFileOrder(skipped) };
 }
 
-/** Definitive first, then the one that explains most; Array.sort is stable, so file order breaks ties. */
+/** Definitive first, then the one that accounts for most checks; Array.sort is stable, so file order breaks ties. */
 function byRank(a: Candidate, b: Candidate): number {
-  return Number(isDefinitive(b.check)) - Number(isDefinitive(a.check)) || b.consequences.length - a.consequences.length;
+  const reach = (c: Candidate) => c.consequences.length + c.skipped.length;
+  return Number(isDefinitive(b.check)) - Number(isDefinitive(a.check)) || reach(b) - reach(a);
 }
 
 function causeReport(c: Candidate): CauseReport {
-  return { check: c.check.name, reason: c.check.message, consequences: c.consequences, ...(c.check.fix ? { fix: c.check.fix } : {}) };
+  return {
+    check: c.check.name,
+    reason: c.check.message,
+    consequences: c.consequences,
+    // In memory only when there are any; the json reporter writes [] (stable keys).
+    ...(c.skipped.length ? { skipped: c.skipped } : {}),
+    ...(c.check.fix ? { fix: c.check.fix } : {}),
+  };
 }
 
 /**
@@ -138,7 +151,7 @@ export function analyzeRootCause(report: RunReport, checkTypes: readonly CheckTy
   const roots = failed.filter((c) => !explained.has(c.name));
   const candidates = (roots.length > 0 ? roots : failed).map((check) => candidate(check, edges, report)).sort(byRank);
   const [primary, ...rest] = candidates as [Candidate, ...Candidate[]];
-  const others = rest.filter((o) => !primary.consequences.includes(o.check.name));
+  const others = rest.filter((o) => !primary.consequences.includes(o.check.name) && !primary.skipped.includes(o.check.name));
   const because = edges.filter((e) => e.cause === primary.check.name).map((e) => `${e.effect}: ${e.because}`);
   return {
     ...causeReport(primary),

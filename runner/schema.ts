@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { durationSchema } from './duration.js';
+import { CLOUDWATCH_NAMESPACE_PATTERN, CLOUDWATCH_NAMESPACE_RULE } from './cloudwatch-namespace.js';
 import type { CheckType } from '../checks/types.js';
 import { MAX_RATE, RATE_LIMIT_NAME } from '../checks/support/rate-limit.js';
 
@@ -70,7 +71,7 @@ export const scenarioShape = {
         .string()
         .min(1)
         .max(255)
-        .regex(/^(?!AWS\/)[^:]+$/, 'a CloudWatch namespace cannot contain ":" nor start with "AWS/" (reserved for AWS services)')
+        .regex(CLOUDWATCH_NAMESPACE_PATTERN, `a CloudWatch namespace is ${CLOUDWATCH_NAMESPACE_RULE}`)
         .meta({ description: 'CloudWatch namespace for ScenarioPassed and CheckPassed (--publish-metrics overrides it).' }),
     })
     .optional()

@@ -106,7 +106,8 @@ export async function runDemo(options: DemoOptions = {}): Promise<number> {
 /**
  * The runbook's "wait for the health checks to pass": until the ALB stand-in marks the target
  * healthy, then until the deployment alarm is back to OK (no slow request in its period), then
- * until the last Redis error is older than the demo's log window. Returns early when the guard aborts.
+ * until the last Redis error is older than the demo's log window. Returns early when the guard aborts,
+ * after ending the "Waiting for …… " line it left open with "interrupted" (when stdout still is).
  */
 async function waitForHealth(sandbox: Sandbox, guard: ExitGuard, out: NodeJS.WritableStream, lastRedisError: () => number): Promise<void> {
   const say = (line: string, end = '\n') => guard.outputOpen() && out.write(`${line}${end}`);
@@ -116,7 +117,7 @@ async function waitForHealth(sandbox: Sandbox, guard: ExitGuard, out: NodeJS.Wri
   try {
     await sandbox.waitForTarget('healthy', 60_000, guard.signal);
   } catch (error) {
-    if (guard.signal.aborted) return;
+    if (guard.signal.aborted) return void say('interrupted');
     throw error;
   }
   say(`healthy after ${seconds(Date.now() - fixedAt)}`);
@@ -125,7 +126,7 @@ async function waitForHealth(sandbox: Sandbox, guard: ExitGuard, out: NodeJS.Wri
     try {
       await sandbox.waitForAlarm('OK', 60_000, guard.signal);
     } catch (error) {
-      if (guard.signal.aborted) return;
+      if (guard.signal.aborted) return void say('interrupted');
       throw error;
     }
     say(`OK after ${seconds(Date.now() - fixedAt)}`);

@@ -61,13 +61,14 @@ describe('parsing: each command gets its own arguments', () => {
     ['a fleet run', ['run', '--cluster', 'c', '--all-services', '--publish-metrics', 'Deploy/Verify'], { publishMetrics: 'Deploy/Verify', fleet: expect.objectContaining({ cluster: 'c' }) }],
     ['a fleet run (--inconclusive)', ['run', '--cluster', 'c', '--all-services', '--inconclusive', 'pass'], { inconclusive: 'pass' }],
     ['gate', ['gate', '--cluster', 'c', '--service', 's', '--publish-metrics', 'Deploy/Gate'], { command: 'gate', publishMetrics: 'Deploy/Gate' }],
+    ['a namespace with ":" after its first character (CloudWatch allows it)', ['run', 'a.yaml', '--publish-metrics', 'Deploy:Verify'], { publishMetrics: 'Deploy:Verify' }],
   ])('%s takes --publish-metrics / --inconclusive', (_what, argv, expected) => {
     expect(parse(argv).args).toMatchObject(expected);
   });
 
   it.each([
     [['run', '--cluster', 'c', '--all-services', '--publish-metrics', 'AWS/ECS'], /--publish-metrics expects a CloudWatch namespace/],
-    [['gate', '--cluster', 'c', '--service', 's', '--publish-metrics', 'a:b'], /--publish-metrics expects a CloudWatch namespace/],
+    [['gate', '--cluster', 'c', '--service', 's', '--publish-metrics', ':ab'], /--publish-metrics expects a CloudWatch namespace/],
     [['run', '--cluster', 'c', '--all-services', '--inconclusive', 'maybe'], /--inconclusive expects fail or pass/],
   ])('refuses %j', (argv, message) => {
     expect(usageError(argv).message).toMatch(message);

@@ -207,11 +207,15 @@ describeSandbox('the incident scenario against the sandbox', () => {
     );
     expect(report.checks.flatMap((c) => c.warnings ?? [])).toEqual([expect.stringContaining('REDIS_URL (container api) has no scheme')]);
     // Nothing the missing rule explains spends its retry budget: each was skipped or cut short as its consequence.
-    expect(root.consequences.length).toBeGreaterThan(0);
-    for (const name of root.consequences) {
+    const skipped = root.skipped ?? [];
+    expect(root.consequences.length + skipped.length).toBeGreaterThan(0);
+    for (const name of [...root.consequences, ...skipped]) {
       const explained = check(report, name);
       expect(explained.status === 'skipped' || explained.consequenceOf === root.check).toBe(true);
     }
+    // What it explains ran and failed; what never ran (it needed the failed check) is listed apart.
+    for (const name of root.consequences) expect(check(report, name).status).toBe('failed');
+    for (const name of skipped) expect(check(report, name).skip?.reason).toBe('needs');
     await sandbox.setState('healthy');
     await sandbox.waitForTarget('healthy', 30_000);
   }, 90_000);

@@ -128,7 +128,7 @@ suite('publishing the verdict to CloudWatch (moto)', () => {
     expect(result.stderr).toMatch(/warning: the verdict was not published to CloudWatch namespace Deploy\/Cli: .*cloudwatch:PutMetricData.*\(the exit code is unchanged\)/);
   }, 60_000);
 
-  it.each([['AWS/ECS'], ['a:b'], ['']])('refuses --publish-metrics %j as a usage error (exit 2)', async (namespace) => {
+  it.each([['AWS/ECS'], [':ab'], ['']])('refuses --publish-metrics %j as a usage error (exit 2)', async (namespace) => {
     const result = await runCli(['run', scenario(), '--publish-metrics', namespace]);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('--publish-metrics expects a CloudWatch namespace');

@@ -200,8 +200,8 @@ describe('errored checks are not evidence', () => {
   });
 });
 
-describe('consequences come from skip data, never from skip text', () => {
-  it('counts checks skipped because of a failed need as consequences, transitively', () => {
+describe('skipped checks come from skip data, never from skip text', () => {
+  it('lists checks skipped because of a failed need as skipped, transitively, never as consequences (they never ran)', () => {
     const cause = analyzeRootCause(
       report([
         check('stable', 'ecs-service-stable', 'failed'),
@@ -210,7 +210,7 @@ describe('consequences come from skip data, never from skip text', () => {
       ]),
       checkTypes,
     );
-    expect(cause).toMatchObject({ check: 'stable', consequences: ['tasks', 'health'] });
+    expect(cause).toMatchObject({ check: 'stable', consequences: [], skipped: ['tasks', 'health'] });
   });
 
   it.each([
@@ -218,9 +218,10 @@ describe('consequences come from skip data, never from skip text', () => {
     ['interrupted', { reason: 'interrupted' }, 'needs "bad", which failed'],
     ['deadline', { reason: 'deadline' }, 'run timeout of 5s reached'],
     ['not-selected', { reason: 'not-selected' }, 'not selected (--only) "bad"'],
-  ] as const)('a check skipped for %s is not a consequence, whatever its text names', (_label, skip, text) => {
+  ] as const)('a check skipped for %s is neither a consequence nor skipped because of the cause, whatever its text names', (_label, skip, text) => {
     const cause = analyzeRootCause(report([check('bad', 'http', 'failed'), skipped('independent', 'http', skip, text)]), checkTypes);
     expect(cause).toMatchObject({ check: 'bad', consequences: [] });
+    expect(cause?.skipped).toBeUndefined();
   });
 });
 
@@ -239,7 +240,7 @@ describe('unrelated failures are independent, not one cause', () => {
 
   it('failures linked only by needs are one cause, not independent', () => {
     const cause = analyzeRootCause(report([check('a', 'http', 'failed'), skipped('b', 'http', { reason: 'needs', because: 'a' })]), checkTypes);
-    expect(cause).toMatchObject({ check: 'a', consequences: ['b'], independent: false });
+    expect(cause).toMatchObject({ check: 'a', consequences: [], skipped: ['b'], independent: false });
   });
 
   it('still names a cause when relations form a cycle', () => {

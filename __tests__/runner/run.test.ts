@@ -590,10 +590,10 @@ describe('facts as data', () => {
     expect(byName(report, 'a').lastOutcome).toBe(lastOutcome);
   });
 
-  it('with --fail-fast, checks skipped by fail-fast are not consequences of the failed check; needs-skips are', async () => {
+  it('with --fail-fast, checks skipped by fail-fast are not linked to the failed check; needs-skips are, as skipped (never as consequences)', async () => {
     const { report } = await run([fake('bad', ['fail']), fake('child', ['pass'], { needs: ['bad'] }), fake('unrelated')], { failFast: true });
     expect(byName(report, 'unrelated').skip).toEqual({ reason: 'fail-fast', because: 'bad' });
-    expect(report.rootCause).toMatchObject({ check: 'bad', consequences: ['child'] });
+    expect(report.rootCause).toMatchObject({ check: 'bad', consequences: [], skipped: ['child'] });
   });
 });
 

@@ -65,7 +65,9 @@ describe('watchScenario (runbook mode)', () => {
     expect(Date.now() - started).toBeLessThan(5_000);
     expect(report.status).toBe('failed');
     expect(report.rootCause?.check).toBe('a');
-    expect(report.rootCause?.consequences).toEqual(['b', 'c']);
+    // b failed and a explains it; c needs a and never ran.
+    expect(report.rootCause?.consequences).toEqual(['b']);
+    expect(report.rootCause?.skipped).toEqual(['c']);
     expect(state.runs.get('a')!).toBeGreaterThan(1);
   });
 

@@ -99,6 +99,7 @@ export function hostileReport(report: RunReport, text: string): RunReport {
     check: rename(c.check),
     reason: mention(c.reason),
     consequences: c.consequences.map(rename),
+    ...(c.skipped ? { skipped: c.skipped.map(rename) } : {}),
     fix: c.fix && { summary: mention(c.fix.summary), command: c.fix.command && mention(c.fix.command) },
   });
   return {

@@ -147,6 +147,7 @@ function summaryRow(check: CheckReport): string {
 function causeParagraph(heading: string, cause: CauseReport): string[] {
   const lines = [`**${heading}: ${markdownText(cause.check)}**: ${markdownText(cause.reason)}`];
   if (cause.consequences.length) lines.push(`Explains: ${cause.consequences.map(markdownText).join(', ')}`);
+  if (cause.skipped?.length) lines.push(`Skipped because of it: ${cause.skipped.map(markdownText).join(', ')}`);
   if (cause.fix) lines.push(`Fix: ${markdownText(cause.fix.summary)}`);
   const command = cause.fix?.command ? ['', ...codeBlock(cause.fix.command)] : [];
   // Two trailing spaces are a markdown line break inside the paragraph.

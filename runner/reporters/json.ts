@@ -47,6 +47,8 @@ function causeDocument(cause: CauseReport) {
     reason: cause.reason,
     consequences: cause.consequences,
     fix: cause.fix ? { summary: cause.fix.summary, command: cause.fix.command } : null,
+    // extension: checks skipped because they needed the cause (they never ran; not in `consequences`)
+    skipped: cause.skipped ?? [],
   };
 }
 

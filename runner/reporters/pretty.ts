@@ -13,6 +13,7 @@ import {
   isFailure,
   isInconclusive,
   isInconclusiveRun,
+  SKIPPED_BECAUSE_OF_IT,
   STATUS_LOOK,
   summaryMessage,
   unevaluatedLine,
@@ -105,6 +106,7 @@ function summaryTable(report: RunReport, width: number | undefined, paint: Paint
 function causeLines(cause: CauseReport, paint: Paint): string[] {
   const lines = [`    ${oneLine(cause.reason)}`];
   if (cause.consequences.length) lines.push(`    explains: ${cause.consequences.map(oneLine).join(', ')}`);
+  if (cause.skipped?.length) lines.push(`    ${SKIPPED_BECAUSE_OF_IT}: ${cause.skipped.map(oneLine).join(', ')}`);
   if (cause.fix) {
     lines.push(`    fix: ${oneLine(cause.fix.summary)}`);
     if (cause.fix.command) lines.push(`      $ ${paint('cyan', oneLine(cause.fix.command))}`);

@@ -70,6 +70,9 @@ export function isInconclusive(check: CheckReport): boolean {
   return check.status === 'inconclusive';
 }
 
+/** How the text reporters head a cause's `skipped` list: checks that never ran because they needed it. */
+export const SKIPPED_BECAUSE_OF_IT = 'skipped because of it';
+
 /** Every cause the report names: the root cause, then the failures it does not explain. */
 export function causesOf(report: RunReport): CauseReport[] {
   const cause = report.rootCause;
@@ -128,8 +131,10 @@ export function failureDetail(check: CheckReport, report: RunReport, paint: Pain
     lines.push(`${mark} ${oneLine(what)}: expected ${oneLine(expected)}, got ${oneLine(actual)}`);
   }
   const role = causeRole(check, report);
-  if (role && 'cause' in role && role.cause.consequences.length > 0) lines.push(`root cause of: ${role.cause.consequences.map(oneLine).join(', ')}`);
-  else if (role && 'consequenceOf' in role) lines.push(`consequence of ${oneLine(role.consequenceOf)}`);
+  if (role && 'cause' in role) {
+    if (role.cause.consequences.length > 0) lines.push(`root cause of: ${role.cause.consequences.map(oneLine).join(', ')}`);
+    if (role.cause.skipped?.length) lines.push(`${SKIPPED_BECAUSE_OF_IT}: ${role.cause.skipped.map(oneLine).join(', ')}`);
+  } else if (role && 'consequenceOf' in role) lines.push(`consequence of ${oneLine(role.consequenceOf)}`);
   if (check.fix) {
     lines.push(`fix: ${oneLine(check.fix.summary)}`);
     if (check.fix.command) lines.push(`  $ ${paint('cyan', oneLine(check.fix.command))}`);

@@ -17,10 +17,21 @@ export const PUBLISH_METRICS_HELP: { readonly 'publish-metrics': FlagHelp } = {
   },
 };
 
-/** The --publish-metrics namespace, checked as CloudWatch takes it; undefined when not given. Throws UsageError. */
+/**
+ * runner/cloudwatch-namespace.ts's rule (PutMetricData's `Namespace` as the API reference states
+ * it: 1-255 characters, pattern `[^:].*`, ASCII without control characters, not `AWS/…`), copied:
+ * help and usage load nothing from runner/ (cold start). __tests__/runner/cloudwatch-namespace.test.ts
+ * pins the two as identical.
+ */
+export const PUBLISH_NAMESPACE_PATTERN = /^(?!AWS\/)(?!:)[\x20-\x7e]{1,255}$/;
+
+/**
+ * The --publish-metrics namespace, checked as CloudWatch's PutMetricData takes it; undefined when
+ * not given. Throws UsageError.
+ */
 export function publishNamespace(value: string | undefined): string | undefined {
-  if (value !== undefined && !/^(?!AWS\/)[^:]{1,255}$/.test(value)) {
-    throw new UsageError(`--publish-metrics expects a CloudWatch namespace (1-255 characters, no ":", not starting with "AWS/"), got "${value}"`);
+  if (value !== undefined && !PUBLISH_NAMESPACE_PATTERN.test(value)) {
+    throw new UsageError(`--publish-metrics expects a CloudWatch namespace (1-255 printable ASCII characters, not starting with ":" nor with "AWS/", which AWS reserves for its services), got "${value}"`);
   }
   return value;
 }

@@ -59,6 +59,12 @@ export class SandboxNotRunning extends Error {}
 /** `up` on a state file whose sandbox still runs. */
 export class SandboxAlreadyRunning extends SandboxNotRunning {}
 
+/**
+ * `down` with no sandbox recorded: there was nothing to stop. The CLI says so on stderr and exits 0
+ * (stopping is idempotent, so cleanup scripts under `set -e` can always call it).
+ */
+export class NothingToStop extends SandboxNotRunning {}
+
 const owner = (record: StateFileRecord): ProcessRecord => ({ name: 'sandbox up', pid: record.pid, startTime: record.startTime });
 const list = (records: readonly ProcessRecord[]) => records.map((r) => `${r.name} (pid ${r.pid})`).join(' and ');
 
@@ -289,13 +295,14 @@ export interface DownResult {
 /**
  * Stops the sandbox recorded in the state file: asks its `up` to stop (SIGTERM) and waits for it;
  * then stops any recorded child still running (verified by start time), and removes the file.
- * Works also when `up` was killed and left its children. Throws `SandboxNotRunning` when nothing
- * is recorded, and an Error when a process could not be stopped within `timeoutMs`.
+ * Works also when `up` was killed and left its children. Throws `NothingToStop` (a
+ * `SandboxNotRunning`) when nothing is recorded, `SandboxNotRunning` when the file is not a state
+ * file, and an Error when a process could not be stopped within `timeoutMs`.
  */
 export async function sandboxDown(timeoutMs = 30_000): Promise<DownResult> {
   const file = stateFile();
   const record = readStateFile(file);
-  if (record === undefined) throw new SandboxNotRunning(`no sandbox is running (no ${file}): nothing to stop`);
+  if (record === undefined) throw new NothingToStop(`no sandbox is running (no ${file}): nothing to stop`);
   if (record === 'unreadable') throw new SandboxNotRunning(`${file} is not a sandbox state file: remove it`);
   const result: DownResult = { stoppedChildren: [] };
   const up = owner(record);

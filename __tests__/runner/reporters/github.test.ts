@@ -128,7 +128,8 @@ describe('github step summary', () => {
   it('includes the root cause with its fix command', () => {
     const summary = github(withRootCause).stepSummary!;
     expect(summary).toContain('**Root cause: redis ingress**: no ingress rule on sg-0454e74e2924a7754 allows tcp/6379');
-    expect(summary).toContain('Explains: health fast, targets healthy, no redis errors in logs, predict endpoint, model 21 predicts');
+    expect(summary).toContain('Explains: health fast, targets healthy, no redis errors in logs  \n');
+    expect(summary).toContain('Skipped because of it: predict endpoint, model 21 predicts  \n');
     expect(summary).toContain('```sh\naws ec2 authorize-security-group-ingress --group-id sg-0454e74e2924a7754');
   });
 

@@ -50,14 +50,14 @@ describe('json reporter', () => {
     ['a cause without fix or explanations', 'mixed'],
   ] as const)('writes every rootCause key, always (%s): fix null and empty lists, not missing', (_label, name) => {
     const cause = parse(sampleReports[name]).rootCause;
-    expect(Object.keys(cause)).toEqual(['check', 'reason', 'consequences', 'fix', 'explanations', 'otherCauses', 'independent']);
-    for (const other of cause.otherCauses) expect(Object.keys(other)).toEqual(['check', 'reason', 'consequences', 'fix']);
+    expect(Object.keys(cause)).toEqual(['check', 'reason', 'consequences', 'fix', 'skipped', 'explanations', 'otherCauses', 'independent']);
+    for (const other of cause.otherCauses) expect(Object.keys(other)).toEqual(['check', 'reason', 'consequences', 'fix', 'skipped']);
   });
 
   it('marks unrelated failures as independent, with fix null where there is none', () => {
     const cause = parse(independent).rootCause;
     expect(cause).toMatchObject({ check: 'docs page', fix: null, independent: true, explanations: [] });
-    expect(cause.otherCauses).toEqual([{ check: 'search fast', reason: expect.stringContaining('2.4s'), consequences: [], fix: null }]);
+    expect(cause.otherCauses).toEqual([{ check: 'search fast', reason: expect.stringContaining('2.4s'), consequences: [], fix: null, skipped: [] }]);
     expect(parse(mixed).rootCause).toMatchObject({ check: 'targets healthy', otherCauses: [], explanations: [], independent: false });
   });
 

@@ -84,7 +84,14 @@ async function control(args: SandboxArgs): Promise<number> {
         return EXIT.passed;
       }
       case 'down':
-        await control.sandboxDown();
+        try {
+          await control.sandboxDown();
+        } catch (error) {
+          if (!(error instanceof control.NothingToStop)) throw error;
+          // Idempotent: nothing running is the state `down` asks for (a note, not a usage error).
+          process.stderr.write(`${error.message}\n`);
+          return EXIT.passed;
+        }
         process.stdout.write('sandbox stopped\n');
         return EXIT.passed;
     }
@@ -109,7 +116,7 @@ break     from another shell: remove the Redis ingress rule (sg-rule, default), 
 fix       everything back to healthy (what the fixes do in AWS)
 rollout   a blue/green rollout of a new revision, paused at a PAUSE hook for "verify-deployment gate"
 status    which state the emulated resources are in
-down      stop it`,
+down      stop it (exits 0 when none is running: says so on stderr)`,
   parse: (values, positionals) => parseSandbox(values.state, values.stage, positionals),
   run: control,
 });
