@@ -5,7 +5,7 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import type { ApiCallsResult } from './fig-api-calls.js';
-import type { ColdStartResult } from './fig-cold-start.js';
+import { COLD_TARGETS, type ColdStartResult } from './fig-cold-start.js';
 import type { DefinitiveFailuresResult } from './fig-definitive-failures.js';
 import type { HttpOverheadResult } from './fig-http-overhead.js';
 import type { LogScanResult, ScanSample, ScanSeries } from './fig-log-scan.js';
@@ -271,6 +271,13 @@ function renderLogs(r: LogScanResult): string {
   ].join('\n');
 }
 
+/** The bundle's rows against issue #12's ratio targets; other rows (the baseline, the unbundled build) have none. */
+function coldTarget(id: string, ratioToNode: number): string {
+  const target = (COLD_TARGETS as Record<string, number>)[id];
+  if (target === undefined) return '—';
+  return ratioToNode <= target ? `≤ ${target}×: ✅ met` : `≤ ${target}×: ❌ not met`;
+}
+
 function renderCold(r: ColdStartResult): string {
   const base = median(r.commands.find((c) => c.id === 'node')!.timesMs);
   const rows = r.commands.map((c) => [
@@ -278,6 +285,7 @@ function renderCold(r: ColdStartResult): string {
     `**${ms(median(c.timesMs))}**`,
     `${ms(min(c.timesMs))}–${ms(max(c.timesMs))}`,
     c.id === 'node' ? '1×' : ratio(median(c.timesMs) / base, 2),
+    coldTarget(c.id, median(c.timesMs) / base),
     c.failures ? `❌ ${c.failures} failed` : '✅',
   ]);
   const modRows = r.modules.map((m) => {
@@ -297,7 +305,7 @@ function renderCold(r: ColdStartResult): string {
     '',
     `Spawn → exit of the built CLI, N = ${r.n} each, the four commands alternating in one loop; ratio of medians to \`node -e 0\` from the same loop.`,
     '',
-    table(['command', 'median', 'min–max', 'ratio to node -e 0', 'exit'], rows),
+    table(['command', 'median', 'min–max', 'ratio to node -e 0', 'target (#12)', 'exit code 0'], rows),
     '',
     'Modules loaded (`node --import dist/scripts/bench/module-recorder.js …`: a module.register() resolve hook logs every ESM URL, and require.cache is dumped at exit for CommonJS). ' +
       'Target: a run with only http checks loads no AWS SDK module.',
