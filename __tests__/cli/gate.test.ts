@@ -8,12 +8,13 @@ import { afterAll, afterEach, beforeAll, expect, it } from '@jest/globals';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { parseStdoutJson, runCli } from '../support/cli.js';
 import { respond, startHttpServer, type TestHttpServer } from '../support/http-server.js';
 import { useMoto } from '../support/moto.js';
 import { CLUSTER, SERVICE, pausedRollout, type PausedRollout } from '../support/paused-rollout.js';
 import { requireTool } from '../support/tools.js';
+import { latestMetricValue } from '../support/metrics.js';
 
 /** What a gate at a traffic-shift stage checks: the target revision at the stage, and its endpoint. */
 const GATE_SCENARIO = `name: hokusai-api gate
@@ -151,26 +152,10 @@ requireTool('moto', 'gate end-to-end tests')('verify-deployment gate against the
     expect(result.stderr).not.toContain('warning');
     const cloudwatch = new CloudWatchClient({});
     try {
-      const end = new Date(Date.now() + 60_000);
-      const metric = (name: string, dimensions: Record<string, string>) => ({
-        Metric: { Namespace: 'Deploy/Gate', MetricName: name, Dimensions: Object.entries(dimensions).map(([Name, Value]) => ({ Name, Value })) },
-        Period: 60,
-        Stat: 'Maximum',
-      });
-      const out = await cloudwatch.send(
-        new GetMetricDataCommand({
-          StartTime: new Date(end.getTime() - 600_000),
-          EndTime: end,
-          MetricDataQueries: [
-            { Id: 'scenario', MetricStat: metric('ScenarioPassed', { Scenario: 'hokusai-api gate' }) },
-            { Id: 'health', MetricStat: metric('CheckPassed', { Scenario: 'hokusai-api gate', Check: 'health' }) },
-          ],
-        }),
-      );
-      expect(out.MetricDataResults?.map((r) => [r.Id, r.Values?.[0]])).toEqual([
-        ['scenario', 0],
-        ['health', 0],
-      ]);
+      expect([
+        await latestMetricValue(cloudwatch, 'Deploy/Gate', 'ScenarioPassed', { Scenario: 'hokusai-api gate' }),
+        await latestMetricValue(cloudwatch, 'Deploy/Gate', 'CheckPassed', { Scenario: 'hokusai-api gate', Check: 'health' }),
+      ]).toEqual([0, 0]);
     } finally {
       cloudwatch.destroy();
     }

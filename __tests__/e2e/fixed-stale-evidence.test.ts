@@ -7,38 +7,18 @@
  * target turns healthy a few seconds after the fix, and the check passes within its own budget.
  */
 import { beforeAll, expect, it } from '@jest/globals';
-import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { checkTypes } from '../../checks/index.js';
 import type { RunReport } from '../../runner/result.js';
 import type { Sandbox } from '../../scripts/sandbox/index.js';
+import { runCliReport } from '../support/cli.js';
 import { useSandbox } from '../support/sandbox.js';
 import { requireTool } from '../support/tools.js';
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
-const CLI = path.join(ROOT, 'dist/cli/verify-deployment.js'); // what ships (package.json bin)
 const SCENARIO = path.join(ROOT, 'scenarios/hokusai-api-development.yaml');
 /** The shipped scenario's log window (its `logWindow` var): the errors from before the fix are in it. */
 const LOG_WINDOW_S = 120;
-
-/** The built CLI's JSON report of `args`, run against the sandbox with default options. */
-function runCli(sandbox: Sandbox, args: string[]): Promise<{ code: number | null; report: RunReport }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args, '--reporter', 'json'], { cwd: ROOT, env: { ...process.env, ...sandbox.env, CI: 'true' }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      try {
-        resolve({ code, report: JSON.parse(stdout) as RunReport });
-      } catch {
-        reject(new Error(`the CLI exited ${code} without a JSON report: ${stderr}\n${stdout}`));
-      }
-    });
-  });
-}
 
 const windowTypes = new Set(checkTypes.filter((t) => t.evidence === 'window').map((t) => t.type));
 
@@ -57,7 +37,7 @@ requireTool(['moto', 'redis-server'], 'the fixed-sandbox stale-evidence tests')(
     await sandbox.waitForTarget('unhealthy', 30_000);
     // `sandbox fix`, then the run at once: the target is still unhealthy, the log window still holds the errors.
     await sandbox.setState('healthy');
-    const { report } = await runCli(sandbox, args());
+    const { report } = await runCliReport<RunReport>(args(), { env: { ...sandbox.env, CI: 'true' }, killAfterMs: 170_000 });
 
     const targets = report.checks.find((c) => c.type === 'alb-targets-healthy')!;
     expect({ status: targets.status, consequenceOf: targets.consequenceOf, message: targets.message }).toEqual({ status: 'passed', consequenceOf: undefined, message: expect.not.stringContaining('not retried') });

@@ -5,51 +5,22 @@
  * The built CLI against the local sandbox; `--var logWindow=20s` stands in for the default 5m.
  */
 import { beforeAll, expect, it } from '@jest/globals';
-import { spawn } from 'node:child_process';
-import path from 'node:path';
 import { DescribeServicesCommand } from '@aws-sdk/client-ecs';
 import type { CheckReport, RunReport } from '../../runner/result.js';
 import { INCIDENT } from '../../scripts/sandbox/incident.js';
 import { startLogShipper } from '../../scripts/sandbox/log-shipper.js';
 import type { Sandbox } from '../../scripts/sandbox/index.js';
+import { runCliReport, type CliResult } from '../support/cli.js';
 import { useSandbox } from '../support/sandbox.js';
 import { requireTool } from '../support/tools.js';
 
-const ROOT = path.resolve(import.meta.dirname ?? path.dirname(new URL(import.meta.url).pathname), '../..');
-const CLI = path.join(ROOT, 'dist/cli/verify-deployment.js');
 const LOG_WINDOW_S = 20;
 const LOG_CHECK = 'no errors since the deployment';
 const describeSandbox = requireTool(['moto', 'redis-server'], 'the zero-config --watch end-to-end test');
 
-interface Spawned {
-  code: number | null;
-  report: RunReport;
-  stderr: string;
-  wallMs: number;
-}
-
-function watch(sandbox: Sandbox, timeout: string): Promise<Spawned> {
+function watch(sandbox: Sandbox, timeout: string): Promise<CliResult & { report: RunReport }> {
   const args = ['run', '--cluster', INCIDENT.cluster, '--service', INCIDENT.service, '--url', sandbox.apiUrl, '--var', `logWindow=${LOG_WINDOW_S}s`];
-  const started = Date.now();
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args, '--watch', '--interval', '2s', '--timeout', timeout, '--reporter', 'json'], {
-      cwd: ROOT,
-      env: { ...process.env, ...sandbox.env, CI: 'true' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      try {
-        resolve({ code, report: JSON.parse(stdout) as RunReport, stderr, wallMs: Date.now() - started });
-      } catch {
-        reject(new Error(`CLI exited ${code} without a JSON report: ${stderr}\n${stdout}`));
-      }
-    });
-  });
+  return runCliReport<RunReport>([...args, '--watch', '--interval', '2s', '--timeout', timeout], { env: { ...sandbox.env, CI: 'true' }, killAfterMs: 170_000 });
 }
 
 const logCheck = (report: RunReport): CheckReport => report.checks.find((c) => c.name === LOG_CHECK)!;

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { CloudWatchClient, GetMetricDataCommand, ListMetricsCommand } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchClient, ListMetricsCommand } from '@aws-sdk/client-cloudwatch';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { ECSClient } from '@aws-sdk/client-ecs';
@@ -23,6 +23,7 @@ import type { WebServiceClients } from '../../scripts/fixtures/index.js';
 import { killAllCli, parseStdoutJson, runCli, startFixtureServer } from '../support/cli.js';
 import { useMoto } from '../support/moto.js';
 import { requireTool } from '../support/tools.js';
+import { latestMetricValue } from '../support/metrics.js';
 
 const CLUSTER = 'shop';
 const SERVICES = ['api-broken', 'api-orders', 'api-users', 'web-nolb', 'worker-nologs'];
@@ -164,12 +165,7 @@ requireTool('moto', 'fleet integration tests')('a cluster of services against mo
     expect(flagged.stderr + fromKey.stderr).not.toContain('warning');
     const cloudwatch = new CloudWatchClient({});
     try {
-      const scenarioPassed = async (namespace: string, service: string) => {
-        const end = new Date(Date.now() + 60_000);
-        const stat = { Metric: { Namespace: namespace, MetricName: 'ScenarioPassed', Dimensions: [{ Name: 'Scenario', Value: service }] }, Period: 60, Stat: 'Maximum' };
-        const out = await cloudwatch.send(new GetMetricDataCommand({ StartTime: new Date(end.getTime() - 600_000), EndTime: end, MetricDataQueries: [{ Id: 'm', MetricStat: stat }] }));
-        return out.MetricDataResults?.[0]?.Values?.[0];
-      };
+      const scenarioPassed = (namespace: string, service: string) => latestMetricValue(cloudwatch, namespace, 'ScenarioPassed', { Scenario: service });
       for (const namespace of ['Deploy/Fleet', 'Deploy/FleetKey']) {
         expect([namespace, await scenarioPassed(namespace, 'api-broken'), await scenarioPassed(namespace, 'api-orders'), await scenarioPassed(namespace, 'api-users')]).toEqual([namespace, 0, 1, 1]);
       }

@@ -7,7 +7,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from '@jest/gl
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { CloudWatchClient, GetMetricDataCommand, ListMetricsCommand } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchClient, ListMetricsCommand } from '@aws-sdk/client-cloudwatch';
 import { ClientPool } from '../../runner/clients.js';
 import { publishVerdictMetrics } from '../../runner/publish-metrics.js';
 import type { RunReport } from '../../runner/result.js';
@@ -15,6 +15,7 @@ import { killAllCli, runCli } from '../support/cli.js';
 import { useClientPool } from '../support/clients.js';
 import { useMoto } from '../support/moto.js';
 import { freePort } from '../support/ports.js';
+import { latestMetricValue } from '../support/metrics.js';
 import { requireTool } from '../support/tools.js';
 
 const suite = requireTool('moto', 'publish-metrics integration tests');
@@ -41,23 +42,7 @@ suite('publishing the verdict to CloudWatch (moto)', () => {
     return (out.Metrics ?? []).map((m) => [m.MetricName, ...(m.Dimensions ?? []).map((d) => `${d.Name}=${d.Value}`).sort()].join(' ')).sort();
   }
 
-  /** The last datapoint of one metric (GetMetricData, Maximum over the last 10 minutes). */
-  async function value(namespace: string, name: string, dimensions: Record<string, string>): Promise<number | undefined> {
-    const end = new Date(Date.now() + 60_000);
-    const out = await cloudwatch.send(
-      new GetMetricDataCommand({
-        StartTime: new Date(end.getTime() - 10 * 60_000),
-        EndTime: end,
-        MetricDataQueries: [
-          {
-            Id: 'm',
-            MetricStat: { Metric: { Namespace: namespace, MetricName: name, Dimensions: Object.entries(dimensions).map(([Name, Value]) => ({ Name, Value })) }, Period: 60, Stat: 'Maximum' },
-          },
-        ],
-      }),
-    );
-    return out.MetricDataResults?.[0]?.Values?.[0];
-  }
+  const value = (namespace: string, name: string, dimensions: Record<string, string>) => latestMetricValue(cloudwatch, namespace, name, dimensions);
 
   const report = (status: 'passed' | 'failed', checks: [string, string][]): RunReport =>
     ({ scenario: 'hokusai', status, checks: checks.map(([name, s]) => ({ name, status: s })) }) as unknown as RunReport;

@@ -5,13 +5,14 @@
  * the reason — never SUCCEEDED on a task definition it could not see.
  */
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
-import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { CreateClusterCommand, CreateServiceCommand, ECSClient, RegisterTaskDefinitionCommand } from '@aws-sdk/client-ecs';
 import { createHandler, type EcsHookResponse, type RunResponse } from '../../runner/lambda/handler.js';
 import { useMoto } from '../support/moto.js';
 import { requireTool } from '../support/tools.js';
 import { sampleEvent } from './fixtures.js';
 import { TASK_DEFINITION, bundleDir, fakeContext, logCapture } from './support.js';
+import { latestMetricValue } from '../support/metrics.js';
 
 /** A gate on a metric nobody published: no datapoints, so the check ends inconclusive. */
 const NO_DATA_SCENARIO = `name: hokusai-api metrics
@@ -73,26 +74,10 @@ requireTool('moto', 'Lambda handler against moto')('Lambda handler against moto'
     expect(entry.report.checks[0]).toMatchObject({ name: 'latency', status: 'inconclusive' });
     const cloudwatch = new CloudWatchClient({ region: 'us-east-1' });
     try {
-      const end = new Date(Date.now() + 60_000);
-      const stat = (name: string, dimensions: [string, string][]) => ({
-        Metric: { Namespace: 'Deploy/Lambda', MetricName: name, Dimensions: dimensions.map(([Name, Value]) => ({ Name, Value })) },
-        Period: 60,
-        Stat: 'Maximum',
-      });
-      const out = await cloudwatch.send(
-        new GetMetricDataCommand({
-          StartTime: new Date(end.getTime() - 600_000),
-          EndTime: end,
-          MetricDataQueries: [
-            { Id: 'scenario', MetricStat: stat('ScenarioPassed', [['Scenario', 'hokusai-api metrics']]) },
-            { Id: 'latency', MetricStat: stat('CheckPassed', [['Scenario', 'hokusai-api metrics'], ['Check', 'latency']]) },
-          ],
-        }),
-      );
-      expect(out.MetricDataResults?.map((r) => [r.Id, r.Values?.[0]])).toEqual([
-        ['scenario', 0],
-        ['latency', 0],
-      ]);
+      expect([
+        await latestMetricValue(cloudwatch, 'Deploy/Lambda', 'ScenarioPassed', { Scenario: 'hokusai-api metrics' }),
+        await latestMetricValue(cloudwatch, 'Deploy/Lambda', 'CheckPassed', { Scenario: 'hokusai-api metrics', Check: 'latency' }),
+      ]).toEqual([0, 0]);
     } finally {
       cloudwatch.destroy();
     }

@@ -196,3 +196,16 @@ export function parseStdoutJson<T = any>(run: CliResult): T {
     );
   }
 }
+
+/**
+ * `runCli` with `--reporter json` appended, and its report parsed. Rejects, with the CLI's stderr,
+ * when stdout is not a JSON report.
+ */
+export async function runCliReport<Report>(args: string[], options: CliOptions = {}): Promise<CliResult & { report: Report }> {
+  const result = await runCli([...args, '--reporter', 'json'], options);
+  try {
+    return { ...result, report: JSON.parse(result.stdout) as Report };
+  } catch {
+    throw new Error(`the CLI exited ${result.code} without a JSON report: ${result.stderr}\n${result.stdout}`);
+  }
+}
