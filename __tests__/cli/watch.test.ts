@@ -79,6 +79,23 @@ describe('watchDisplay on a terminal', () => {
   });
 });
 
+describe('watchDisplay: the last round', () => {
+  it.each([
+    ['everything passing', 'true', undefined, /; done after /],
+    ['checks still failing when --timeout leaves no time for another round', 'false', undefined, /1 not passing: t1; gave up after [^:]+: --timeout leaves no time for another round$/],
+    ['an interrupted watch', 'false', 'SIGINT' as const, /; done after /],
+  ])('%s', async (_label, command, interrupted, line) => {
+    const { watchDisplay } = await import('../../scripts/cli/watch-display.js');
+    const { runScenario, parseScenario, checkTypes } = await import('../../runner/index.js');
+    const scenario = parseScenario(`name: t\nchecks:\n  - { name: t1, type: exec, command: ["${command}"] }\n`, { checkTypes, env: {}, displayName: 't.yaml', dir: process.cwd() });
+    const report = { ...(await runScenario(scenario, {})), ...(interrupted ? { interrupted } : {}) };
+    let out = '';
+    const stream = { write: (text: string) => ((out += text), true) } as unknown as NodeJS.WritableStream;
+    watchDisplay({ stream, tty: false, color: false })(4, report);
+    expect(out.trimEnd()).toMatch(line);
+  });
+});
+
 describe('run --from', () => {
   function scenario(): string {
     const file = path.join(dir, `from-${Math.random().toString(36).slice(2)}.yaml`);

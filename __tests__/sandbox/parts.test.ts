@@ -2,10 +2,11 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { phasesOf } from '../../scripts/bench/fig-demo.js';
-import { brokenState } from '../../scripts/sandbox/control.js';
+import { brokenState, upInstructions, type SandboxRecord } from '../../scripts/sandbox/control.js';
 import { exitCodeFor, guardExitPaths, type StopReason } from '../../scripts/sandbox/exit-guard.js';
 import { cliInvocation, resolveNamedScenario, shellWord } from '../../scripts/sandbox/scenario.js';
 
@@ -145,5 +146,42 @@ describe('cliInvocation', () => {
     const mine = install('prefix/bin');
     const other = install('other/bin');
     expect(cliInvocation(mine.cli, other.bin)).toBe(`${shellWord(process.execPath)} ${shellWord(realpathSync(mine.cli))}`);
+  });
+});
+
+describe('upInstructions', () => {
+  const record = {
+    pid: 1,
+    motoEndpoint: 'http://127.0.0.1:5001',
+    apiUrl: 'http://127.0.0.1:34143',
+    apiKey: 'k',
+    resources: {},
+    env: { AWS_ENDPOINT_URL: 'http://127.0.0.1:5001', AWS_REGION: 'us-east-1' },
+  } as unknown as SandboxRecord;
+  const lines = upInstructions('missing-sg-rule', record, '/tmp/with space/sandbox.json').trim().split('\n').slice(1);
+
+  it('prints one pasteable shell line each: an export, a comment, or one command (no bare | or / between commands)', () => {
+    for (const line of lines) {
+      expect(line).toMatch(/^(export |# |\S+ )/);
+      if (line.startsWith('#')) continue;
+      const command = line.replace(/\s+# .*$/, '');
+      expect(command).not.toMatch(/(^|\s)[|/](\s|$)|[a-z]\|[a-z]/);
+      const parsed = spawnSync('bash', ['-n', '-c', line]);
+      expect({ line, status: parsed.status }).toEqual({ line, status: 0 });
+    }
+  });
+
+  it('names every sandbox command with the CLI and gives the zero-config run its --url', () => {
+    const commands = lines.filter((line) => !line.startsWith('#') && !line.startsWith('export '));
+    const cli = commands[0]!.split(' run ')[0]!;
+    for (const line of commands) expect(line.startsWith(`${cli} `)).toBe(true);
+    expect(commands.map((line) => line.slice(cli.length + 1).replace(/\s+# .*$/, ''))).toEqual([
+      expect.stringMatching(/^run \S+hokusai-api-development\.yaml --var baseUrl=http:\/\/127\.0\.0\.1:34143$/),
+      'run --cluster hokusai-development --service hokusai-api-development --url http://127.0.0.1:34143',
+      'sandbox break sg-rule',
+      'sandbox fix',
+      'sandbox status',
+      'sandbox down',
+    ]);
   });
 });

@@ -178,16 +178,25 @@ export function brokenState(current: SandboxState, what: 'sg-rule' | 'secret' | 
   return sg && secret ? 'both' : sg ? 'missing-sg-rule' : 'missing-secret';
 }
 
-/** The lines `up` prints once the sandbox answers: the environment and a run command that works from any directory. */
+/**
+ * The lines `up` prints once the sandbox answers: the environment and the commands, each pasteable
+ * as it stands from any directory (one command a line, notes as shell comments).
+ */
 export function upInstructions(initial: SandboxState, record: SandboxRecord, file: string): string {
   const exports = Object.entries(record.env).map(([k, v]) => `export ${k}=${shellWord(v)}`);
   const cli = cliInvocation();
   return [
     `Sandbox up in state "${initial}". In another shell:`,
     ...exports,
+    '# the shipped scenario (production windows: right after a fix, add --var logWindow=10s --var metricsWindow=10s)',
     `${cli} run ${shellWord(incidentScenario())} --var baseUrl=${shellWord(record.apiUrl)}`,
-    `${cli} sandbox break sg-rule|secret|both   /   sandbox fix   /   sandbox status   /   sandbox down`,
-    `(state in ${file}; Ctrl-C here stops everything)`,
+    '# zero-config: discover the service and run the standard chain (the model API stands in for the load balancer)',
+    `${cli} run --cluster ${INCIDENT.cluster} --service ${INCIDENT.service} --url ${shellWord(record.apiUrl)}`,
+    `${cli} sandbox break sg-rule   # or: secret, both`,
+    `${cli} sandbox fix`,
+    `${cli} sandbox status`,
+    `${cli} sandbox down`,
+    `# state in ${shellWord(file)}; Ctrl-C here stops everything`,
     '',
   ].join('\n');
 }
