@@ -39,8 +39,16 @@ const schema = z
       .min(1)
       .optional()
       .meta({ description: 'ARN of the target group to check (instead of cluster + service; with them only for sinceDeployment, which then reads just this target group).' }),
-    window: durationSchema.optional().meta({ description: 'How far back each attempt looks, ending at the last whole minute (default "5m").' }),
-    sinceDeployment: z.boolean().optional().meta({ description: 'Look from the service\'s PRIMARY deployment createdAt instead of `window` (needs cluster + service; with targetGroupArn, only that target group is read).' }),
+    window: durationSchema
+      .optional()
+      .meta({ description: 'How far back each attempt looks, ending at the last whole minute (default "5m"). With sinceDeployment: the most it looks back (since the deployment, at most this far back; the later start wins).' }),
+    sinceDeployment: z
+      .boolean()
+      .optional()
+      .meta({
+        description:
+          'Look from the service\'s PRIMARY deployment createdAt (needs cluster + service; with targetGroupArn, only that target group is read). With `window` too: since the deployment, at most `window` back (the later start wins).',
+      }),
     max5xxRate: z
       .string()
       .regex(PERCENT, { error: 'expected a percentage like "1%" or "0.5%"' })
@@ -68,7 +76,6 @@ const schema = z
   .refine((s) => s.max5xxRate !== undefined || s.maxResponseTime !== undefined || s.maxUnhealthyHosts !== undefined, {
     error: 'set at least one of max5xxRate, maxResponseTime, maxUnhealthyHosts',
   })
-  .refine((s) => !(s.window !== undefined && s.sinceDeployment), { error: 'set window or sinceDeployment: true, not both' })
   .refine((s) => !s.sinceDeployment || s.service !== undefined, {
     error: 'sinceDeployment needs cluster + service (the PRIMARY deployment\'s createdAt starts the window)',
     path: ['sinceDeployment'],
@@ -307,7 +314,9 @@ export const albMetrics = defineCheck({
     const service = spec.service ? `ECS service ${spec.service} (cluster ${spec.cluster})` : undefined;
     const group = spec.targetGroupArn ? `target group ${targetGroupNameFromArn(spec.targetGroupArn)}` : undefined;
     const what = group && service ? `${group} of ${service}` : (group ?? service);
-    const window = spec.sinceDeployment ? 'since the deployment' : `over ${formatDuration(spec.window ?? 300_000)}`;
+    const window = spec.sinceDeployment
+      ? `since the deployment${spec.window !== undefined ? `, at most ${formatDuration(spec.window)} back` : ''}`
+      : `over ${formatDuration(spec.window ?? 300_000)}`;
     return `ALB metrics of ${what} ${window}: ${bounds.join(', ')}`;
   },
   run,

@@ -70,11 +70,16 @@ const schema = z
       .min(1)
       .optional()
       .meta({ description: 'Metric math form: the expression CloudWatch evaluates, e.g. "100 * FILL(errors, 0) / requests"; must return a time series.' }),
-    window: durationSchema.optional().meta({ description: 'How far back each attempt looks, ending at the last whole minute (default "5m").' }),
+    window: durationSchema
+      .optional()
+      .meta({ description: 'How far back each attempt looks, ending at the last whole minute (default "5m"). With sinceDeployment: the most it looks back (since the deployment, at most this far back; the later start wins).' }),
     sinceDeployment: z
       .boolean()
       .optional()
-      .meta({ description: 'Look from the ECS service\'s PRIMARY deployment createdAt instead of `window` (needs cluster + service).' }),
+      .meta({
+        description:
+          'Look from the ECS service\'s PRIMARY deployment createdAt (needs cluster + service). With `window` too: since the deployment, at most `window` back (the later start wins).',
+      }),
     cluster: z.string().min(1).optional().meta({ description: 'ECS cluster of `service` (for sinceDeployment).' }),
     service: z.string().min(1).optional().meta({ description: 'ECS service whose PRIMARY deployment starts the window (for sinceDeployment).' }),
     expect: boundsSchema,
@@ -93,7 +98,6 @@ const schema = z
   .refine((s) => !s.queries || new Set(s.queries.map((q) => q.id)).size === s.queries.length, { error: 'query ids must be unique', path: ['queries'] })
   .refine((s) => !s.queries?.some((q) => q.id === RESULT_ID), { error: `"${RESULT_ID}" is the id of the checked expression; name the query otherwise`, path: ['queries'] })
   .refine((s) => (s.cluster === undefined) === (s.service === undefined), { error: 'cluster and service go together' })
-  .refine((s) => !(s.window !== undefined && s.sinceDeployment), { error: 'set window or sinceDeployment: true, not both' })
   .refine((s) => !s.sinceDeployment || s.service !== undefined, {
     error: 'sinceDeployment needs cluster + service (the PRIMARY deployment\'s createdAt starts the window)',
     path: ['sinceDeployment'],
@@ -196,7 +200,9 @@ export const cloudwatchMetric = defineCheck({
   // A breach or a pass is a verdict at once; only "no datapoints" waits (a period not yet published).
   defaults: { timeoutMs: 15_000, retry: { intervalMs: 30_000, backoff: 1, maxIntervalMs: 30_000, withinMs: 120_000 } },
   describe(spec) {
-    const window = spec.sinceDeployment ? `since the deployment of ECS service ${spec.service}` : `over ${formatDuration(spec.window ?? 300_000)}`;
+    const window = spec.sinceDeployment
+      ? `since the deployment of ECS service ${spec.service}${spec.window !== undefined ? `, at most ${formatDuration(spec.window)} back` : ''}`
+      : `over ${formatDuration(spec.window ?? 300_000)}`;
     return `${subject(spec)} ${formatBounds(spec.expect)} ${window}`;
   },
   run,

@@ -110,15 +110,37 @@ export function deploymentWindow(service: EcsService, ref: ServiceRef, now = Dat
   return { start: new Date(start), end: new Date(end), label: `since the deployment at ${formatTime(start)} (${formatDuration(end - start)})` };
 }
 
-/** The window a spec asks for: `window` (default 5m), or since the PRIMARY deployment of cluster + service. */
+/**
+ * The later-starting of a deployment window and a `window`-long trailing one: "since the
+ * deployment, at most `window` back". The deployment window when it is no longer than the cap
+ * (a deployment exactly `window` old reads since the deployment); otherwise the trailing window,
+ * labelled with the deployment it left out ("5m (the deployment at 14:02Z is older)"). Pure.
+ */
+export function cappedDeploymentWindow(deployment: MetricWindow, windowMs: number, now = Date.now()): MetricWindow {
+  const trailing = trailingWindow(windowMs, now);
+  if (trailing.start.getTime() <= deployment.start.getTime()) return deployment;
+  return { ...trailing, label: `${trailing.label} (the deployment at ${formatTime(deployment.start)} is older)` };
+}
+
+/**
+ * The window a spec asks for: `window` (default 5m); with `sinceDeployment`, since the PRIMARY
+ * deployment of cluster + service, and with both, since the deployment but at most `window` back
+ * (the later start wins: after an infrastructure fix without a redeploy, evidence from before the
+ * fix leaves the window once `window` has passed). `undefined` when the deployment is younger than
+ * one whole minute (no data can exist yet), whatever `window` is.
+ * Calls ECS DescribeServices (unless `described` is given) for sinceDeployment.
+ * @throws AttemptResultError (`error`) when the service has no PRIMARY deployment with a createdAt.
+ */
 export async function resolveWindow(
   ctx: CheckContext,
   spec: { window?: number; sinceDeployment?: boolean; cluster?: string; service?: string },
   described?: Promise<EcsService>,
+  now = Date.now(),
 ): Promise<MetricWindow | undefined> {
-  if (!spec.sinceDeployment) return trailingWindow(spec.window ?? 5 * MINUTE);
+  if (!spec.sinceDeployment) return trailingWindow(spec.window ?? 5 * MINUTE, now);
   const ref = { cluster: spec.cluster as string, service: spec.service as string };
-  return deploymentWindow(await (described ?? describeService(ctx, ref)), ref);
+  const deployment = deploymentWindow(await (described ?? describeService(ctx, ref)), ref, now);
+  return deployment && spec.window !== undefined ? cappedDeploymentWindow(deployment, spec.window, now) : deployment;
 }
 
 /** The no-data result for a sinceDeployment window younger than one whole minute. */

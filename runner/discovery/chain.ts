@@ -15,6 +15,14 @@ import type { Discovered, DiscoveredTargetGroup, DiscoveryInput } from './types.
  */
 export const DEFAULT_LOG_WINDOW = '5m';
 
+/**
+ * How far back at most the zero-config `alb-metrics` check looks, as the scenario's `metricsWindow`
+ * var (override with `--var metricsWindow=10m`): since the deployment, but never longer than this,
+ * for the same reason as DEFAULT_LOG_WINDOW (5xx from before an infrastructure fix stop counting
+ * once this much time has passed). The shipped scenario names its own metrics window the same.
+ */
+export const DEFAULT_METRICS_WINDOW = '5m';
+
 /** The default "something went wrong" filter pattern for application logs. */
 export const DEFAULT_ERROR_PATTERN = '?ERROR ?FATAL ?Exception ?Traceback ?panic';
 
@@ -43,11 +51,11 @@ const SERVICE_REF = { cluster: '${vars.cluster}', service: '${vars.service}' };
 
 /**
  * The zero-config `alb-metrics` bounds: since the deployment (a previous revision's 5xx are not the
- * rollout's), a 5xx rate a healthy service stays well under, judged only with enough requests to
+ * rollout's) but at most the `metricsWindow` var back (DEFAULT_METRICS_WINDOW), a 5xx rate a healthy service stays well under, judged only with enough requests to
  * mean something, and missing evidence passes (zero-config never blocks a rollout on evidence it
  * does not have; the check's message says `noData: pass`).
  */
-export const ALB_METRICS_DEFAULTS = { sinceDeployment: true, max5xxRate: '5%', minRequests: 50, noData: 'pass' } as const;
+export const ALB_METRICS_DEFAULTS = { sinceDeployment: true, window: '${vars.metricsWindow}', max5xxRate: '5%', minRequests: 50, noData: 'pass' } as const;
 
 /** Why a target group gets no `alb-metrics`, or undefined when it does (behind application load balancers only). */
 function noAlbMetrics(group: DiscoveredTargetGroup): string | undefined {

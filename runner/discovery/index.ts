@@ -10,7 +10,7 @@
  * points at, the load balancer in front) with dependency-chain.ts (their checks, run first).
  */
 export { discover, type DiscoverOptions } from './aws.js';
-export { plannedChain, albMetricsGroups, ALB_METRICS_DEFAULTS, DEFAULT_ERROR_PATTERN, DEFAULT_LOG_WINDOW, type Chain, type ChainCheck, type LeftOut } from './chain.js';
+export { plannedChain, albMetricsGroups, ALB_METRICS_DEFAULTS, DEFAULT_ERROR_PATTERN, DEFAULT_LOG_WINDOW, DEFAULT_METRICS_WINDOW, type Chain, type ChainCheck, type LeftOut } from './chain.js';
 export {
   rolloutBudget,
   targetsHealthyBudget,

@@ -1,7 +1,7 @@
 /** The discovered chain written as a commented scenario that validates as it is (`init`, zero-config `run`). */
 import { Document, type YAMLMap, type YAMLSeq } from 'yaml';
 import type { Budget } from './budgets.js';
-import { DEFAULT_LOG_WINDOW, plannedChain, type Chain, type RolloutContext } from './chain.js';
+import { DEFAULT_LOG_WINDOW, DEFAULT_METRICS_WINDOW, plannedChain, type Chain, type RolloutContext } from './chain.js';
 import { discoveryLines } from './dependency-chain.js';
 import type { Discovered, DiscoveryInput } from './types.js';
 
@@ -33,7 +33,7 @@ export function literalText(text: string): string {
 }
 
 /** The `${vars.*}` references the chain itself writes; any other `${` in a spec came from outside. */
-const OWN_REFERENCE = /^\$\{vars\.(?:cluster|service|baseUrl|taskDefinition|stage|logWindow)\}/;
+const OWN_REFERENCE = /^\$\{vars\.(?:cluster|service|baseUrl|taskDefinition|stage|logWindow|metricsWindow)\}/;
 
 /** Every `${` in a chain value made literal, except the chain's own `${vars.*}` references. */
 function literalSpec(value: unknown): unknown {
@@ -50,6 +50,8 @@ function comment(lines: string[]): string {
 
 const LOG_WINDOW_REF = '${vars.logWindow}';
 const usesLogWindow = (chain: Chain) => chain.checks.some((c) => c.spec.since === LOG_WINDOW_REF);
+const METRICS_WINDOW_REF = '${vars.metricsWindow}';
+const usesMetricsWindow = (chain: Chain) => chain.checks.some((c) => c.spec.window === METRICS_WINDOW_REF);
 
 function header(input: DiscoveryInput, found: Discovered, chain: Chain, now: Date): string {
   const logGroups = [...new Set(found.containers.map((c) => c.logGroup).filter(Boolean))];
@@ -67,6 +69,9 @@ function header(input: DiscoveryInput, found: Discovered, chain: Chain, now: Dat
     'raise retry.within on ecs-service-stable if you run this file while a rollout drains old tasks.',
     ...(usesLogWindow(chain)
       ? ['vars.logWindow: the log check looks since the deployment, but at most this far back (--var logWindow=10s to shorten).']
+      : []),
+    ...(usesMetricsWindow(chain)
+      ? ['vars.metricsWindow: the ALB 5xx check looks since the deployment, but at most this far back (--var metricsWindow=10m to lengthen).']
       : []),
     'Run it with: verify-deployment run <this file>. Extend it: see the README reference.',
   ]);
@@ -100,6 +105,7 @@ export function scenarioText(input: DiscoveryInput & RolloutContext, found: Disc
   const baseUrl = input.url ?? found.entryPoint?.baseUrl;
   if (baseUrl) vars.baseUrl = literalText(baseUrl.replace(/\/+$/, ''));
   if (usesLogWindow(chain)) vars.logWindow = DEFAULT_LOG_WINDOW;
+  if (usesMetricsWindow(chain)) vars.metricsWindow = DEFAULT_METRICS_WINDOW;
   const doc = new Document({
     name: literalText(input.service),
     description: literalText(`Post-deploy checks for ECS service ${input.service} in cluster ${input.cluster}`),
