@@ -55,6 +55,10 @@ describe('alb-metrics schema', () => {
     // Both: the service's deployment starts the window, only that target group is read.
     [{ targetGroupArn: TG_ARN, cluster: 'c', service: 's', max5xxRate: '1%', sinceDeployment: true }, true],
     [{ targetGroupArn: TG_ARN, cluster: 'c', max5xxRate: '1%', sinceDeployment: true }, false],
+    // window + sinceDeployment: since the deployment, at most `window` back (see metric-window.test.ts).
+    [{ targetGroupArn: TG_ARN, cluster: 'c', service: 's', max5xxRate: '1%', sinceDeployment: true, window: '5m' }, true],
+    [{ cluster: 'c', service: 's', max5xxRate: '1%', sinceDeployment: true, window: '10s' }, true],
+    [{ targetGroupArn: TG_ARN, max5xxRate: '1%', sinceDeployment: true, window: '5m' }, false],
     [{ targetGroupArn: TG_ARN, max5xxRate: '1%', minRequests: 0 }, false],
   ])('%j valid: %s', (spec, valid) => {
     expect(check.schema.safeParse(spec).success).toBe(valid);

@@ -63,7 +63,9 @@ describe('cloudwatch-metric schema', () => {
     ['a query taking the result id', { ...math, queries: [{ ...math.queries[0], id: 'verdict' }] }, false],
     ['a query that is neither metric nor expression', { ...math, queries: [{ id: 'x', stat: 'Sum' }] }, false],
     ['sinceDeployment without a service', { ...single, sinceDeployment: true }, false],
-    ['window and sinceDeployment', { ...single, window: '5m', sinceDeployment: true, cluster: 'c', service: 's' }, false],
+    // Both: since the deployment, at most `window` back (see metric-window.test.ts).
+    ['window and sinceDeployment', { ...single, window: '5m', sinceDeployment: true, cluster: 'c', service: 's' }, true],
+    ['window and sinceDeployment without a service', { ...single, window: '5m', sinceDeployment: true }, false],
   ])('%s → valid: %s', (_label, spec, valid) => {
     expect(check.schema.safeParse(spec).success).toBe(valid);
   });
