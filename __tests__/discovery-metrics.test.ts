@@ -67,7 +67,7 @@ describe('alb-metrics in the discovered chain', () => {
     const checks = checksOf(found);
     expect(checks.map((c) => c.name)).toEqual(['rollout landed', 'service stable', 'tasks running', 'targets healthy', 'ALB 5xx rate']);
     const metrics = checks.find((c) => c.type === 'alb-metrics')!;
-    expect(metrics.spec).toEqual({ cluster: 'shop', service: 'checkout', targetGroupArn: TG, sinceDeployment: true, max5xxRate: '5%', minRequests: 50, noData: 'pass' });
+    expect(metrics.spec).toEqual({ cluster: 'shop', service: 'checkout', targetGroupArn: TG, sinceDeployment: true, window: 300_000, max5xxRate: '5%', minRequests: 50, noData: 'pass' });
     // One attempt (the count bounds it before the type's default deadline); it needs nothing that could hide a breach from the root cause.
     expect(metrics.retry.attempts).toBe(1);
     expect(metrics.needs).toEqual([]);
@@ -113,6 +113,31 @@ describe('alb-metrics in the discovered chain', () => {
     expect(chain.checks.filter((c) => c.type === 'alb-metrics').map((c) => [c.name, c.spec.targetGroupArn])).toEqual([['ALB 5xx rate (web)', 'arn:aws:elasticloadbalancing:us-east-1:1:targetgroup/web/1']]);
     expect(chain.leftOut.map((l) => l.name)).toEqual(['ALB 5xx rate (grpc)', 'ALB 5xx rate (idle)', 'health']);
     expect(ALB_METRICS_DEFAULTS.noData).toBe('pass');
+  });
+});
+
+describe('the metricsWindow var', () => {
+  const found = (types: string[]): Discovered => ({
+    containers: [],
+    securityGroups: [],
+    targetGroups: [{ name: 'checkout', arn: TG, loadBalancerArns: types.map((_, i) => `lb-${i}`), loadBalancerTypes: types }],
+  });
+  const metricsSpec = (text: string, vars?: Record<string, string>) =>
+    parseScenario(text, { checkTypes, env: {}, displayName: 'discovered.yaml', dir: process.cwd(), ...(vars ? { vars } : {}) }).checks.find((c) => c.type === 'alb-metrics')!.spec;
+
+  it('alb-metrics looks since the deployment, at most the metricsWindow var (5m) back, which --var overrides', () => {
+    const text = scenarioText(INPUT, found(['application']));
+    expect(text).toContain('metricsWindow: 5m');
+    expect(text).toContain('window: ${vars.metricsWindow}');
+    expect(text).toContain('# vars.metricsWindow: the ALB 5xx check looks since the deployment, but at most this far back (--var metricsWindow=10m to lengthen).');
+    expect(metricsSpec(text)).toMatchObject({ sinceDeployment: true, window: 300_000 });
+    expect(metricsSpec(text, { metricsWindow: '10s' })).toMatchObject({ sinceDeployment: true, window: 10_000 });
+  });
+
+  it('no alb-metrics (a network load balancer), no var to declare', () => {
+    const text = scenarioText(INPUT, found(['network']));
+    expect(text).not.toContain('metricsWindow');
+    expect(load(text).checks.map((c) => c.type)).not.toContain('alb-metrics');
   });
 });
 
