@@ -158,6 +158,9 @@ describeSandbox('the incident scenario against the sandbox', () => {
     expect(init.stdout).toContain('log groups:      /ecs/hokusai-api-development');
     expect(init.stdout).toContain('security groups: sg-0864e6f6aee2a5cf4');
     expect(init.stdout).toContain('secrets: [HUGGINGFACE_API_KEY]');
+    // The 5xx check looks since the deployment, at most the declared metricsWindow back.
+    expect(init.stdout).toContain('metricsWindow: 5m');
+    expect(init.stdout).toContain('window: ${vars.metricsWindow}');
     const file = path.join(await mkdtemp(path.join(tmpdir(), 'vd-init-')), 'verify.yaml');
     await writeFile(file, init.stdout);
     const run = await runScenario(sandbox, [], file);
@@ -171,7 +174,7 @@ describeSandbox('the incident scenario against the sandbox', () => {
       ['ecs-service-stable', 'passed'],
       ['ecs-task-running', 'passed'],
       ['alb-targets-healthy', 'passed'],
-      // The target group is behind the sandbox's ALB: zero-config reads its 5xx rate since the deployment.
+      // The target group is behind the sandbox's ALB: zero-config reads its 5xx rate since the deployment (at most metricsWindow back).
       ['alb-metrics', 'passed'],
       ['cloudwatch-alarms', 'passed'],
       ['logs-absent', 'passed'],
