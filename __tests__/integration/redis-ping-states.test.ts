@@ -5,7 +5,9 @@
  * for the rest (replies PING never gets from a single server: READONLY, cluster redirections).
  */
 import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { createClient } from 'redis';
 import { classifyErrorReply, redisPing } from '../../checks/redis-ping.js';
 import { fakeContext } from '../support/context.js';
@@ -21,41 +23,27 @@ interface Spawned {
   stop(): Promise<void>;
 }
 
-/** redis-server on a free loopback port with extra arguments (DEBUG allowed from loopback, replicaof…). */
+/**
+ * redis-server on a free loopback port with extra arguments (DEBUG allowed from loopback,
+ * replicaof…), its working directory (where DEBUG RELOAD writes its dump) a temporary one removed
+ * with it.
+ */
 async function startCustom(args: string[]): Promise<Spawned> {
-  const port = await freePort();
-  const child: ChildProcess = spawn(
-    'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--dir', '/tmp', '--dbfilename', `vd-test-${port}.rdb`, ...args],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let output = '';
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`redis-server not ready: ${output}`)), 10_000);
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes('Ready to accept connections')) {
-        clearTimeout(timer);
-        resolve();
-      }
+  const dir = mkdtempSync(path.join(tmpdir(), 'vd-redis-'));
+  try {
+    const server = await startRedis({ args: ['--dir', dir, ...args] });
+    return {
+      port: server.port,
+      url: server.url,
+      stop: async () => {
+        await server.stop();
+        rmSync(dir, { recursive: true, force: true });
+      },
     };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`redis-server exited (${code}): ${output}`));
-    });
-  });
-  return {
-    port,
-    url: `redis://127.0.0.1:${port}`,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGKILL');
-      }),
-  };
+  } catch (error) {
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
 }
 
 function ping(url: string, connectTimeout = '1s') {

@@ -10,10 +10,11 @@ import { toolAvailable } from './tools.js';
 export type RedisServer = RedisService;
 
 /**
- * Starts redis-server on a free port (with `--requirepass` when `password` is given) and waits until it is ready.
+ * Starts redis-server on a free port (with `--requirepass` when `password` is given, `args` appended)
+ * and waits until it is ready.
  * @throws Error with install instructions when redis-server is missing (gate suites with requireTool).
  */
-export function startRedis(options: { password?: string } = {}): Promise<RedisServer> {
+export function startRedis(options: { password?: string; args?: string[] } = {}): Promise<RedisServer> {
   if (!toolAvailable('redis-server')) throw new Error(INSTALL_HINTS.redis);
   return startRedisServer(options);
 }

@@ -184,12 +184,16 @@ export interface RedisService extends LocalService {
   url: string;
 }
 
-/** Starts redis-server (no persistence) on a free 127.0.0.1 port and resolves once it accepts connections. */
-export async function startRedisServer({ password }: { password?: string } = {}, spawnOptions: SpawnOptions = {}): Promise<RedisService> {
+/**
+ * Starts redis-server (no persistence) on a free 127.0.0.1 port and resolves once it accepts
+ * connections; `args` are appended to its command line (a test's `--maxclients 1`, `--dir`…).
+ */
+export async function startRedisServer({ password, args: extra = [] }: { password?: string; args?: string[] } = {}, spawnOptions: SpawnOptions = {}): Promise<RedisService> {
   if (redisProbe === false) throw new MissingTool(INSTALL_HINTS.redis);
   const port = await freePort();
   const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no'];
   if (password) args.push('--requirepass', password);
+  args.push(...extra);
   const { child, record, stop } = spawnService('redis-server', 'redis-server', args, { ...spawnOptions, stdio: ['ignore', 'pipe', 'pipe'], missing: INSTALL_HINTS.redis });
   const output = tail(child);
   const { signal } = spawnOptions;
