@@ -2,10 +2,11 @@
 import { afterAll, expect, it } from '@jest/globals';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, realpathSync } from 'node:fs';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { requireTool } from '../support/tools.js';
+import { useTempDirs } from '../support/temp.js';
+
+const tempDir = useTempDirs();
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
 const CLI = path.join(ROOT, 'dist/cli/verify-deployment.js'); // what ships (package.json bin)
@@ -22,7 +23,7 @@ requireTool(['moto', 'redis-server'], 'the sandbox CLI tests')('verify-deploymen
   }, 30_000);
 
   it('comes up, switches states from another process, reports them, and goes down cleanly', async () => {
-    const file = path.join(await mkdtemp(path.join(tmpdir(), 'vd-sandbox-')), 'sandbox.json');
+    const file = path.join(await tempDir('vd-sandbox-'), 'sandbox.json');
     const env = { ...process.env, VERIFY_DEPLOYMENT_SANDBOX_FILE: file };
     const cli = (...args: string[]) => spawnSync(process.execPath, [CLI, 'sandbox', ...args], { env, encoding: 'utf8' });
 
@@ -49,7 +50,7 @@ requireTool(['moto', 'redis-server'], 'the sandbox CLI tests')('verify-deploymen
       output.split('\n').filter((line) => line.startsWith('export ')).map((line) => line.slice('export '.length).split(/=(.*)/s).slice(0, 2)),
     ) as Record<string, string>;
     expect(Object.keys(exported)).toEqual(expect.arrayContaining(['AWS_ENDPOINT_URL', 'HOKUSAI_API_KEY']));
-    const elsewhere = await mkdtemp(path.join(tmpdir(), 'vd-elsewhere-'));
+    const elsewhere = await tempDir('vd-elsewhere-');
     const printed = spawnSync('bash', ['-c', runLine!], {
       cwd: elsewhere,
       env: { ...process.env, ...exported, CI: 'true' },

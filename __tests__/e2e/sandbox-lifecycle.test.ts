@@ -8,11 +8,12 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { killIfRunning, stillRunning, watchDescendants, type SeenProcess } from '../support/processes.js';
 import { requireTool } from '../support/tools.js';
+import { useTempDirs } from '../support/temp.js';
+
+const tempDir = useTempDirs();
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
 const CLI = path.join(ROOT, 'dist/cli/verify-deployment.js'); // what ships (package.json bin)
@@ -87,7 +88,7 @@ describeLinux('sandbox and demo processes on every exit path', () => {
     for (const child of started) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   });
 
-  const stateFile = async () => path.join(await mkdtemp(path.join(tmpdir(), 'vd-lifecycle-')), 'sandbox.json');
+  const stateFile = async () => path.join(await tempDir('vd-lifecycle-'), 'sandbox.json');
   const cli = (file: string, ...args: string[]) => spawnSync(process.execPath, [CLI, 'sandbox', ...args], { env: { ...process.env, VERIFY_DEPLOYMENT_SANDBOX_FILE: file }, encoding: 'utf8' });
   const up = async (file: string, state = 'healthy') => {
     const sandbox = start(['sandbox', 'up', '--state', state], { VERIFY_DEPLOYMENT_SANDBOX_FILE: file });

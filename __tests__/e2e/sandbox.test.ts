@@ -5,13 +5,15 @@
  */
 import { beforeAll, expect, it } from '@jest/globals';
 import { spawn } from 'node:child_process';
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { RunReport } from '../../runner/result.js';
 import type { Sandbox } from '../../scripts/sandbox/index.js';
 import { INCIDENT_CONSEQUENCES, INCIDENT_STATUSES, METRICS_WINDOW_S, useSandbox } from '../support/sandbox.js';
 import { requireTool } from '../support/tools.js';
+import { useTempDirs } from '../support/temp.js';
+
+const tempDir = useTempDirs();
 
 const ROOT = path.resolve(import.meta.dirname ?? path.dirname(new URL(import.meta.url).pathname), '../..');
 const CLI = path.join(ROOT, 'dist/cli/verify-deployment.js'); // what ships (package.json bin)
@@ -165,7 +167,7 @@ describeSandbox('the incident scenario against the sandbox', () => {
     // The 5xx check looks since the deployment, at most the declared metricsWindow back.
     expect(init.stdout).toContain('metricsWindow: 5m');
     expect(init.stdout).toContain('window: ${vars.metricsWindow}');
-    const file = path.join(await mkdtemp(path.join(tmpdir(), 'vd-init-')), 'verify.yaml');
+    const file = path.join(await tempDir('vd-init-'), 'verify.yaml');
     await writeFile(file, init.stdout);
     const run = await runScenario(sandbox, [], file);
     expect({ code: run.code, failed: run.report.checks.filter((c) => c.status !== 'passed').map((c) => c.message) }).toEqual({ code: 0, failed: [] });
