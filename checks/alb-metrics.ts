@@ -13,10 +13,13 @@ import {
   formatNumber,
   formatTime,
   getMetricData,
+  metricWindowSchema,
   noDataResult,
   noDataSchema,
   resolveWindow,
   seriesOf,
+  sinceDeploymentHasService,
+  SINCE_DEPLOYMENT_NEEDS_SERVICE,
   windowTooYoung,
   type MetricSeries,
   type MetricWindow,
@@ -39,9 +42,7 @@ const schema = z
       .min(1)
       .optional()
       .meta({ description: 'ARN of the target group to check (instead of cluster + service; with them only for sinceDeployment, which then reads just this target group).' }),
-    window: durationSchema
-      .optional()
-      .meta({ description: 'How far back each attempt looks, ending at the last whole minute (default "5m"). With sinceDeployment: the most it looks back (since the deployment, at most this far back; the later start wins).' }),
+    window: metricWindowSchema,
     sinceDeployment: z
       .boolean()
       .optional()
@@ -76,10 +77,7 @@ const schema = z
   .refine((s) => s.max5xxRate !== undefined || s.maxResponseTime !== undefined || s.maxUnhealthyHosts !== undefined, {
     error: 'set at least one of max5xxRate, maxResponseTime, maxUnhealthyHosts',
   })
-  .refine((s) => !s.sinceDeployment || s.service !== undefined, {
-    error: 'sinceDeployment needs cluster + service (the PRIMARY deployment\'s createdAt starts the window)',
-    path: ['sinceDeployment'],
-  });
+  .refine(sinceDeploymentHasService, SINCE_DEPLOYMENT_NEEDS_SERVICE);
 
 type Spec = z.output<typeof schema>;
 

@@ -17,19 +17,22 @@ import {
   formatNumber,
   formatTime,
   getMetricData,
+  metricWindowSchema,
   noDataResult,
   noDataSchema,
   periodSchema,
   queryIdSchema,
   resolveWindow,
   seriesOf,
+  sinceDeploymentHasService,
+  SINCE_DEPLOYMENT_NEEDS_SERVICE,
   statSchema,
   windowTooYoung,
   worstBreach,
   type MetricSeries,
   type MetricWindow,
 } from './support/cloudwatch.js';
-import { durationSchema, formatDuration } from './support/duration.js';
+import { formatDuration } from './support/duration.js';
 
 const querySchema = z
   .strictObject({
@@ -70,9 +73,7 @@ const schema = z
       .min(1)
       .optional()
       .meta({ description: 'Metric math form: the expression CloudWatch evaluates, e.g. "100 * FILL(errors, 0) / requests"; must return a time series.' }),
-    window: durationSchema
-      .optional()
-      .meta({ description: 'How far back each attempt looks, ending at the last whole minute (default "5m"). With sinceDeployment: the most it looks back (since the deployment, at most this far back; the later start wins).' }),
+    window: metricWindowSchema,
     sinceDeployment: z
       .boolean()
       .optional()
@@ -98,10 +99,7 @@ const schema = z
   .refine((s) => !s.queries || new Set(s.queries.map((q) => q.id)).size === s.queries.length, { error: 'query ids must be unique', path: ['queries'] })
   .refine((s) => !s.queries?.some((q) => q.id === RESULT_ID), { error: `"${RESULT_ID}" is the id of the checked expression; name the query otherwise`, path: ['queries'] })
   .refine((s) => (s.cluster === undefined) === (s.service === undefined), { error: 'cluster and service go together' })
-  .refine((s) => !s.sinceDeployment || s.service !== undefined, {
-    error: 'sinceDeployment needs cluster + service (the PRIMARY deployment\'s createdAt starts the window)',
-    path: ['sinceDeployment'],
-  });
+  .refine(sinceDeploymentHasService, SINCE_DEPLOYMENT_NEEDS_SERVICE);
 
 type Spec = z.output<typeof schema>;
 type Query = z.output<typeof querySchema>;

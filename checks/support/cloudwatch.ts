@@ -23,6 +23,22 @@ export const noDataSchema = z
       'What the check ends as when the evidence is missing (no datapoints, too few requests, an alarm in INSUFFICIENT_DATA) once its retries are spent: inconclusive (default; the run fails unless --inconclusive pass), pass or fail.',
   });
 
+/** `window`: the trailing window of the CloudWatch check types, or the cap on a sinceDeployment one (resolveWindow). */
+export const metricWindowSchema = durationSchema
+  .optional()
+  .meta({ description: 'How far back each attempt looks, ending at the last whole minute (default "5m"). With sinceDeployment: the most it looks back (since the deployment, at most this far back; the later start wins).' });
+
+/** Whether a spec's `sinceDeployment` has the cluster + service whose deployment starts the window. */
+export function sinceDeploymentHasService(spec: { sinceDeployment?: boolean; service?: string }): boolean {
+  return !spec.sinceDeployment || spec.service !== undefined;
+}
+
+/** The error of a spec that fails sinceDeploymentHasService (a zod refinement's params). */
+export const SINCE_DEPLOYMENT_NEEDS_SERVICE: { error: string; path: PropertyKey[] } = {
+  error: "sinceDeployment needs cluster + service (the PRIMARY deployment's createdAt starts the window)",
+  path: ['sinceDeployment'],
+};
+
 /** Sum, Average, Minimum, Maximum, SampleCount, or a percentile p0-p100 (p99.9 too). */
 const STAT = /^(Sum|Average|Minimum|Maximum|SampleCount|p(\d{1,2}(\.\d{1,2})?|100))$/;
 
