@@ -4,63 +4,33 @@
  * without restarting anything.
  */
 import { beforeAll, expect, it } from '@jest/globals';
-import { spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { RunReport } from '../../runner/result.js';
 import type { Sandbox } from '../../scripts/sandbox/index.js';
 import { INCIDENT_CONSEQUENCES, INCIDENT_STATUSES, METRICS_WINDOW_S, useSandbox } from '../support/sandbox.js';
+import { runCli, runCliReport, type CliResult } from '../support/cli.js';
 import { requireTool } from '../support/tools.js';
 import { useTempDirs } from '../support/temp.js';
 
 const tempDir = useTempDirs();
 
 const ROOT = path.resolve(import.meta.dirname ?? path.dirname(new URL(import.meta.url).pathname), '../..');
-const CLI = path.join(ROOT, 'dist/cli/verify-deployment.js'); // what ships (package.json bin)
 const SCENARIO = path.join(ROOT, 'scenarios/hokusai-api-development.yaml');
 const LOG_WINDOW_S = 4;
 const ALB_WAIT_S = 6;
 const describeSandbox = requireTool(['moto', 'redis-server'], 'the sandbox end-to-end tests');
 
-interface CliRun {
-  code: number | null;
-  report: RunReport;
-  stdout: string;
-  stderr: string;
-  wallMs: number;
+type CliRun = CliResult & { report: RunReport };
+
+/** The built CLI against the sandbox, through the shared runner (its children are killed with the test). */
+function cli(sandbox: Sandbox, args: string[], onStderr?: (text: string) => void): Promise<CliResult> {
+  return runCli(args, { env: { ...sandbox.env, CI: 'true' }, killAfterMs: 170_000, onStderr });
 }
 
-interface Spawned {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-  wallMs: number;
-}
-
-function cli(sandbox: Sandbox, args: string[], onStderr?: (text: string) => void): Promise<Spawned> {
-  const started = Date.now();
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, env: { ...process.env, ...sandbox.env, CI: 'true' }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => {
-      stderr += c.toString();
-      onStderr?.(stderr);
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr, wallMs: Date.now() - started }));
-  });
-}
-
-async function runScenario(sandbox: Sandbox, extraArgs: string[] = [], file = SCENARIO, metricsWindowS: number = METRICS_WINDOW_S): Promise<CliRun> {
+function runScenario(sandbox: Sandbox, extraArgs: string[] = [], file = SCENARIO, metricsWindowS: number = METRICS_WINDOW_S): Promise<CliRun> {
   const vars = ['--var', `baseUrl=${sandbox.vars.baseUrl}`, '--var', `logWindow=${LOG_WINDOW_S}s`, '--var', `albWait=${ALB_WAIT_S}s`, '--var', `metricsWindow=${metricsWindowS}s`];
-  const run = await cli(sandbox, ['run', file, '--reporter', 'json', ...(file === SCENARIO ? vars : []), ...extraArgs]);
-  try {
-    return { ...run, report: JSON.parse(run.stdout) as RunReport };
-  } catch {
-    throw new Error(`CLI exited ${run.code} without a JSON report: ${run.stderr}\n${run.stdout}`);
-  }
+  return runCliReport<RunReport>(['run', file, ...(file === SCENARIO ? vars : []), ...extraArgs], { env: { ...sandbox.env, CI: 'true' }, killAfterMs: 170_000 });
 }
 
 const statusOf = (report: RunReport) => Object.fromEntries(report.checks.map((c) => [c.name, c.status]));

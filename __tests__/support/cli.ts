@@ -36,6 +36,8 @@ export interface CliOptions {
    * (like `| head -1`), or a file descriptor to write to (e.g. one of /dev/full: ENOSPC).
    */
   stdout?: 'pipe' | 'closed' | 'close-after-first-line' | number;
+  /** Called with all of stderr so far on every chunk (a test acting on a line the CLI prints). */
+  onStderr?: (stderr: string) => void;
 }
 
 export interface CliResult {
@@ -123,6 +125,7 @@ function spawnCli(args: string[], options: CliOptions): Promise<CliResult> {
     });
     child.stderr!.on('data', (chunk: Buffer) => {
       stderr += chunk.toString('utf8');
+      options.onStderr?.(stderr);
       maybeSignal();
     });
     child.on('error', (error) => {
