@@ -14,6 +14,7 @@ import type { CloudWatchLogsClient, FilteredLogEvent, FilterLogEventsCommandInpu
 import { AttemptResultError, type AttemptResult, type CheckContext } from '../types.js';
 import { awsCall, awsErrorResult, type ResponseShape } from './aws.js';
 import { neutralize } from './untrusted.js';
+import { abortPromise } from './abort.js';
 
 export const FILTER_ACTION = 'logs:FilterLogEvents';
 
@@ -139,21 +140,17 @@ async function beforeDeadline<T>(ctx: CheckContext, deadline: number, work: (sig
   const budget = new AbortController();
   const timer = setTimeout(() => budget.abort(new DOMException('scan deadline passed', 'TimeoutError')), Math.max(0, deadline - Date.now()));
   const signal = AbortSignal.any([ctx.signal, budget.signal]);
-  let onAbort = () => {};
-  const aborted = new Promise<never>((_, reject) => {
-    onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
+  const aborted = abortPromise(signal);
   const running = work(signal);
   running.catch(() => {});
   try {
-    return await Promise.race([running, aborted]);
+    return await Promise.race([running, aborted.promise]);
   } catch (error) {
     if (budget.signal.aborted && !ctx.signal.aborted) return TIMED_OUT;
     throw error;
   } finally {
     clearTimeout(timer);
-    signal.removeEventListener('abort', onAbort);
+    aborted.dispose();
   }
 }
 
